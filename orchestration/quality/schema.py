@@ -1,0 +1,25 @@
+"""The table the quality step writes in the work database (schema ``quality``)."""
+
+FINDINGS_DDL = """
+create schema if not exists quality;
+
+create table if not exists quality.findings (
+    rule                 varchar not null,
+    severity             varchar not null,
+    province_code        varchar,
+    province_valid_from  date,
+    period               varchar,
+    indicator_code       varchar,
+    source_file          varchar,
+    sheet                varchar,
+    source_row           bigint,
+    value                double,
+    detail               varchar not null,
+    quarantined          boolean not null
+);
+"""
+
+
+def ensure_findings_table(con) -> None:
+    """Create quality.findings if it does not exist yet (idempotent)."""
+    con.execute(FINDINGS_DDL)
