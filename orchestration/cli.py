@@ -1,0 +1,154 @@
+"""`p06`: the operator's command line (CONTRACT §1).
+
+    p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh]
+    p06 validate FILE...
+    p06 rollback [--warehouse-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import traceback
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from orchestration.settings import REPO_ROOT, WarehousePaths
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+
+def _configure_environment(args: argparse.Namespace) -> WarehousePaths:
+    """Flags override the environment; the job reads its paths from the environment."""
+    if getattr(args, "raw_dir", None):
+        os.environ["P06_RAW_DIR"] = str(Path(args.raw_dir).resolve())
+    if getattr(args, "warehouse_dir", None):
+        os.environ["P06_WAREHOUSE_DIR"] = str(Path(args.warehouse_dir).resolve())
+    paths = WarehousePaths.from_env()
+    os.environ["P06_RAW_DIR"] = str(paths.raw_dir)
+    os.environ["P06_WAREHOUSE_DIR"] = str(paths.warehouse_dir)
+    os.environ["P06_WORK_DB"] = str(paths.work_db)
+    os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
+    prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+    return paths
+
+
+def prepare_dagster_home(home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+
+
+def refresh(args: argparse.Namespace) -> int:
+    paths = _configure_environment(args)
+    from orchestration.operations.summary import format_summary
+
+    try:
+        from dagster import DagsterInstance
+
+        from orchestration.definitions import defs
+        from orchestration.operations.finish import finish_refresh
+
+        instance = DagsterInstance.get()
+        result = defs.get_job_def("refresh").execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={"p06/launched_by": "cli"},
+            run_config=_dbt_run_config(args.full_refresh),
+        )
+        summary = finish_refresh(instance, result.run_id, paths)
+    except Exception as exc:  # anything before or around the run: still report and alert
+        summary = _failure_summary(exc)
+        _finish_without_run(summary, paths)
+    print(format_summary(summary))
+    return summary["exit_code"]
+
+
+def _dbt_run_config(full_refresh: bool) -> dict:
+    from orchestration.transform.assets import STAGES
+
+    return {"ops": {stage: {"config": {"full_refresh": full_refresh}} for stage in STAGES}}
+
+
+def _failure_summary(exc: Exception) -> dict:
+    traceback.print_exc()
+    now = datetime.now(timezone.utc).isoformat()
+    return {
+        "run_id": f"cli-{uuid.uuid4().hex[:8]}",
+        "status": "failed",
+        "exit_code": EXIT_FAILED,
+        "started_at": now,
+        "finished_at": now,
+        "files": {"seen": 0, "ingested": 0, "skipped": 0, "rejected": 0},
+        "rows": {"accepted": 0, "rejected": 0},
+        "rules": {"passed": [], "failed": []},
+        "quarantined_values": 0,
+        "late_submissions": [],
+        "tables_published": [],
+        "error": f"{type(exc).__name__}: {exc}",
+    }
+
+
+def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
+    from orchestration.operations.finish import send_alerts
+    from orchestration.operations.summary import write_summary
+
+    try:
+        write_summary(summary, paths.last_refresh)
+    except OSError as exc:
+        print(f"could not write {paths.last_refresh}: {exc}", file=sys.stderr)
+    send_alerts(summary, paths)
+
+
+def validate(args: argparse.Namespace) -> int:
+    from orchestration.ingest.pipeline import format_rejection, validate_files
+
+    rejections = validate_files([Path(p) for p in args.files])
+    for rejection in rejections:
+        print(format_rejection(rejection))
+    print(f"{len(args.files)} file(s) checked, {len(rejections)} rejection(s)")
+    return EXIT_REFUSED if rejections else EXIT_OK
+
+
+def rollback(args: argparse.Namespace) -> int:
+    from orchestration.operations.lock import warehouse_lock
+    from orchestration.publish.publisher import rollback as rollback_published
+
+    paths = _configure_environment(args)
+    try:
+        with warehouse_lock(paths.lock_file, timeout_seconds=60):
+            snapshot = rollback_published(paths)
+    except Exception as exc:
+        print(f"rollback failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{paths.published_db} now serves {snapshot.name}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="p06", description="Project 06 data platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("refresh", help="ingest new submissions, build, check and publish the marts")
+    run.add_argument("--raw-dir", help="submissions folder (default: $P06_RAW_DIR or ./raw)")
+    run.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from all history")
+    run.set_defaults(handler=refresh)
+
+    check = commands.add_parser("validate", help="check submission files without touching the warehouse")
+    check.add_argument("files", nargs="+", help="files to check")
+    check.set_defaults(handler=validate)
+
+    back = commands.add_parser("rollback", help="serve the previously published marts again")
+    back.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    back.set_defaults(handler=rollback)
+
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""Nightly refresh at 02:00 Vietnam time (CONTRACT §7)."""
+
+from dagster import DefaultScheduleStatus, ScheduleDefinition
+
+from orchestration.operations.jobs import refresh_job
+
+nightly_refresh = ScheduleDefinition(
+    name="nightly_refresh",
+    job=refresh_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Ho_Chi_Minh",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="The nightly refresh of every mart.",
+)

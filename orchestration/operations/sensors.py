@@ -1,0 +1,97 @@
+"""Sensors: new files in the raw dir start a refresh; every finished refresh reports and alerts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunStatusSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_status_sensor,
+    sensor,
+)
+
+from orchestration.operations.finish import finish_refresh
+from orchestration.operations.jobs import refresh_job
+from orchestration.settings import WarehousePaths
+
+RAW_SUFFIXES = {".csv", ".xlsx", ".json"}
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scan_raw_dir(raw_dir: Path, known: dict[str, list]) -> dict[str, list]:
+    """path -> [size, mtime_ns, sha256]; a file is hashed again only when size or mtime changed."""
+    seen = {}
+    root = raw_dir.resolve()
+    for path in sorted(raw_dir.rglob("*")):
+        if path.suffix.lower() not in RAW_SUFFIXES or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):
+            continue  # a symlink leaving the raw dir is not ours to read
+        stat = path.stat()
+        key = str(path.relative_to(raw_dir))
+        previous = known.get(key)
+        if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
+            seen[key] = previous
+        else:
+            seen[key] = [stat.st_size, stat.st_mtime_ns, _file_digest(path)]
+    return seen
+
+
+@sensor(
+    job=refresh_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Starts a refresh when files with new content appear under the raw dir.",
+)
+def raw_inbox_sensor(context: SensorEvaluationContext):
+    paths = WarehousePaths.from_env()
+    known = json.loads(context.cursor) if context.cursor else {}
+    current = scan_raw_dir(paths.raw_dir, known)
+    known_hashes = {entry[2] for entry in known.values()}
+    new_hashes = sorted({entry[2] for entry in current.values()} - known_hashes)
+    context.update_cursor(json.dumps(current))
+    if not new_hashes:
+        return SkipReason(f"no new files under {paths.raw_dir}")
+    run_key = hashlib.sha256("".join(new_hashes).encode()).hexdigest()
+    return RunRequest(run_key=run_key, tags={"p06/new_files": str(len(new_hashes))})
+
+
+@run_status_sensor(
+    monitored_jobs=[refresh_job],
+    run_status=DagsterRunStatus.SUCCESS,
+    default_status=DefaultSensorStatus.RUNNING,
+    name="refresh_succeeded_sensor",
+)
+def refresh_succeeded_sensor(context: RunStatusSensorContext):
+    _finish(context)
+
+
+@run_status_sensor(
+    monitored_jobs=[refresh_job],
+    run_status=DagsterRunStatus.FAILURE,
+    default_status=DefaultSensorStatus.RUNNING,
+    name="refresh_failed_sensor",
+)
+def refresh_failed_sensor(context: RunStatusSensorContext):
+    _finish(context)
+
+
+def _finish(context: RunStatusSensorContext) -> None:
+    # `p06 refresh` reports its own runs; the daemon reports the rest (schedule, sensor, UI).
+    if context.dagster_run.tags.get("p06/launched_by") == "cli":
+        return
+    finish_refresh(context.instance, context.dagster_run.run_id, WarehousePaths.from_env())

@@ -1,0 +1,138 @@
+"""The summary of one refresh, read from the Dagster event log of its run.
+
+The same function serves `p06 refresh` (in-process) and runs launched by the daemon (schedule,
+sensor, UI), so every refresh reports and alerts the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+
+from orchestration.quality.rules import RULES_BY_ID
+
+PUBLISHED = "published"
+GATE_REFUSED = "gate_refused"
+FAILED = "failed"
+EXIT_CODES = {PUBLISHED: 0, FAILED: 1, GATE_REFUSED: 2}
+
+
+def _metadata_values(metadata: dict) -> dict[str, Any]:
+    return {key: getattr(value, "value", value) for key, value in metadata.items()}
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat()
+
+
+def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
+    """Files, rows, rules, late submissions and published tables of one refresh run."""
+    run = instance.get_run_by_id(run_id)
+    materialized: dict[str, dict[str, Any]] = {}
+    checks: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    events = instance.all_logs(
+        run_id,
+        of_type={
+            DagsterEventType.ASSET_MATERIALIZATION,
+            DagsterEventType.ASSET_CHECK_EVALUATION,
+            DagsterEventType.STEP_FAILURE,
+            DagsterEventType.RUN_FAILURE,
+        },
+    )
+    for entry in events:
+        event = entry.dagster_event
+        data = event.event_specific_data
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            mat = data.materialization
+            materialized[mat.asset_key.to_user_string()] = _metadata_values(mat.metadata)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            if data.check_name in RULES_BY_ID:
+                checks[data.check_name] = {
+                    "passed": data.passed,
+                    "severity": data.severity.value.lower(),
+                    "metadata": _metadata_values(data.metadata),
+                }
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            error = data.error
+            errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+
+    ingest = materialized.get("raw_submissions", {})
+    quarantine = materialized.get("quarantined_values", {})
+    rules_failed = {}
+    for rule_id, n in (quarantine.get("findings_by_rule") or {}).items():
+        if n:
+            rules_failed[rule_id] = {"rule": rule_id, "severity": RULES_BY_ID[rule_id].level, "findings": n, "stage": "quarantine"}
+    for rule_id, check in checks.items():
+        if not check["passed"]:
+            rules_failed[rule_id] = {
+                "rule": rule_id,
+                "severity": RULES_BY_ID[rule_id].level,
+                "findings": int(check["metadata"].get("findings", 0)),
+                "stage": "gate",
+            }
+    published = "published_marts" in materialized
+    run_ok = run is not None and run.status == DagsterRunStatus.SUCCESS
+    gate_failed = any(
+        not c["passed"] and RULES_BY_ID[r].level == "error" for r, c in checks.items()
+    )
+    if published and run_ok:
+        status = PUBLISHED
+    elif gate_failed and not errors:
+        status = GATE_REFUSED
+    else:
+        status = FAILED
+    late = (checks.get("submitted_by_deadline") or {}).get("metadata", {}).get("late_submissions", [])
+    stats = run and instance.get_run_stats(run_id)
+    return {
+        "run_id": run_id,
+        "status": status,
+        "exit_code": EXIT_CODES[status],
+        "started_at": _iso(stats.start_time if stats else None),
+        "finished_at": _iso(stats.end_time if stats else None),
+        "files": {k: int(ingest.get(f"files_{k}", 0)) for k in ("seen", "ingested", "skipped", "rejected")},
+        "rows": {k: int(ingest.get(f"rows_{k}", 0)) for k in ("accepted", "rejected")},
+        "rules": {
+            "passed": sorted(set(RULES_BY_ID) - set(rules_failed)),
+            "failed": sorted(rules_failed.values(), key=lambda r: r["rule"]),
+        },
+        "quarantined_values": int(quarantine.get("quarantined_values", 0)),
+        "late_submissions": list(late),
+        "tables_published": list(materialized.get("published_marts", {}).get("tables", [])) if published else [],
+        "quality_report": quarantine.get("report"),
+        "error": "; ".join(errors) or None,
+    }
+
+
+def write_summary(summary: dict[str, Any], path: Path) -> None:
+    """last_refresh.json, replaced atomically so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The few lines `p06 refresh` prints."""
+    files, rows, rules = summary["files"], summary["rows"], summary["rules"]
+    lines = [
+        f"refresh {summary['status']} (run {summary['run_id']})",
+        f"  files  : {files['seen']} seen, {files['ingested']} ingested, {files['skipped']} skipped, {files['rejected']} rejected",
+        f"  rows   : {rows['accepted']} accepted, {rows['rejected']} rejected, {summary['quarantined_values']} values quarantined",
+        f"  rules  : {len(rules['passed'])} passed, {len(rules['failed'])} failed"
+        + "".join(f"\n           {r['severity']:5} {r['rule']} ({r['findings']} findings, {r['stage']})" for r in rules["failed"]),
+        f"  late   : {len(summary['late_submissions'])} province-period(s) past the deadline",
+        f"  tables : {', '.join(summary['tables_published']) or 'none published'}",
+    ]
+    if summary.get("quality_report"):
+        lines.append(f"  report : {summary['quality_report']}")
+    if summary.get("error"):
+        lines.append(f"  error  : {summary['error']}")
+    return "\n".join(lines)

@@ -1,0 +1,32 @@
+"""The publish asset: the served p06.duckdb and its Parquet copies."""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from orchestration.publish.marts import PUBLISHED_MARTS
+from orchestration.publish.publisher import publish, remove_stale_temp_files
+from orchestration.resources import WarehouseResource
+
+
+@asset(
+    group_name="publish",
+    deps=[AssetKey(table) for table in PUBLISHED_MARTS],
+    kinds={"duckdb", "parquet"},
+)
+def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """warehouse/p06.duckdb (schema marts) swapped in atomically, plus warehouse/parquet/*.parquet.
+
+    Only runs when every blocking quality check passed; BI tools read this file read-only.
+    """
+    remove_stale_temp_files(warehouse.paths)
+    result = publish(warehouse.paths)
+    context.log.info(f"published {result.published_db} (snapshot {result.snapshot.name})")
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(result.published_db)),
+            "snapshot": MetadataValue.path(str(result.snapshot)),
+            "tables": MetadataValue.json(list(result.row_counts)),
+            **{f"rows.{table}": MetadataValue.int(n) for table, n in result.row_counts.items()},
+        }
+    )

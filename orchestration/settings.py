@@ -1,0 +1,60 @@
+"""Where p06 reads and writes, from environment variables (CONTRACT §1)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    """Every file p06 owns, derived from the raw dir and the warehouse dir."""
+
+    raw_dir: Path
+    warehouse_dir: Path
+
+    @classmethod
+    def from_env(cls, env: os._Environ | dict = os.environ) -> "WarehousePaths":
+        return cls(
+            raw_dir=Path(env.get("P06_RAW_DIR", "raw")).resolve(),
+            warehouse_dir=Path(env.get("P06_WAREHOUSE_DIR", "warehouse")).resolve(),
+        )
+
+    @property
+    def work_db(self) -> Path:
+        """The database ingestion, dbt and the quality step write (one writer at a time)."""
+        return self.warehouse_dir / "work.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        """The file BI tools open read-only (CONTRACT §5)."""
+        return self.warehouse_dir / "p06.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.warehouse_dir / "parquet"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.warehouse_dir / "snapshots"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.warehouse_dir / "quality"
+
+    @property
+    def last_refresh(self) -> Path:
+        return self.warehouse_dir / "last_refresh.json"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.warehouse_dir / "dagster_home"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse_dir / "refresh.lock"
