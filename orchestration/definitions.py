@@ -1,0 +1,35 @@
+"""The one Definitions of the p06 code location: everything is wired here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import Definitions
+
+from orchestration.alerts.sensors import stale_marts_sensor
+from orchestration.ingest.assets import raw_submissions
+from orchestration.operations.jobs import refresh_job
+from orchestration.operations.schedules import nightly_refresh
+from orchestration.operations.sensors import (
+    raw_inbox_sensor,
+    refresh_failed_sensor,
+    refresh_succeeded_sensor,
+)
+from orchestration.publish.assets import published_marts
+from orchestration.quality.assets import quality_gate, quarantined_values, submitted_by_deadline
+from orchestration.resources import WarehouseResource
+from orchestration.settings import WarehousePaths
+from orchestration.transform.assets import DBT_STAGES
+from orchestration.transform.project import dbt_resource
+
+# dbt runs as a subprocess and finds the work database through its profile's env var.
+os.environ.setdefault("P06_WORK_DB", str(WarehousePaths.from_env().work_db))
+
+defs = Definitions(
+    assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts],
+    asset_checks=[quality_gate, submitted_by_deadline],
+    jobs=[refresh_job],
+    schedules=[nightly_refresh],
+    sensors=[raw_inbox_sensor, refresh_succeeded_sensor, refresh_failed_sensor, stale_marts_sensor],
+    resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},
+)
