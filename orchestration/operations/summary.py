@@ -38,6 +38,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
     materialized: dict[str, dict[str, Any]] = {}
     checks: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
+    steps_failed = 0
     events = instance.all_logs(
         run_id,
         of_type={
@@ -61,8 +62,14 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
                     "metadata": _metadata_values(data.metadata),
                 }
         elif event.event_type == DagsterEventType.STEP_FAILURE:
+            steps_failed += 1
             error = data.error
-            errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            # A failed blocking check fails its step on purpose: that is the gate, not a crash.
+            if error is None or error.cls_name != "DagsterAssetCheckFailedError":
+                errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+        elif event.event_type == DagsterEventType.RUN_FAILURE and not steps_failed:
+            failure = getattr(data, "error", None)
+            errors.append(failure.message.strip() if failure else (entry.message or "run failed"))
 
     ingest = materialized.get("raw_submissions", {})
     quarantine = materialized.get("quarantined_values", {})
