@@ -1,0 +1,152 @@
+"""Refresh benchmarks at national scale (issue 8); prints one JSON object.
+
+    python bench/run.py [--files 5000] [--commune-values 10000000] [--quick]
+
+Scenarios, each a real `p06 refresh` process (wall seconds, peak RSS of the process tree):
+full refresh of the history, no-op refresh (nothing new), incremental refresh (one new file),
+and the floor: DuckDB alone reading the same CSVs and computing the scorecard SQL, in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+P06 = str(Path(sys.executable).parent / "p06")
+
+SCORECARD_SQL = """
+with v as (
+    select ma_tinh as province_code, ky_bao_cao as period, ma_chi_tieu as indicator_code,
+           sum(gia_tri::double) as value
+    from read_csv({files}, union_by_name = true, all_varchar = true)
+    group by all
+)
+select province_code, period,
+       100 * max(value) filter (indicator_code = 'VNEID_ACTIVATED')
+           / nullif(max(value) filter (indicator_code = 'VNEID_ISSUED'), 0) as vneid_activation_rate,
+       100 * max(value) filter (indicator_code = 'DOSSIERS_ONLINE')
+           / nullif(max(value) filter (indicator_code = 'DOSSIERS_TOTAL'), 0) as online_dossier_rate
+from v group by all
+"""
+
+
+def measure(args: list[str], env: dict) -> dict:
+    """Wall time and peak RSS (MiB) of one child process and its waited-for children."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    return {
+        "seconds": round(time.perf_counter() - start, 2),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "exit_code": os.waitstatus_to_exitcode(status),
+    }
+
+
+def refresh(raw: Path, warehouse: Path) -> dict:
+    env = {**os.environ, "P06_RAW_DIR": str(raw), "P06_WAREHOUSE_DIR": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    return measure([P06, "refresh"], env)
+
+
+def floor(raw: Path) -> dict:
+    """DuckDB alone: read the UTF-8 CSVs and compute scorecard rates."""
+    files = sorted(str(p) for p in raw.rglob("*.csv") if p.read_bytes()[:2] not in (b"\xff\xfe", b"\xfe\xff"))
+    files = [f for f in files if _is_utf8(Path(f))]
+    start = time.perf_counter()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    con = duckdb.connect()
+    rows = con.execute(SCORECARD_SQL.format(files=files)).fetchall() if files else []
+    con.close()
+    return {
+        "seconds": round(time.perf_counter() - start, 2),
+        "csv_files_read": len(files),
+        "scorecard_rows": len(rows),
+        "peak_rss_mib_process": round(max(peak_before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024, 1),
+    }
+
+
+def _is_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def with_ratio(result: dict, floor_seconds: float) -> dict:
+    return {**result, "ratio_to_floor": round(result["seconds"] / floor_seconds, 1) if floor_seconds else None}
+
+
+def mixed_history(work: Path, files: int) -> dict:
+    raw, warehouse = work / "raw", work / "warehouse"
+    values = generate(raw, files=files, values=22)
+    base = floor(raw)
+    full = refresh(raw, warehouse)
+    noop = refresh(raw, warehouse)
+    generate(raw, files=1, values=22, start=files)
+    incremental = refresh(raw, warehouse)
+    return {
+        "files": files,
+        "values": values,
+        "floor_duckdb_alone": base,
+        "full_refresh": with_ratio(full, base["seconds"]),
+        "noop_refresh": noop,
+        "incremental_refresh": {
+            **incremental,
+            "share_of_full": round(incremental["seconds"] / full["seconds"], 2) if full["seconds"] else None,
+        },
+        "targets": {"noop_s": 5, "incremental_s": 20, "incremental_share_of_full": 0.25, "full_s": 120},
+    }
+
+
+def commune_level(work: Path, total_values: int) -> dict:
+    raw, warehouse = work / "communes", work / "warehouse_communes"
+    per_file = min(total_values, 1_000_000)
+    files = max(1, total_values // per_file)
+    values = generate(raw, files=files, values=per_file, communes=3321 // 34)
+    base = floor(raw)
+    full = refresh(raw, warehouse)
+    return {
+        "files": files,
+        "values": values,
+        "floor_duckdb_alone": base,
+        "full_refresh": with_ratio(full, base["seconds"]),
+        "targets": {"full_s": 120, "peak_rss_mib": 3072, "ratio_to_floor": 5},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--commune-values", type=int, default=10_000_000)
+    parser.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
+    args = parser.parse_args()
+    if args.quick:
+        args.files, args.commune_values = 200, 200_000
+    work = Path(tempfile.mkdtemp(prefix="p06-bench-"))
+    try:
+        report = {
+            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "duckdb": duckdb.__version__},
+            "mixed_history": mixed_history(work, args.files),
+            "commune_level": commune_level(work, args.commune_values),
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
