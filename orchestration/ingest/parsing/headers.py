@@ -1,0 +1,33 @@
+"""Column headers (and template labels, JSON keys) -> canonical field names.
+
+Matching is case-, space-, punctuation- and diacritic-insensitive, Vietnamese or English.
+"""
+
+from __future__ import annotations
+
+from orchestration.ingest.parsing.text import compact
+
+FIELD_SPELLINGS = {
+    "province_code": ["ma_tinh", "Mã tỉnh", "Mã tỉnh/TP", "Mã tỉnh/thành phố", "province_code",
+                      "province code", "Mã đơn vị"],
+    "province_name": ["tinh", "ten_tinh", "Tên tỉnh", "Tỉnh/Thành phố", "Tỉnh/TP", "province",
+                      "province_name", "Tên tỉnh/thành phố", "Đơn vị"],
+    "period": ["ky_bao_cao", "Kỳ báo cáo", "period", "Kỳ"],
+    "indicator_code": ["ma_chi_tieu", "Mã chỉ tiêu", "indicator_code", "indicator", "code"],
+    "indicator_name": ["ten_chi_tieu", "Tên chỉ tiêu", "indicator_name", "Chỉ tiêu"],
+    "value": ["gia_tri", "Giá trị", "value", "Số liệu"],
+    "note": ["ghi_chu", "Ghi chú", "note", "notes"],
+    "submitted_at": ["ngay_bao_cao", "Ngày báo cáo", "submitted_at", "Ngày gửi", "submitted"],
+    "task_code": ["ma_nhiem_vu", "Mã nhiệm vụ", "task_code", "task code"],
+    "task_name": ["noi_dung", "Nội dung", "Nội dung nhiệm vụ", "Tên nhiệm vụ", "task_name", "task"],
+    "deadline": ["han_hoan_thanh", "Hạn hoàn thành", "Thời hạn", "deadline", "due date"],
+    "status": ["trang_thai", "Trạng thái", "status"],
+    "completed_on": ["ngay_hoan_thanh", "Ngày hoàn thành", "completed_on", "completed"],
+    "commune_code": ["ma_xa", "Mã xã", "Mã phường/xã", "commune_code"],
+}
+_FIELD_BY_KEY = {compact(s): field for field, spellings in FIELD_SPELLINGS.items() for s in spellings}
+
+
+def canonical_field(header: object) -> str | None:
+    """The canonical field a header names, None when it names none."""
+    return _FIELD_BY_KEY.get(compact(str(header))) if header is not None else None

@@ -1,0 +1,79 @@
+"""JSON submissions: {"province", "province_code", "period", "submitted_at", "indicators", "tasks"}.
+
+``indicators`` is either {"CODE": value} or [{"code": ..., "value": ...}]; the row of a value is
+its 1-based position in ``indicators`` (sheet "indicators"), of a task in ``tasks``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from orchestration.ingest.parsing.encodings import decode_text
+from orchestration.ingest.parsing.errors import ParseError
+from orchestration.ingest.parsing.headers import canonical_field
+from orchestration.ingest.readers.limits import Limits
+from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
+from orchestration.ingest.readers.lookups import Lookups
+from orchestration.ingest.readers.task_rows import resolve_task_rows
+from orchestration.ingest.records import ParsedFile
+
+EXPECTED_DOCUMENT = (
+    'a JSON object with "province" or "province_code", "period", and "indicators" and/or "tasks"'
+)
+
+
+def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
+    try:
+        document = json.loads(decode_text(data))
+    except json.JSONDecodeError:
+        raise ParseError("file_unreadable", "a JSON document") from None
+    if not isinstance(document, dict):
+        raise ParseError("header_missing", EXPECTED_DOCUMENT)
+    fields = _canonical_keys(document)
+    indicators, tasks = document.get("indicators"), document.get("tasks")
+    if indicators is None and tasks is None:
+        raise ParseError("header_missing", EXPECTED_DOCUMENT)
+    pairs = _indicator_pairs(indicators)
+    task_items = tasks if isinstance(tasks, list) else []
+    if len(pairs) + len(task_items) > limits.max_rows:
+        raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
+    fixed = {name: value for name, (_, value) in fields.items()}
+    labels = {name: key for name, (key, _) in fields.items()}
+    lookups = Lookups()
+    long_rows = LongRows(
+        source_file, "indicators", np.arange(1, len(pairs) + 1, dtype=np.int64),
+        {"indicator_code": pa.array([None if c is None else str(c) for c, _ in pairs], pa.string())},
+        fixed=fixed, labels={**labels, "indicator_code": "code", "value": "value"},
+        value_cells=[value for _, value in pairs],
+    )
+    values, rejections = resolve_long_rows(long_rows, lookups)
+    records = [(position, {name: v for name, (_, v) in _canonical_keys(item).items()})
+               for position, item in enumerate(task_items, start=1) if isinstance(item, dict)]
+    task_table, task_rejections = resolve_task_rows(source_file, "tasks", records, fixed, labels, lookups)
+    return ParsedFile("json", values=values, tasks=task_table, rejections=rejections + task_rejections)
+
+
+def _canonical_keys(mapping: dict) -> dict[str, tuple[str, object]]:
+    """Canonical field -> (key as written, value) for the keys that name a field."""
+    fields = {}
+    for key, value in mapping.items():
+        name = canonical_field(key)
+        if name and name not in fields:
+            fields[name] = (key, value)
+    return fields
+
+
+def _indicator_pairs(indicators: object) -> list[tuple[object, object]]:
+    """(code, value) in document order, for either shape of ``indicators``."""
+    if isinstance(indicators, dict):
+        return list(indicators.items())
+    if isinstance(indicators, list):
+        pairs = []
+        for item in indicators:
+            fields = _canonical_keys(item) if isinstance(item, dict) else {}
+            pairs.append((fields.get("indicator_code", (None, None))[1], fields.get("value", (None, None))[1]))
+        return pairs
+    return []

@@ -1,0 +1,98 @@
+"""Parsers of the key fields, memoized per distinct raw value, and rejection building."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Callable
+
+from orchestration.ingest.parsing.dates import parse_timestamp
+from orchestration.ingest.parsing.errors import ParseError
+from orchestration.ingest.parsing.periods import Period, parse_period
+from orchestration.ingest.parsing.provinces import ProvinceKey, ProvinceResolver
+from orchestration.ingest.records import Rejection
+from orchestration.reference import Indicator, load_indicators
+
+EXPECTED_INDICATOR = "an indicator code of reference/indicators.csv (e.g. VNEID_ISSUED)"
+
+
+@cache
+def _province_resolver() -> ProvinceResolver:
+    return ProvinceResolver()
+
+
+def is_blank(raw: object) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def parse_indicator(raw: object) -> Indicator:
+    if is_blank(raw):
+        raise ParseError("value_missing", EXPECTED_INDICATOR)
+    indicator = load_indicators().get(str(raw).strip().upper())
+    if indicator is None:
+        raise ParseError("indicator_unknown", EXPECTED_INDICATOR)
+    return indicator
+
+
+def parse_optional_timestamp(raw: object) -> datetime | None:
+    return None if is_blank(raw) else parse_timestamp(raw)
+
+
+class Lookups:
+    """Each distinct raw value of a file is parsed once; a result is a value or its ParseError."""
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple, object] = {}
+
+    def _memoized(self, key: tuple, compute: Callable[[], object]) -> object:
+        if key not in self._memo:
+            try:
+                self._memo[key] = compute()
+            except ParseError as error:
+                self._memo[key] = error
+        return self._memo[key]
+
+    def period(self, raw: object) -> Period | ParseError:
+        if is_blank(raw):
+            return ParseError("value_missing", "a reporting period")
+        return self._memoized(("period", type(raw), raw), lambda: parse_period(raw))
+
+    def province(self, code: object, name: object, on: date | None) -> ProvinceKey | ParseError:
+        key = ("province", type(code), code, name, on)
+        return self._memoized(key, lambda: _province_resolver().resolve(code, name, on))
+
+    def indicator(self, raw: object) -> Indicator | ParseError:
+        return self._memoized(("indicator", type(raw), raw), lambda: parse_indicator(raw))
+
+    def timestamp(self, raw: object) -> datetime | None | ParseError:
+        return self._memoized(("timestamp", type(raw), raw), lambda: parse_optional_timestamp(raw))
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """Where a row is and what of its key could be resolved, for its rejections."""
+
+    source_file: str
+    sheet: str | None
+    source_row: int
+    province: ProvinceKey | None = None
+    period: Period | None = None
+    indicator_code: str | None = None
+    submitted_at: datetime | None = None
+
+    def reject(self, error: ParseError, column: str | None, raw: object) -> Rejection:
+        return Rejection(
+            source_file=self.source_file, rule=error.rule, expected=error.expected,
+            sheet=self.sheet, source_row=self.source_row, column_name=column,
+            value_seen=None if raw is None else str(raw),
+            province_code=self.province.code if self.province else None,
+            province_valid_from=self.province.valid_from if self.province else None,
+            period=self.period.code if self.period else None,
+            indicator_code=self.indicator_code, submitted_at=self.submitted_at,
+        )
+
+
+def ok(result: object) -> object | None:
+    """The parsed value, or None when the result is a ParseError."""
+    return None if isinstance(result, ParseError) else result

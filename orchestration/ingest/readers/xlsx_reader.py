@@ -1,0 +1,138 @@
+"""The Excel template: ThongTin (label/value rows), ChiTieu (indicators), optional NhiemVu (tasks)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pyarrow as pa
+from python_calamine import CalamineWorkbook
+
+from orchestration.ingest.parsing.errors import ParseError
+from orchestration.ingest.parsing.headers import canonical_field
+from orchestration.ingest.parsing.text import compact
+from orchestration.ingest.readers.limits import Limits
+from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
+from orchestration.ingest.readers.lookups import Lookups, RowContext, is_blank
+from orchestration.ingest.readers.task_rows import resolve_task_rows
+from orchestration.ingest.readers.xlsx_formulas import uncalculated_formula_cells
+from orchestration.ingest.records import ParsedFile
+
+HEADER_SEARCH_ROWS = 10
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # password-protected workbooks and old .xls files
+EXPECTED_WORKBOOK = "an .xlsx workbook (Excel 2007 or later, not password-protected)"
+EXPECTED_THONGTIN = "a sheet ThongTin with rows Tỉnh/Thành phố or Mã tỉnh, and Kỳ báo cáo"
+EXPECTED_CHITIEU = "a sheet ChiTieu with a header row (in its first 10 rows) naming Mã chỉ tiêu and Giá trị"
+EXPECTED_NHIEMVU = "a header row (in the first 10 rows of NhiemVu) naming Mã nhiệm vụ and Trạng thái"
+FORMULA_UNCALCULATED = ParseError(
+    "formula_uncalculated", "a value; the cell holds a formula never calculated (open and save in Excel)"
+)
+
+
+def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
+    sheets, uncalculated = _open(data)
+    info_sheet = sheets.get("thongtin")
+    if info_sheet is None:
+        raise ParseError("header_missing", EXPECTED_THONGTIN)
+    fixed, labels = _label_values(info_sheet[1])
+    if "period" not in fixed or not {"province_code", "province_name"} & fixed.keys():
+        raise ParseError("header_missing", EXPECTED_THONGTIN)
+    if "chitieu" not in sheets:
+        raise ParseError("header_missing", EXPECTED_CHITIEU)
+    if sum(len(rows) for _, rows in sheets.values()) > limits.max_rows:
+        raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
+    lookups = Lookups()
+    sheet_name, rows = sheets["chitieu"]
+    values, rejections = _indicator_rows(source_file, sheet_name, rows, uncalculated.get(sheet_name, set()),
+                                         fixed, labels, lookups)
+    parsed = ParsedFile("xlsx", values=values, rejections=rejections)
+    if "nhiemvu" in sheets:
+        sheet_name, rows = sheets["nhiemvu"]
+        fields, header_row = _find_header(rows, ("task_code", "status"), EXPECTED_NHIEMVU)
+        records = [(number, {name: _cell(row, col) for name, (col, _) in fields.items()})
+                   for number, row in _data_rows(rows, header_row)]
+        tasks, task_rejections = resolve_task_rows(
+            source_file, sheet_name, records, fixed,
+            {**labels, **{name: label for name, (_, label) in fields.items()}}, lookups)
+        parsed.tasks = tasks
+        parsed.rejections.extend(task_rejections)
+    return parsed
+
+
+def _open(data: bytes) -> tuple[dict[str, tuple[str, list[list]]], dict[str, set]]:
+    """Sheets by matching key ("thongtin") -> (name as written, rows from A1), and uncalculated cells."""
+    if data.startswith(_OLE_MAGIC):
+        raise ParseError("file_unreadable", EXPECTED_WORKBOOK + "; this file is encrypted or .xls")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = {compact(name): (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                  for name in workbook.sheet_names}
+        return sheets, uncalculated_formula_cells(data)
+    except Exception:  # whatever breaks opening it (zip, XML, calamine), the workbook is unreadable
+        raise ParseError("file_unreadable", EXPECTED_WORKBOOK) from None
+
+
+def _cell(row: list, column: int) -> object:
+    """Cell (0-based column) as read, None when empty."""
+    value = row[column] if column < len(row) else None
+    return None if is_blank(value) else value
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return None if value is None else str(value).strip()
+
+
+def _label_values(rows: list[list]) -> tuple[dict[str, object], dict[str, str]]:
+    """ThongTin: each row's first non-empty cell is a label, the next non-empty one its value."""
+    fixed, labels = {}, {}
+    for row in rows:
+        cells = [c for c in row if not is_blank(c)]
+        name = canonical_field(cells[0]) if len(cells) >= 2 else None
+        if name and name not in fixed:
+            value = cells[1]
+            fixed[name] = _text(value) if name in ("province_code", "province_name") else value
+            labels[name] = f"{cells[0]} (sheet ThongTin)"
+    return fixed, labels
+
+
+def _find_header(rows: list[list], required: tuple[str, ...], expected: str) -> tuple[dict, int]:
+    """Fields -> (0-based column, header as written), and the 0-based index of the header row."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        fields = {}
+        for column, label in enumerate(row):
+            name = canonical_field(label) if isinstance(label, str) else None
+            if name and name not in fields:
+                fields[name] = (column, label)
+        if all(name in fields for name in required):
+            return fields, index
+    raise ParseError("header_missing", expected)
+
+
+def _data_rows(rows: list[list], header_row: int):
+    """(spreadsheet row number, cells) of the non-empty rows below the header."""
+    for index in range(header_row + 1, len(rows)):
+        if any(not is_blank(c) for c in rows[index]):
+            yield index + 1, rows[index]
+
+
+def _indicator_rows(source_file, sheet_name, rows, uncalculated, fixed, labels, lookups):
+    fields, header_row = _find_header(rows, ("indicator_code", "value"), EXPECTED_CHITIEU)
+    value_column, value_label = fields["value"]
+    code_column = fields["indicator_code"][0]
+    labels = {**labels, **{name: label for name, (_, label) in fields.items()}}
+    kept, rejections = [], []
+    for number, row in _data_rows(rows, header_row):
+        if (number, value_column + 1) in uncalculated:
+            context = RowContext(source_file, sheet_name, number, indicator_code=_text(_cell(row, code_column)))
+            rejections.append(context.reject(FORMULA_UNCALCULATED, value_label, "(formula without result)"))
+        elif _cell(row, value_column) is not None:  # a template row left blank: not reported
+            kept.append((number, row))
+    columns = {"indicator_code": pa.array([_text(_cell(row, code_column)) for _, row in kept], pa.string())}
+    if "commune_code" in fields:
+        columns["commune_code"] = pa.array([_text(_cell(r, fields["commune_code"][0])) or "" for _, r in kept], pa.string())
+    long_rows = LongRows(source_file, sheet_name, np.array([n for n, _ in kept], dtype=np.int64), columns,
+                         fixed=fixed, labels=labels, value_cells=[_cell(row, value_column) for _, row in kept])
+    values, row_rejections = resolve_long_rows(long_rows, lookups)
+    return values, sorted(rejections + row_rejections, key=lambda r: r.source_row)

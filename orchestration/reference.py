@@ -1,0 +1,75 @@
+"""Province list and indicator catalogue, read from the dbt seeds (their single source of truth)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+NATIONAL_CODE = "00"
+
+
+@dataclass(frozen=True)
+class Province:
+    """One provincial unit; (code, valid_from) is its key because seven codes were reused."""
+
+    code: str
+    name: str
+    unit_type: str
+    valid_from: date
+    valid_to: date | None
+    successor_code: str | None
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str  # count | percent | score
+    time_aggregation: str  # stock | flow
+    additive: bool
+
+
+def _read_seed(name: str) -> list[dict[str, str]]:
+    with open(SEEDS_DIR / name, encoding="utf-8", newline="") as seed:
+        return list(csv.DictReader(seed))
+
+
+def _optional_date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@cache
+def load_provinces() -> tuple[Province, ...]:
+    return tuple(
+        Province(
+            code=row["province_code"],
+            name=row["province_name"],
+            unit_type=row["unit_type"],
+            valid_from=date.fromisoformat(row["valid_from"]),
+            valid_to=_optional_date(row["valid_to"]),
+            successor_code=row["successor_code"] or None,
+        )
+        for row in _read_seed("provinces.csv")
+    )
+
+
+@cache
+def load_indicators() -> dict[str, Indicator]:
+    """Indicators by their (upper-case) code."""
+    return {
+        row["indicator_code"]: Indicator(
+            code=row["indicator_code"],
+            name=row["indicator_name"],
+            unit=row["unit"],
+            time_aggregation=row["time_aggregation"],
+            additive=row["additive"].lower() == "true",
+        )
+        for row in _read_seed("indicators.csv")
+    }
