@@ -1,0 +1,52 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['province_code', 'province_valid_from', 'period', 'indicator_code'],
+        on_schema_change='fail',
+        post_hook="{{ delete_quarantined_values(this) }}"
+    )
+}}
+
+-- Accepted values: resolved values minus the quarantined ones. An incremental run writes only
+-- the rows that differ from what the table holds (a new winning version, another version
+-- counted, a value released from quarantine); the post-hook removes newly quarantined ones.
+
+with resolved as (
+    select * from {{ ref('int_indicator_values_resolved') }}
+),
+
+quarantined as (
+    select distinct province_code, province_valid_from, period, indicator_code
+    from {{ ref('stg_quality__findings') }}
+    where is_quarantined
+),
+
+accepted as (
+    select resolved.*
+    from resolved
+    where not exists (
+        select 1
+        from quarantined
+        where quarantined.province_code = resolved.province_code
+          and quarantined.province_valid_from = resolved.province_valid_from
+          and quarantined.period = resolved.period
+          and quarantined.indicator_code = resolved.indicator_code
+    )
+)
+
+select * from accepted
+{% if is_incremental() %}
+where not exists (
+    select 1
+    from {{ this }} as published
+    where published.province_code = accepted.province_code
+      and published.province_valid_from = accepted.province_valid_from
+      and published.period = accepted.period
+      and published.indicator_code = accepted.indicator_code
+      and published.file_hash = accepted.file_hash
+      and published.sheet is not distinct from accepted.sheet
+      and published.source_row is not distinct from accepted.source_row
+      and published.versions_sent = accepted.versions_sent
+)
+{% endif %}

@@ -1,0 +1,48 @@
+-- Every finding: ingestion rejections (every version ever sent) and the current refresh's
+-- quality-rule findings. `is_held_back`: the value is not in the marts.
+
+with rejections as (
+    select * from {{ ref('stg_raw__ingest_rejections') }}
+),
+
+findings as (
+    select * from {{ ref('stg_quality__findings') }}
+)
+
+select
+    rule,
+    severity,
+    province_code,
+    province_valid_from,
+    period,
+    indicator_code,
+    source_file,
+    sheet,
+    source_row,
+    column_name,
+    value_seen,
+    cast(null as double precision) as value,
+    detail,
+    'ingestion' as stage,
+    true as is_held_back
+from rejections
+
+union all
+
+select
+    rule,
+    severity,
+    province_code,
+    province_valid_from,
+    period,
+    indicator_code,
+    source_file,
+    sheet,
+    source_row,
+    cast(null as varchar) as column_name,
+    cast(null as varchar) as value_seen,
+    value,
+    detail,
+    'quality' as stage,
+    is_quarantined as is_held_back
+from findings
