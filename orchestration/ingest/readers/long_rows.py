@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.numbers import EXPECTED as NUMBER_EXPECTED
 from orchestration.ingest.parsing.numbers import parse_number, parse_number_column
-from orchestration.ingest.readers.lookups import Lookups, RowContext, ok
+from orchestration.ingest.readers.lookups import Lookups, RowContext, is_blank, ok
 from orchestration.ingest.records import VALUE_SCHEMA, Rejection
 
 
@@ -68,7 +68,7 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
     def province_seen(i: int) -> tuple[str, str]:
         given = [(f, raw[idx[i]]) for f, raw, idx in
                  (("province_code", code_raw, code_idx), ("province_name", name_raw, name_idx))
-                 if raw[idx[i]] is not None]
+                 if not is_blank(raw[idx[i]])]
         return (" / ".join(rows.labels.get(f, f) for f, _ in given),
                 " / ".join(str(value) for _, value in given))
 

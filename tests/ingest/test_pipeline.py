@@ -1,0 +1,135 @@
+"""ingest_new_files on a real DuckDB file and a raw dir the tests fill."""
+
+import hashlib
+import os
+import shutil
+import stat
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from orchestration.ingest.pipeline import ingest_new_files, validate_files
+from conftest import write_template
+
+NOW = datetime(2025, 10, 5, 8, 0)
+HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "work.duckdb"))
+    yield connection
+    connection.close()
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot(folder):
+    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_ingests_once_and_skips_same_bytes_under_another_name(raw_dir, con):
+    write(raw_dir / "binh_dinh" / "q1.csv", HEADER + "52,,2024-Q1,VNEID_ISSUED,1.224\n")
+    write_template(raw_dir / "t.xlsx")
+    first = ingest_new_files(raw_dir, con, now=NOW)
+    assert (first.files_seen, first.files_ingested, first.rows_accepted) == (2, 2, 3)
+    shutil.copy(raw_dir / "binh_dinh" / "q1.csv", raw_dir / "copy of q1.csv")
+    second = ingest_new_files(raw_dir, con, now=NOW)
+    assert second.to_dict() == {"files_seen": 3, "files_ingested": 0, "files_skipped": 3,
+                                "files_rejected": 0, "rows_accepted": 0, "rows_rejected": 0}
+    assert con.execute("select source_file, sheet, source_row, value, load_id from raw.indicator_values "
+                       "where indicator_code = 'VNEID_ISSUED' order by source_file").fetchall() == [
+        ("binh_dinh/q1.csv", None, 2, 1224.0, 1), ("t.xlsx", "ChiTieu", 4, 1224975.0, 1)]
+
+
+def test_next_refresh_gets_the_next_load_id(raw_dir, con):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+    write(raw_dir / "b.csv", HEADER + "52,,2024,VNEID_ISSUED,2\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+    assert con.execute("select source_file, load_id from raw.ingested_files order by 1").fetchall() == [
+        ("a.csv", 1), ("b.csv", 2)]
+
+
+def test_raw_dir_is_never_written_and_may_be_read_only(raw_dir, con):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
+    write_template(raw_dir / "sub" / "t.xlsx") if (raw_dir / "sub").mkdir() is None else None
+    before = snapshot(raw_dir)
+    for folder in (raw_dir, raw_dir / "sub"):
+        folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        report = ingest_new_files(raw_dir, con, now=NOW)
+    finally:
+        for folder in (raw_dir, raw_dir / "sub"):
+            folder.chmod(stat.S_IRWXU)
+    assert report.files_ingested == 2
+    assert snapshot(raw_dir) == before
+
+
+def test_broken_file_next_to_good_ones(raw_dir, con):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
+    (raw_dir / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    write(raw_dir / "c.json", '{"province_code": "1", "period": "2024", "indicators": {"CCCD_ISSUED": 5}}')
+    report = ingest_new_files(raw_dir, con, now=NOW)
+    assert (report.files_ingested, report.files_rejected, report.rows_accepted) == (2, 1, 2)
+    assert con.execute("select source_file, source_row, rule from raw.ingest_rejections").fetchall() == [
+        ("broken.xlsx", None, "file_unreadable")]
+    assert con.execute("select status from raw.ingested_files where source_file = 'broken.xlsx'").fetchone() == (
+        "rejected",)
+
+
+def test_hostile_province_name_is_data(raw_dir, con):
+    hostile = "'; DROP TABLE raw.indicator_values; --"
+    write(raw_dir / "evil.csv", HEADER + f'52,,2024,VNEID_ISSUED,1\n,"{hostile}",2024,VNEID_ISSUED,2\n')
+    ingest_new_files(raw_dir, con, now=NOW)
+    assert con.execute("select rule, value_seen, source_row from raw.ingest_rejections").fetchall() == [
+        ("province_unknown", hostile, 3)]
+    assert con.execute("select count(*) from raw.indicator_values").fetchone() == (1,)
+
+
+def test_code_52_is_binh_dinh_in_2024_and_gia_lai_in_2025_q3(raw_dir, con):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n52,,2025-Q3,VNEID_ISSUED,2\n"
+                                      "52,Bình Định,2025-Q3,VNEID_ISSUED,3\n64,,2025-Q3,VNEID_ISSUED,4\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+    assert con.execute(
+        "select v.period, p.name from raw.indicator_values v join (values ('52', date '2008-08-01', 'Bình Định'),"
+        " ('52', date '2025-07-01', 'Gia Lai')) p(code, valid_from, name)"
+        " on v.province_code = p.code and v.province_valid_from = p.valid_from order by 1").fetchall() == [
+        ("2024", "Bình Định"), ("2025-Q3", "Gia Lai")]
+    assert con.execute("select source_row, rule from raw.ingest_rejections order by 1").fetchall() == [
+        (4, "province_not_valid_in_period"), (5, "province_not_valid_in_period")]
+
+
+def test_submitted_at_defaults_to_ingestion_time(raw_dir, con):
+    write(raw_dir / "a.csv", "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao\n"
+                             "52,2024,VNEID_ISSUED,1,10/01/2025\n52,2024,VNEID_ELIGIBLE,1,\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+    assert con.execute("select indicator_code, submitted_at from raw.indicator_values order by 1").fetchall() == [
+        ("VNEID_ELIGIBLE", NOW), ("VNEID_ISSUED", datetime(2025, 1, 10))]
+
+
+def test_symlink_leaving_raw_dir_is_not_followed(raw_dir, con, tmp_path):
+    outside = write(tmp_path / "secret.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
+    os.symlink(outside, raw_dir / "link.csv")
+    assert ingest_new_files(raw_dir, con, now=NOW).files_seen == 0
+
+
+def test_file_too_large(raw_dir, con):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n" * 10)
+    report = ingest_new_files(raw_dir, con, max_bytes=100, now=NOW)
+    assert report.files_rejected == 1
+    assert con.execute("select rule from raw.ingest_rejections").fetchall() == [("file_too_large",)]
+
+
+def test_validate_files_matches_what_refresh_records(raw_dir, con):
+    path = write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,abc\n99,,2024,VNEID_ISSUED,1\n")
+    rejections = validate_files([path])
+    ingest_new_files(raw_dir, con, now=NOW)
+    recorded = con.execute("select source_row, rule from raw.ingest_rejections order by 1").fetchall()
+    assert [(r.source_row, r.rule) for r in rejections] == recorded == [(2, "number_invalid"), (3, "province_unknown")]
