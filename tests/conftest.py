@@ -1,0 +1,39 @@
+"""Fixtures shared by every test folder: the repository and a fresh, empty warehouse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import REPO_ROOT, WarehousePaths
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture
+def warehouse_paths(tmp_path: Path) -> WarehousePaths:
+    """An empty raw dir and a warehouse dir that does not exist yet, both under tmp_path."""
+    paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    paths.raw_dir.mkdir()
+    return paths
+
+
+@pytest.fixture
+def p06_env(warehouse_paths: WarehousePaths) -> dict[str, str]:
+    """Environment for a p06 subprocess that reads and writes only the fresh warehouse.
+
+    The developer's own P06_* settings (alert channels, lock timeout) are left out.
+    """
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
+    return {
+        **inherited,
+        "P06_RAW_DIR": str(warehouse_paths.raw_dir),
+        "P06_WAREHOUSE_DIR": str(warehouse_paths.warehouse_dir),
+        "P06_WORK_DB": str(warehouse_paths.work_db),
+        "DAGSTER_HOME": str(warehouse_paths.dagster_home),
+    }
