@@ -1,0 +1,206 @@
+"""The tables the suites validate, built from the indicator values by DuckDB SQL.
+
+The same SQL runs on the candidate values (quarantine) and on the table to be published (gate):
+the source table is an argument. Every check table has a ``check_row`` column, the index GX
+reports offending rows by. Tables whose rows are single values also carry the value's origin
+(province, period, indicator, file, sheet, row), so each offending row is a finding as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+TABLE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}")
+INDICATOR_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
+MIN_HISTORY = 4  # fewer earlier values than this give no meaningful median absolute deviation
+
+VALUE_COLUMNS = (
+    "province_code, province_valid_from, period, period_grain, indicator_code, "
+    "source_file, sheet, source_row, value"
+)
+
+INDICATOR_VALUES = f"""
+select
+    row_number() over () as check_row,
+    {VALUE_COLUMNS},
+    case when unit = 'count' then value end as count_value,
+    case when unit = 'count' then value - trunc(value) end as count_fraction,
+    case when unit = 'percent' then value end as percent_value
+from {{source}}
+"""
+
+INDICATOR_PAIRS = """
+select
+    row_number() over () as check_row,
+    province_code, province_valid_from, period,
+    {indicator_columns}
+from {source}
+group by province_code, province_valid_from, period
+"""
+
+# The previous value is the unit's latest earlier value of the same grain: a month is compared
+# with the month before it was reported, never with a quarter.
+PERIOD_OVER_PERIOD = f"""
+with paired as (
+    select
+        {VALUE_COLUMNS},
+        lag(value) over unit_history as previous_value,
+        lag(period) over unit_history as previous_period
+    from {{source}}
+    where time_aggregation = 'stock'
+    window unit_history as (
+        partition by province_code, province_valid_from, indicator_code, period_grain
+        order by period_start
+    )
+)
+select
+    row_number() over () as check_row,
+    *,
+    value / nullif(previous_value, 0) as jump_ratio
+from paired
+"""
+
+VALUE_HISTORY = f"""
+with centred as (
+    select
+        {VALUE_COLUMNS},
+        median(value) over unit_history as history_median,
+        count(*) over unit_history as history_count
+    from {{source}}
+    window unit_history as (
+        partition by province_code, province_valid_from, indicator_code, period_grain
+    )
+),
+spread as (
+    select *, median(abs(value - history_median)) over unit_history as history_mad
+    from centred
+    window unit_history as (
+        partition by province_code, province_valid_from, indicator_code, period_grain
+    )
+)
+select
+    row_number() over () as check_row,
+    *,
+    case when history_count >= {MIN_HISTORY} and history_mad > 0
+        then abs(value - history_median) / history_mad end as mad_score
+from spread
+"""
+
+NATIONAL_TOTALS = f"""
+with additive_counts as (
+    select * from {{source}} where unit = 'count' and additive
+),
+provinces as (
+    select
+        period, indicator_code,
+        sum(value) as provinces_sum,
+        count(distinct province_code) as provinces_reporting
+    from additive_counts
+    where province_code <> '00'
+    group by period, indicator_code
+)
+select
+    row_number() over () as check_row,
+    {VALUE_COLUMNS},
+    provinces.provinces_sum,
+    provinces.provinces_reporting
+from additive_counts
+join provinces using (period, indicator_code)
+where province_code = '00'
+"""
+
+# Used when the status table has no deadline column: the 15th day after the period's last day.
+DEADLINE_FROM_PERIOD = """
+case
+    when period similar to '[0-9]{4}' then make_date(cast(period as int), 12, 31)
+    when period similar to '[0-9]{4}-H1' then make_date(cast(left(period, 4) as int), 6, 30)
+    when period similar to '[0-9]{4}-H2' then make_date(cast(left(period, 4) as int), 12, 31)
+    when period similar to '[0-9]{4}-Q[1-4]' then last_day(
+        make_date(cast(left(period, 4) as int), 3 * cast(right(period, 1) as int), 1))
+    when period similar to '[0-9]{4}-[0-9]{2}' then last_day(
+        make_date(cast(left(period, 4) as int), cast(right(period, 2) as int), 1))
+end + interval 15 day
+"""
+
+SUBMISSION_STATUS = """
+with status as (
+    select province_code, period, first_submitted_at, cast({deadline} as date) as deadline
+    from {source}
+)
+select
+    row_number() over () as check_row,
+    province_code, period, deadline, first_submitted_at,
+    case
+        when first_submitted_at < deadline + interval 1 day then true
+        when deadline < $as_of then false
+    end as submitted_on_time
+from status
+"""
+
+
+PAIR_TABLE = "indicator_pairs"  # one row per province and period: findings go to both values
+STATUS_TABLE = "submission_status"  # built from the status table, not from the values
+
+VALUE_TABLE_SQL = {
+    "indicator_values": INDICATOR_VALUES,
+    "period_over_period": PERIOD_OVER_PERIOD,
+    "value_history": VALUE_HISTORY,
+    "national_totals": NATIONAL_TOTALS,
+}
+
+
+def checked_table_name(name: str) -> str:
+    """A table name safe to put into SQL (names cannot be bound as parameters)."""
+    if not TABLE_NAME.fullmatch(name):
+        raise ValueError(f"not a table name: {name!r} (expected [catalog.][schema.]table)")
+    return name
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+    """The table's column names, or None when it does not exist."""
+    try:
+        return [row[0] for row in con.execute(f"describe {checked_table_name(table)}").fetchall()]
+    except duckdb.CatalogException:
+        return None
+
+
+def indicator_pairs_sql(source: str, indicators: list[str]) -> str:
+    for code in indicators:
+        if not INDICATOR_CODE.fullmatch(code):
+            raise ValueError(f"not an indicator code: {code!r}")
+    columns = ",\n    ".join(
+        f"max(value) filter (where indicator_code = '{code}') as {code}" for code in indicators
+    )
+    return INDICATOR_PAIRS.format(source=checked_table_name(source), indicator_columns=columns)
+
+
+def submission_status_sql(con: duckdb.DuckDBPyConnection, status_table: str) -> str:
+    columns = table_columns(con, status_table) or []
+    deadline = "deadline" if "deadline" in columns else DEADLINE_FROM_PERIOD
+    return SUBMISSION_STATUS.format(source=checked_table_name(status_table), deadline=deadline)
+
+
+def build_check_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    source: str,
+    status_table: str,
+    indicators: list[str],
+    as_of: date,
+) -> pd.DataFrame:
+    """The named check table as a pandas frame, ready for GX.
+
+    ``indicators`` are the columns of the wide pair table; ``as_of`` is the day deadlines
+    are judged on.
+    """
+    if name == PAIR_TABLE:
+        return con.execute(indicator_pairs_sql(source, indicators)).df()
+    if name == STATUS_TABLE:
+        sql = submission_status_sql(con, status_table)
+        return con.execute(sql, {"as_of": as_of}).df()
+    return con.execute(VALUE_TABLE_SQL[name].format(source=checked_table_name(source))).df()

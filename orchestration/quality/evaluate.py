@@ -1,0 +1,172 @@
+"""Every quality rule over a table of indicator values: quarantine before the facts, gate after.
+
+    quarantine(con, report_dir=...)   candidates -> quality.findings + warehouse/quality/index.html
+    gate(con)                         the facts about to be published -> results only, no writes
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from orchestration.quality.check_tables import (
+    PAIR_TABLE,
+    STATUS_TABLE,
+    build_check_table,
+    table_columns,
+)
+from orchestration.quality.findings import (
+    FINDING_COLUMNS,
+    empty_findings,
+    pair_findings,
+    replace_findings,
+    row_findings,
+)
+from orchestration.quality.report import write_report
+from orchestration.quality.rules import Rule, all_rules, suite_files
+from orchestration.quality.validation import ExpectationOutcome, validate
+
+CANDIDATES = "main_intermediate.int_indicator_values_resolved"
+FACTS = "marts.fct_indicator_value"
+SUBMISSION_STATUS = "marts.submission_status"
+REPORTING_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's verdict. ``passed`` is None when its input table does not exist yet."""
+
+    rule: Rule
+    passed: bool | None
+    findings: pd.DataFrame = field(default_factory=empty_findings, repr=False)
+    report_url: str | None = None
+
+    @property
+    def n_findings(self) -> int:
+        return len(self.findings)
+
+    @property
+    def blocks(self) -> bool:
+        """True when this result must stop publishing."""
+        return self.rule.blocking and self.passed is False
+
+
+@dataclass(frozen=True)
+class QualityOutcome:
+    results: list[RuleResult]
+    findings: pd.DataFrame = field(repr=False)
+    report_path: Path
+
+    @property
+    def failed(self) -> list[RuleResult]:
+        return [result for result in self.results if result.passed is False]
+
+    @property
+    def n_quarantined(self) -> int:
+        """Distinct values held back (a value breaking two rules counts once)."""
+        held = self.findings[self.findings["quarantined"]]
+        return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
+
+
+def today_in_vietnam() -> date:
+    return datetime.now(REPORTING_TIMEZONE).date()
+
+
+def pair_indicators(suites: dict[str, dict]) -> list[str]:
+    """The indicator columns the pair suite compares: the columns of the wide table."""
+    kwargs = [expectation["kwargs"] for expectation in suites[PAIR_TABLE]["expectations"]]
+    return sorted({kw[column] for kw in kwargs for column in ("column_A", "column_B")})
+
+
+def _findings(
+    con: duckdb.DuckDBPyConnection,
+    outcome: ExpectationOutcome,
+    frame: pd.DataFrame,
+    check_table: str,
+    source: str,
+) -> pd.DataFrame:
+    offending = frame[frame["check_row"].isin(outcome.offending_rows)]
+    if offending.empty:
+        return empty_findings()
+    if check_table == PAIR_TABLE:
+        return pair_findings(con, outcome, offending, source)
+    return row_findings(outcome, offending)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    non_empty = [frame for frame in frames if not frame.empty]
+    return pd.concat(non_empty, ignore_index=True) if non_empty else empty_findings()
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    status_table: str = SUBMISSION_STATUS,
+    as_of: date | None = None,
+) -> list[RuleResult]:
+    """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines)."""
+    suites = suite_files()
+    status_exists = table_columns(con, status_table) is not None
+    by_rule: dict[str, list[tuple[bool, pd.DataFrame]]] = {}
+    for name, suite in suites.items():
+        check_table = suite["meta"]["check_table"]
+        if check_table == STATUS_TABLE and not status_exists:
+            continue
+        frame = build_check_table(
+            con,
+            check_table,
+            source=source,
+            status_table=status_table,
+            indicators=pair_indicators(suites),
+            as_of=as_of or today_in_vietnam(),
+        )
+        for outcome in validate(frame, suite):
+            findings = _findings(con, outcome, frame, check_table, source)
+            by_rule.setdefault(outcome.rule, []).append((outcome.success, findings))
+    return [
+        RuleResult(
+            rule=rule,
+            passed=all(success for success, _ in by_rule[rule.id]),
+            findings=_concat([findings for _, findings in by_rule[rule.id]]),
+        )
+        if rule.id in by_rule
+        else RuleResult(rule=rule, passed=None)
+        for rule in all_rules()
+    ]
+
+
+def quarantine(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    report_dir: Path,
+    source: str = CANDIDATES,
+    status_table: str = SUBMISSION_STATUS,
+    as_of: date | None = None,
+) -> QualityOutcome:
+    """Check the candidate values, replace quality.findings and write the report.
+
+    Error-level findings are quarantined: the facts leave those values out.
+    """
+    results = evaluate(con, source=source, status_table=status_table, as_of=as_of)
+    findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
+    replace_findings(con, findings)
+    report_path = write_report(results, report_dir, source=source)
+    linked = [replace(result, report_url=f"{report_path.as_uri()}#{result.rule.id}") for result in results]
+    return QualityOutcome(results=linked, findings=findings, report_path=report_path)
+
+
+def gate(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str = FACTS,
+    status_table: str = SUBMISSION_STATUS,
+    as_of: date | None = None,
+) -> list[RuleResult]:
+    """Every rule over the data about to be published; writes nothing."""
+    return evaluate(con, source=source, status_table=status_table, as_of=as_of)

@@ -1,0 +1,117 @@
+"""Offending check rows turned into findings: one row per value x rule it broke."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+
+import duckdb
+import pandas as pd
+
+from orchestration.quality.check_tables import checked_table_name
+from orchestration.quality.schema import ensure_findings_table
+from orchestration.quality.validation import ExpectationOutcome
+
+ORIGIN_COLUMNS = [
+    "province_code", "province_valid_from", "period", "indicator_code",
+    "source_file", "sheet", "source_row", "value",
+]
+FINDING_COLUMNS = ["rule", "severity", *ORIGIN_COLUMNS, "detail", "quarantined"]
+PAIR_KEY = ["province_code", "province_valid_from", "period"]
+
+PAIR_VALUES_SQL = """
+select s.province_code, s.province_valid_from, s.period, s.indicator_code,
+       s.source_file, s.sheet, s.source_row, s.value, o.detail
+from quality_offending_pairs o
+join {source} s
+  on s.province_code = o.province_code
+ and s.province_valid_from is not distinct from cast(o.province_valid_from as date)
+ and s.period = o.period
+ and s.indicator_code = o.indicator_code
+"""
+
+REPLACE_FINDINGS_SQL = """
+insert into quality.findings
+select rule, severity, province_code, cast(province_valid_from as date), period,
+       indicator_code, source_file, sheet, cast(source_row as bigint), cast(value as double),
+       detail, quarantined
+from quality_new_findings
+"""
+
+
+def is_missing(value) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def display(value) -> str:
+    """A value as a person reads it in a detail sentence."""
+    if is_missing(value):
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == time(0) else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def details(rows: pd.DataFrame, template: str) -> list[str]:
+    return [
+        template.format_map({column: display(value) for column, value in row.items()})
+        for row in rows.to_dict("records")
+    ]
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame(columns=FINDING_COLUMNS)
+
+
+def _labelled(origins: pd.DataFrame, outcome: ExpectationOutcome) -> pd.DataFrame:
+    findings = origins.reindex(columns=ORIGIN_COLUMNS + ["detail"])
+    findings.insert(0, "rule", outcome.rule)
+    findings.insert(1, "severity", outcome.severity)
+    findings["quarantined"] = outcome.severity == "error"
+    return findings[FINDING_COLUMNS]
+
+
+def row_findings(outcome: ExpectationOutcome, offending: pd.DataFrame) -> pd.DataFrame:
+    """Findings of a check table whose rows are single values (or province x period)."""
+    origins = offending.assign(detail=details(offending, outcome.detail_template))
+    return _labelled(origins, outcome)
+
+
+def pair_findings(
+    con: duckdb.DuckDBPyConnection,
+    outcome: ExpectationOutcome,
+    offending: pd.DataFrame,
+    source: str,
+) -> pd.DataFrame:
+    """Findings of a rule comparing two indicators: both values of each broken pair."""
+    broken = offending[PAIR_KEY].assign(detail=details(offending, outcome.detail_template))
+    indicators = [outcome.kwargs["column_A"], outcome.kwargs["column_B"]]
+    subjects = pd.concat(broken.assign(indicator_code=code) for code in indicators)
+    con.register("quality_offending_pairs", subjects)
+    try:
+        origins = con.execute(PAIR_VALUES_SQL.format(source=checked_table_name(source))).df()
+    finally:
+        con.unregister("quality_offending_pairs")
+    return _labelled(origins, outcome)
+
+
+def replace_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> None:
+    """Replace quality.findings wholesale with these findings, in one transaction."""
+    ensure_findings_table(con)
+    con.register("quality_new_findings", findings)
+    try:
+        con.execute("begin transaction")
+        con.execute("delete from quality.findings")
+        con.execute(REPLACE_FINDINGS_SQL)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("quality_new_findings")

@@ -1,0 +1,79 @@
+"""Running a suite file with Great Expectations on a pandas frame, quietly and offline.
+
+GX validates pandas frames read from DuckDB rather than DuckDB through SQLAlchemy, where GX 1.x
+returns wrong results (great_expectations issues 10738, 11579).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before GX is imported: no calls home
+
+import great_expectations as gx  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+INDEX_COLUMN = "check_row"
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [INDEX_COLUMN]}
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation's verdict and the check rows that broke it."""
+
+    rule: str
+    severity: str
+    detail_template: str
+    kwargs: dict
+    success: bool
+    offending_rows: list[int]
+
+
+@cache
+def _batch_definition():
+    """GX's context costs seconds to create: one per process, reused by every validation."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("p06_quality").add_dataframe_asset("check_table")
+    return asset.add_batch_definition_whole_dataframe("whole_table")
+
+
+def build_suite(suite_file: dict) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(**copy.deepcopy(suite_file))  # GX writes into meta
+    if len(suite.expectations) != len(suite_file["expectations"]):
+        # GX logs and drops an invalid expectation; a dropped rule must never pass silently.
+        raise ValueError(f"suite {suite_file['name']}: GX rejected an expectation, see its log")
+    return suite
+
+
+def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
+    """Validate the frame (which has a check_row column) against the suite."""
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    validation = batch.validate(build_suite(suite_file), result_format=RESULT_FORMAT)
+    outcomes = []
+    for result in validation.results:
+        config = result.expectation_config
+        if result.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"suite {suite_file['name']}, rule {config.meta['rule']}: "
+                f"{result.exception_info['exception_message']}"
+            )
+        outcomes.append(
+            ExpectationOutcome(
+                rule=config.meta["rule"],
+                severity=config.meta["severity"],
+                detail_template=config.meta["detail"],
+                kwargs=dict(config.kwargs),
+                success=bool(result.success),
+                offending_rows=[
+                    int(row[INDEX_COLUMN])
+                    for row in result.result.get("unexpected_index_list", [])
+                ],
+            )
+        )
+    return outcomes
