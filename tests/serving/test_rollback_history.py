@@ -1,0 +1,75 @@
+"""Rollback picks the right snapshot whatever happened before it (publisher level, real files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.publish.marts import PUBLISHED_MARTS
+from orchestration.publish.publisher import list_snapshots, publish, rollback
+from orchestration.settings import WarehousePaths
+
+
+def _publish_version(paths: WarehousePaths, version: int) -> None:
+    """Publish marts whose every table holds one row tagged with `version`."""
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(paths.work_db))
+    con.execute("create schema if not exists marts")
+    for table in PUBLISHED_MARTS:
+        con.execute(f"create or replace table marts.{table} as select {version}::bigint as version")
+    con.close()
+    publish(paths)
+
+
+def _served_version(paths: WarehousePaths) -> int:
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        return con.execute("select version from marts.fct_indicator_value").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> WarehousePaths:
+    paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    for version in (1, 2, 3):
+        _publish_version(paths, version)
+    return paths
+
+
+def test_rollback_after_a_publish_killed_before_its_snapshot_serves_the_one_before(paths):
+    list_snapshots(paths)[-1].unlink()  # what a kill between the swap and the snapshot leaves
+
+    rollback(paths)
+
+    assert _served_version(paths) == 2
+
+
+def test_a_publish_after_a_rollback_never_makes_the_rolled_back_marts_the_previous_ones(paths):
+    rollback(paths)  # version 3 was wrong
+    _publish_version(paths, 4)
+
+    rollback(paths)
+
+    assert _served_version(paths) == 2
+
+
+def test_rollback_works_on_a_copied_warehouse_where_snapshots_are_no_longer_hard_links(paths, tmp_path):
+    copied = WarehousePaths(paths.raw_dir, tmp_path / "copied")
+    copied.warehouse_dir.mkdir()
+    for source in (paths.published_db, *list_snapshots(paths)):
+        target = copied.warehouse_dir / source.relative_to(paths.warehouse_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
+
+    rollback(copied)
+
+    assert _served_version(copied) == 2
+
+
+def test_rollback_with_nothing_published_explains_why(tmp_path):
+    empty = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    with pytest.raises(RuntimeError, match="nothing is published yet"):
+        rollback(empty)
