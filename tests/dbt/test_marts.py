@@ -1,0 +1,309 @@
+"""The marts built by real dbt runs from small fixtures in raw.* and quality.findings.
+
+One scenario, two loads: load 1 is built, load 2 (resubmissions, a new quarter, a value
+released from quarantine and another quarantined) is built incrementally, then everything is
+rebuilt with --full-refresh. Values are asserted on the final state.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from dbt_fixtures import NEW_UNITS, OLD_UNITS, Task, Value, WorkDb, dbt_build
+
+RUN_DATE = "2025-11-30"
+ON_TIME_2024 = datetime(2025, 1, 10)  # deadline for 2024 and 2024-Q4 is 2025-01-15
+
+
+def values(code, valid_from, period, submitted_at, load_id=1, source_file=None, **by_indicator):
+    source_file = source_file or f"{code}_{period}_{load_id}.csv"
+    return [
+        Value(code, valid_from, period, indicator, value, submitted_at, load_id, source_file, row)
+        for row, (indicator, value) in enumerate(by_indicator.items(), start=2)
+    ]
+
+
+BINH_DINH_2024 = values(
+    "52", OLD_UNITS, "2024", ON_TIME_2024,
+    VNEID_ELIGIBLE=1_272_073, VNEID_ISSUED=1_224_975, VNEID_ACTIVATED=1_124_445,
+)
+OLD_GIA_LAI_2024 = values(
+    "64", OLD_UNITS, "2024", ON_TIME_2024,
+    VNEID_ELIGIBLE=1_100_000, VNEID_ISSUED=1_000_000, VNEID_ACTIVATED=900_000,
+)
+# Ninh Bình (37) today = Hà Nam (35) + Nam Định (36) + old Ninh Bình (37), which sent no VNeID
+NINH_BINH_PARTS_2024 = (
+    values("35", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=800_000, VNEID_ISSUED=700_000)
+    + values("36", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=1_500_000, VNEID_ISSUED=1_400_000)
+    + values("37", OLD_UNITS, "2024", ON_TIME_2024, DOSSIERS_TOTAL=5_000, DOSSIERS_ONLINE=4_000)
+)
+# Hà Nội reports 2023 by quarter only: the year row is derived (stock: Q4, flow: sum)
+HA_NOI_2023_QUARTERS = [
+    value
+    for quarter, issued, total in [(1, 100, 10), (2, 200, 20), (3, 300, 30), (4, 400, 40)]
+    for value in values(
+        "01", OLD_UNITS, f"2023-Q{quarter}", datetime(2023, 3 * quarter, 20),
+        VNEID_ELIGIBLE=1_000, VNEID_ISSUED=issued,
+        DOSSIERS_TOTAL=total, DOSSIERS_ONLINE=total / 2,
+    )
+]
+# Hải Phòng misses 2023-Q4: no flow can be derived for its year
+HAI_PHONG_2023_QUARTERS = [
+    value
+    for quarter in (1, 2, 3)
+    for value in values(
+        "31", OLD_UNITS, f"2023-Q{quarter}", datetime(2023, 3 * quarter, 20),
+        VNEID_ELIGIBLE=2_000, VNEID_ISSUED=500 * quarter, DOSSIERS_TOTAL=10, DOSSIERS_ONLINE=5,
+    )
+]
+DA_NANG_2024 = values(
+    "48", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=1_000, VNEID_ISSUED=500, VNEID_ACTIVATED=600
+)
+DA_NANG_2024_CORRECTED = values(
+    "48", OLD_UNITS, "2024", datetime(2025, 2, 1), load_id=2, VNEID_ISSUED=700
+)
+QUANG_NINH_2024 = values(
+    "22", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=1_000, VNEID_ISSUED=800, VNEID_ACTIVATED=700
+)
+QUANG_NINH_2024_RESENT = values(
+    "22", OLD_UNITS, "2024", datetime(2025, 2, 1), load_id=2, VNEID_ACTIVATED=900
+)
+# Cần Thơ resubmits 2024-Q4: latest submitted_at wins; a tie goes to the file ingested last
+CAN_THO_Q4 = [
+    Value("92", OLD_UNITS, "2024-Q4", "VNEID_ISSUED", 100, datetime(2025, 1, 10), 1, "ct_v1.csv"),
+    Value("92", OLD_UNITS, "2024-Q4", "VNEID_ISSUED", 200, datetime(2025, 1, 12), 1, "ct_v2.csv"),
+    Value("92", OLD_UNITS, "2024-Q4", "VNEID_ELIGIBLE", 1_000, datetime(2025, 1, 12), 1, "ct_v2.csv", 3),
+]
+CAN_THO_Q4_RESENT = [
+    Value("92", OLD_UNITS, "2024-Q4", "VNEID_ISSUED", 300, datetime(2025, 1, 11), 2, "ct_v3.csv"),
+    Value("92", OLD_UNITS, "2024-Q4", "VNEID_ELIGIBLE", 2_000, datetime(2025, 1, 12), 2, "ct_v3.csv", 3),
+]
+GIA_LAI_2025_Q3 = values(
+    "52", NEW_UNITS, "2025-Q3", datetime(2025, 10, 20), load_id=2,
+    VNEID_ELIGIBLE=2_400_000, VNEID_ISSUED=2_300_000,
+)
+NATIONAL_2024 = values("00", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=80_000_000, VNEID_ISSUED=70_000_000)
+HUE_TASK_TOTALS_2024 = values("46", OLD_UNITS, "2024", ON_TIME_2024, TASKS_ASSIGNED=20, TASKS_COMPLETED=15)
+# Hà Nội sends totals and a task list for 2024-Q4: the list wins
+HA_NOI_TASK_TOTALS_Q4 = values("01", OLD_UNITS, "2024-Q4", ON_TIME_2024, TASKS_ASSIGNED=10, TASKS_COMPLETED=9)
+HA_NOI_TASKS_Q4 = [
+    Task("01", OLD_UNITS, "2024-Q4", "NV1", date(2024, 11, 30), "done", date(2024, 11, 1), ON_TIME_2024),
+    Task("01", OLD_UNITS, "2024-Q4", "NV2", date(2024, 12, 15), "done", date(2024, 12, 20), ON_TIME_2024),
+    Task("01", OLD_UNITS, "2024-Q4", "NV3", date(2024, 12, 1), "in_progress", None, ON_TIME_2024),
+    Task("01", OLD_UNITS, "2024-Q4", "NV4", date(2025, 3, 31), "not_started", None, ON_TIME_2024),
+]
+
+LOAD_1 = (
+    BINH_DINH_2024 + OLD_GIA_LAI_2024 + NINH_BINH_PARTS_2024 + HA_NOI_2023_QUARTERS
+    + HAI_PHONG_2023_QUARTERS + DA_NANG_2024 + QUANG_NINH_2024 + CAN_THO_Q4 + NATIONAL_2024
+    + HUE_TASK_TOTALS_2024 + HA_NOI_TASK_TOTALS_Q4
+)
+LOAD_2 = DA_NANG_2024_CORRECTED + QUANG_NINH_2024_RESENT + CAN_THO_Q4_RESENT + GIA_LAI_2025_Q3
+
+MARTS = [
+    "dim_province", "dim_indicator", "fct_indicator_value", "province_scorecard",
+    "province_scorecard_current", "national_scorecard", "task_completion", "submission_status",
+    "quality_issues",
+]
+
+
+def indicator(rows, code):
+    return next(v for v in rows if v.indicator_code == code)
+
+
+def mart_contents(db: WorkDb) -> dict[str, list[tuple]]:
+    with db.connect() as con:
+        return {
+            table: sorted(con.execute(f"select * from marts.{table}").fetchall(), key=repr)
+            for table in MARTS
+        }
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    """The work database after both loads, plus the marts of each way of building them."""
+    tmp = tmp_path_factory.mktemp("dbt")
+    db = WorkDb(tmp / "work.duckdb")
+    db.add_values(*LOAD_1)
+    db.add_tasks(*HA_NOI_TASKS_Q4)
+    for reason in ("number_invalid", "count_negative"):
+        db.add_rejection("52", "2024", source_row=9, rule=reason)
+    db.replace_findings(indicator(DA_NANG_2024, "VNEID_ISSUED"), indicator(DA_NANG_2024, "VNEID_ACTIVATED"))
+    dbt_build(db.path, tmp / "target", run_date=RUN_DATE)
+    after_load_1 = db.rows("select * from marts.fct_indicator_value")
+
+    db.add_values(*LOAD_2)
+    db.replace_findings(
+        indicator(QUANG_NINH_2024, "VNEID_ISSUED"), indicator(QUANG_NINH_2024_RESENT, "VNEID_ACTIVATED")
+    )
+    dbt_build(db.path, tmp / "target", run_date=RUN_DATE)
+    incremental = mart_contents(db)
+    dbt_build(db.path, tmp / "target", "--full-refresh", run_date=RUN_DATE)
+    return {"db": db, "after_load_1": after_load_1, "incremental": incremental}
+
+
+def one(db: WorkDb, sql: str, *params) -> dict:
+    rows = db.rows(sql, *params)
+    assert len(rows) == 1, f"expected one row, got {rows}"
+    return rows[0]
+
+
+def scorecard(db, table, code, period, valid_from=None):
+    where_unit = "and province_valid_from = ?" if valid_from else ""
+    params = [code, period] + ([valid_from] if valid_from else [])
+    return one(db, f"select * from marts.{table} where province_code = ? and period = ? {where_unit}", *params)
+
+
+def test_activation_rate_is_activated_over_issued_as_percent(scenario):
+    binh_dinh = scorecard(scenario["db"], "province_scorecard", "52", "2024", OLD_UNITS)
+    assert binh_dinh["province_name"] == "Bình Định"
+    assert binh_dinh["vneid_activation_rate"] == pytest.approx(100 * 1_124_445 / 1_224_975)
+    assert round(binh_dinh["vneid_activation_rate"], 2) == 91.79
+
+
+def test_merged_units_are_summed_and_the_rate_recomputed(scenario):
+    gia_lai = scorecard(scenario["db"], "province_scorecard_current", "52", "2024")
+    assert gia_lai["province_name"] == "Gia Lai"
+    assert gia_lai["units_reporting"] == 2
+    assert round(gia_lai["vneid_issuance_rate"], 2) == 93.80
+    assert gia_lai["vneid_activation_rate"] == pytest.approx(100 * 2_024_445 / 2_224_975)
+
+
+def test_rolled_up_rate_is_null_when_a_merged_unit_lacks_a_part(scenario):
+    ninh_binh = scorecard(scenario["db"], "province_scorecard_current", "37", "2024")
+    assert ninh_binh["units_reporting"] == 3
+    assert ninh_binh["vneid_issuance_rate"] is None  # old Ninh Bình sent no VNeID figures
+    assert ninh_binh["online_dossier_rate"] is None  # Hà Nam and Nam Định sent no dossiers
+
+
+def test_reused_code_52_is_binh_dinh_before_the_merger_and_gia_lai_after(scenario):
+    rows = scenario["db"].rows(
+        "select period, province_name, province_valid_from, is_derived, vneid_issuance_rate"
+        " from marts.province_scorecard where province_code = '52' order by period"
+    )
+    # 2025 is derived from the new unit's only quarter; the old unit's 2025 quarters never count
+    assert [(r["period"], r["province_name"], r["province_valid_from"], r["is_derived"]) for r in rows] == [
+        ("2024", "Bình Định", OLD_UNITS, False),
+        ("2025", "Gia Lai", NEW_UNITS, True),
+        ("2025-Q3", "Gia Lai", NEW_UNITS, False),
+    ]
+    assert rows[0]["vneid_issuance_rate"] == pytest.approx(100 * 1_224_975 / 1_272_073)
+    assert rows[2]["vneid_issuance_rate"] == pytest.approx(100 * 2_300_000 / 2_400_000)
+    current = scorecard(scenario["db"], "province_scorecard_current", "52", "2025-Q3")
+    assert current["vneid_issuance_rate"] == pytest.approx(rows[2]["vneid_issuance_rate"])
+
+
+def test_year_row_derived_from_quarters_takes_last_stock_and_sums_flows(scenario):
+    ha_noi = scorecard(scenario["db"], "province_scorecard", "01", "2023")
+    assert ha_noi["is_derived"] is True
+    assert ha_noi["vneid_issuance_rate"] == pytest.approx(100 * 400 / 1_000)  # Q4 stock
+    assert ha_noi["online_dossier_rate"] == pytest.approx(100 * (5 + 10 + 15 + 20) / (10 + 20 + 30 + 40))
+
+
+def test_no_flow_is_derived_from_an_incomplete_set_of_quarters(scenario):
+    hai_phong = scorecard(scenario["db"], "province_scorecard", "31", "2023")
+    assert hai_phong["is_derived"] is True
+    assert hai_phong["vneid_issuance_rate"] == pytest.approx(100 * 1_500 / 2_000)  # Q3 stock
+    assert hai_phong["online_dossier_rate"] is None
+
+
+def test_reported_year_rows_are_not_derived(scenario):
+    assert scorecard(scenario["db"], "province_scorecard", "52", "2024", OLD_UNITS)["is_derived"] is False
+
+
+def test_quarantined_values_are_held_back_and_their_rates_null(scenario):
+    db = scenario["db"]
+    quang_ninh = scorecard(db, "province_scorecard", "22", "2024")
+    assert quang_ninh["vneid_issuance_rate"] is None
+    assert quang_ninh["vneid_activation_rate"] is None
+    published = db.rows("select indicator_code from marts.fct_indicator_value where province_code = '22'")
+    assert [r["indicator_code"] for r in published] == ["VNEID_ELIGIBLE"]
+    issues = db.rows(
+        "select indicator_code, rule, is_held_back, source_file from marts.quality_issues"
+        " where province_code = '22' order by indicator_code"
+    )
+    assert [(i["indicator_code"], i["rule"], i["is_held_back"]) for i in issues] == [
+        ("VNEID_ACTIVATED", "vneid_activated_le_issued", True),
+        ("VNEID_ISSUED", "vneid_activated_le_issued", True),
+    ]
+
+
+def test_value_released_from_quarantine_is_published(scenario):
+    da_nang = scorecard(scenario["db"], "province_scorecard", "48", "2024")
+    assert da_nang["vneid_activation_rate"] == pytest.approx(100 * 600 / 700)
+
+
+def test_resubmission_latest_submitted_wins_and_a_tie_goes_to_the_file_ingested_last(scenario):
+    sql = (
+        "select indicator_code, value, versions_sent, source_file from marts.fct_indicator_value"
+        " where province_code = '92' order by indicator_code"
+    )
+    before = [(r["indicator_code"], r["value"]) for r in scenario["after_load_1"] if r["province_code"] == "92"]
+    assert sorted(before) == [("VNEID_ELIGIBLE", 1_000), ("VNEID_ISSUED", 200)]
+    assert [(r["indicator_code"], r["value"], r["versions_sent"], r["source_file"]) for r in scenario["db"].rows(sql)] == [
+        ("VNEID_ELIGIBLE", 2_000, 2, "ct_v3.csv"),
+        ("VNEID_ISSUED", 200, 3, "ct_v2.csv"),
+    ]
+
+
+def test_task_completion_from_the_task_list_wins_over_totals(scenario):
+    ha_noi = scorecard(scenario["db"], "task_completion", "01", "2024-Q4")
+    counts = {k: ha_noi[k] for k in ("tasks_assigned", "tasks_completed", "tasks_overdue", "tasks_on_time")}
+    assert counts == {"tasks_assigned": 4, "tasks_completed": 2, "tasks_overdue": 1, "tasks_on_time": 1}
+    assert (ha_noi["completion_rate"], ha_noi["on_time_rate"]) == (50.0, 25.0)
+    assert scorecard(scenario["db"], "province_scorecard", "01", "2024-Q4")["task_completion_rate"] == 50.0
+
+
+def test_task_completion_from_totals_leaves_overdue_unknown(scenario):
+    hue = scorecard(scenario["db"], "task_completion", "46", "2024")
+    assert (hue["tasks_assigned"], hue["tasks_completed"], hue["completion_rate"]) == (20, 15, 75.0)
+    assert (hue["tasks_overdue"], hue["on_time_rate"]) == (None, None)
+
+
+def test_province_that_never_reported_shows_as_not_submitted(scenario):
+    bac_kan = scorecard(scenario["db"], "submission_status", "06", "2024")
+    assert (bac_kan["submitted"], bac_kan["on_time"], bac_kan["rows_accepted"]) == (False, False, 0)
+    assert bac_kan["first_submitted_at"] is None
+
+
+def test_submission_status_counts_every_version_and_each_rejected_row_once(scenario):
+    db = scenario["db"]
+    binh_dinh = scorecard(db, "submission_status", "52", "2024")
+    assert (binh_dinh["submitted"], binh_dinh["on_time"]) == (True, True)
+    assert (binh_dinh["rows_accepted"], binh_dinh["rows_rejected"]) == (3, 1)
+    can_tho = scorecard(db, "submission_status", "92", "2024-Q4")
+    assert can_tho["rows_accepted"] == 5
+    assert (can_tho["first_submitted_at"], can_tho["last_submitted_at"]) == (datetime(2025, 1, 10), datetime(2025, 1, 12))
+    assert scorecard(db, "submission_status", "52", "2025-Q3")["on_time"] is False  # sent 2025-10-20
+
+
+def test_submission_status_expects_every_unit_valid_in_each_calendar_period(scenario):
+    rows = scenario["db"].rows(
+        "select period, count(*) as units from marts.submission_status"
+        " where period in ('2022', '2024-Q4', '2025-Q2', '2025-Q3', '2025-Q4') group by period order by period"
+    )
+    # 2025-Q4 has not ended on the run date and nobody sent it
+    assert [(r["period"], r["units"]) for r in rows] == [("2022", 63), ("2024-Q4", 63), ("2025-Q2", 63), ("2025-Q3", 34)]
+
+
+def test_national_scorecard_sums_provinces_that_reported_both_parts(scenario):
+    national = one(scenario["db"], "select * from marts.national_scorecard where period = '2024'")
+    # Quảng Ninh's issued is quarantined; Cần Thơ's year is derived from its 2024-Q4 stock
+    issued = 1_224_975 + 1_000_000 + 700_000 + 1_400_000 + 700 + 200
+    eligible = 1_272_073 + 1_100_000 + 800_000 + 1_500_000 + 1_000 + 2_000
+    assert national["vneid_issuance_rate"] == pytest.approx(100 * issued / eligible)
+    assert national["provinces_reporting"] == 9  # 52, 64, 35, 36, 37, 48, 22, 46, 92
+    assert national["reported_national_vneid_issuance_rate"] == pytest.approx(100 * 70 / 80)
+
+
+def test_dim_province_has_every_unit_and_its_current_unit(scenario):
+    db = scenario["db"]
+    assert one(db, "select count(*) as n from marts.dim_province")["n"] == 98
+    old_gia_lai = one(db, "select * from marts.dim_province where province_code = '64'")
+    assert (old_gia_lai["current_province_code"], old_gia_lai["current_province_valid_from"]) == ("52", NEW_UNITS)
+    assert one(db, "select count(*) as n from marts.dim_province where current_province_code is null")["n"] == 0
+
+
+def test_incremental_run_gives_the_same_marts_as_a_full_refresh(scenario):
+    assert scenario["incremental"] == mart_contents(scenario["db"])
