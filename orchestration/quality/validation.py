@@ -13,6 +13,8 @@ from functools import cache
 
 import pandas as pd
 
+from orchestration.quality.rules import SuiteFileError
+
 os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before GX is imported: no calls home
 
 import great_expectations as gx  # noqa: E402
@@ -44,11 +46,20 @@ def _batch_definition():
 
 
 def build_suite(suite_file: dict) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(**copy.deepcopy(suite_file))  # GX writes into meta
+    try:
+        suite = gx.ExpectationSuite(**copy.deepcopy(suite_file))  # GX writes into meta
+    except ValueError as error:
+        raise SuiteFileError(f"suite {suite_file['name']}: GX rejected an expectation: {error}") from error
     if len(suite.expectations) != len(suite_file["expectations"]):
-        # GX logs and drops an invalid expectation; a dropped rule must never pass silently.
-        raise ValueError(f"suite {suite_file['name']}: GX rejected an expectation, see its log")
+        # GX logs and drops some invalid expectations; a dropped rule must never pass silently.
+        raise SuiteFileError(f"suite {suite_file['name']}: GX rejected an expectation, see its log")
     return suite
+
+
+def _exception_messages(exception_info: dict) -> list[str]:
+    """GX reports an exception either directly or keyed by the metric that raised it."""
+    infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
+    return [info["exception_message"] for info in infos if info.get("raised_exception")]
 
 
 def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
@@ -58,11 +69,9 @@ def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
     outcomes = []
     for result in validation.results:
         config = result.expectation_config
-        if result.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"suite {suite_file['name']}, rule {config.meta['rule']}: "
-                f"{result.exception_info['exception_message']}"
-            )
+        errors = _exception_messages(result.exception_info)
+        if errors:
+            raise RuntimeError(f"suite {suite_file['name']}, rule {config.meta['rule']}: {errors[0]}")
         outcomes.append(
             ExpectationOutcome(
                 rule=config.meta["rule"],
