@@ -1,0 +1,79 @@
+"""`kill -9` of a real refresh at several points never touches the served marts, and the next
+refresh publishes exactly what a clean refresh of the same files does (CONTRACT §5, issue 7).
+
+Each kill point is reached by watching the run's real progress: its Dagster log lines, the work
+database's write-ahead log, the dbt process it started, the temporary files of the publish step.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from mart_content import copy_warehouse, served_bytes, served_marts, served_parquet, temp_files
+from refresh_process import LoggedProcess, assert_published, poll_until, run_refresh, start_refresh
+
+from orchestration.settings import WarehousePaths
+
+
+def _children_commands(pid: int) -> list[str]:
+    """Command lines of the direct children of `pid` (Linux /proc)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                children.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except FileNotFoundError:  # ended meanwhile
+                pass
+    return children
+
+
+@dataclass(frozen=True)
+class KillPoint:
+    step: str  # the Dagster step to kill the run in
+    started: str  # a line of the run's log once the step is under way
+    busy: Callable[[LoggedProcess, WarehousePaths], bool]  # evidence that it is at work right now
+
+
+KILL_POINTS = [
+    KillPoint(  # files are being committed to the work database one by one
+        "raw_submissions",
+        r"\braw_submissions\b.*\bSTEP_START\b",
+        lambda refresh, paths: Path(f"{paths.work_db}.wal").exists(),
+    ),
+    KillPoint(  # dbt has built its first models and is running
+        "dbt_prepare",
+        r"\bdbt_prepare\b.*\bASSET_MATERIALIZATION\b",
+        lambda refresh, paths: any("dbt" in command for command in _children_commands(refresh.process.pid)),
+    ),
+    KillPoint(  # the new file is built and its Parquet copies are being written aside
+        "published_marts",
+        r"\bpublished_marts\b.*\bSTEP_START\b",
+        lambda refresh, paths: any(".parquet." in name for name in temp_files(paths)),
+    ),
+]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS, ids=lambda point: point.step)
+def test_kill_9_keeps_the_served_marts_and_the_next_refresh_publishes_every_row_once(
+    point, raw_sets, history_warehouse, rebuilt_warehouse, tmp_path
+):
+    paths = copy_warehouse(history_warehouse, tmp_path / "warehouse")
+    served_before, marts_before = served_bytes(paths), served_marts(paths)
+
+    with start_refresh(raw_sets.complete, paths.warehouse_dir) as refresh:
+        refresh.wait_for_line(point.started)
+        poll_until(lambda: point.busy(refresh, paths), 120, f"the refresh to be busy in {point.step}")
+        refresh.kill()
+
+    assert not re.search(rf"\b{point.step}\b.*\bSTEP_SUCCESS\b", refresh.output), "killed too late"
+    assert served_bytes(paths) == served_before
+    assert served_marts(paths) == marts_before
+
+    assert_published(run_refresh(raw_sets.complete, paths.warehouse_dir))
+    assert served_marts(paths) == served_marts(rebuilt_warehouse)
+    assert served_parquet(paths) == served_parquet(rebuilt_warehouse)
+    assert temp_files(paths) == []
