@@ -59,32 +59,34 @@ def push_tables(duck: duckdb.DuckDBPyConnection, pg_conn, tables: Iterable[str])
         return [_push_table(duck, cur, table) for table in tables]
 
 
-def pull_table(pg_conn, duck: duckdb.DuckDBPyConnection, table: str) -> int:
-    """Replace the DuckDB table `table` with the content of the PostgreSQL table of that name."""
-    schema, name = _split(table)
+def pull_table(pg_conn, duck: duckdb.DuckDBPyConnection, source: str, into: str | None = None) -> int:
+    """Replace the DuckDB table `into` (default: the same name) with the PostgreSQL table `source`."""
+    schema, name = _split(source)
+    into_schema, into_name = _split(into or source)
     with pg_conn, pg_conn.cursor() as cur:
         columns = _postgres_columns(cur, schema, name)
         if not columns:
-            raise LookupError(f"PostgreSQL has no table {table} to copy into DuckDB")
+            raise LookupError(f"PostgreSQL has no table {source} to copy into DuckDB")
         buffer = io.BytesIO()
         cur.copy_expert(
-            sql.SQL("copy {} to stdout with (format csv)").format(sql.Identifier(schema, name)).as_string(cur),
+            sql.SQL("copy (select * from {}) to stdout with (format csv, header true)")
+            .format(sql.Identifier(schema, name))
+            .as_string(cur),
             buffer,
         )
     buffer.seek(0)
     arrow_table = pa_csv.read_csv(
         buffer,
-        read_options=pa_csv.ReadOptions(column_names=[column for column, _ in columns]),
         convert_options=pa_csv.ConvertOptions(
-            column_types={column: _arrow_type(table, column, pg_type) for column, pg_type in columns},
+            column_types={column: _arrow_type(source, column, pg_type) for column, pg_type in columns},
             strings_can_be_null=True,  # COPY writes NULL unquoted, an empty string as ""
             quoted_strings_can_be_null=False,
         ),
     )
-    duck.execute(f'create schema if not exists "{schema}"')
+    duck.execute(f'create schema if not exists "{into_schema}"')
     duck.register("pulled_rows", arrow_table)
     try:
-        duck.execute(f'create or replace table "{schema}"."{name}" as select * from pulled_rows')
+        duck.execute(f'create or replace table "{into_schema}"."{into_name}" as select * from pulled_rows')
     finally:
         duck.unregister("pulled_rows")
     return arrow_table.num_rows

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -107,15 +108,22 @@ def postgres_server() -> Iterator[PostgresServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@contextmanager
+def fresh_database(server: PostgresServer) -> Iterator[PostgresTarget]:
+    """A new, empty database on `server`, dropped afterwards."""
+    dbname = f"p06_{uuid.uuid4().hex[:12]}"
+    _admin(server, f"create database {dbname}")
+    try:
+        yield server.target(dbname)
+    finally:
+        _admin(server, f"drop database {dbname} with (force)")
+
+
 @pytest.fixture
 def pg_target(postgres_server: PostgresServer) -> Iterator[PostgresTarget]:
-    """A fresh, empty database for one test, dropped afterwards."""
-    dbname = f"p06_{uuid.uuid4().hex[:12]}"
-    _admin(postgres_server, f"create database {dbname}")
-    try:
-        yield postgres_server.target(dbname)
-    finally:
-        _admin(postgres_server, f"drop database {dbname} with (force)")
+    """A database of its own for one test."""
+    with fresh_database(postgres_server) as target:
+        yield target
 
 
 def _admin(server: PostgresServer, statement: str) -> None:

@@ -129,3 +129,13 @@ def test_pull_brings_a_postgres_table_back_unchanged(work_db, pg_conn, tmp_path)
         "select column_name, data_type from information_schema.columns where table_name = 'indicator_values'"
     ).fetchall())
     assert (types["value"], types["period_start"], types["submitted_at"]) == ("DOUBLE", "DATE", "TIMESTAMP")
+
+
+def test_pull_of_an_empty_table_keeps_its_columns_and_types(work_db, pg_conn):
+    push_tables(work_db, pg_conn, ["raw.task_rows"])
+    assert pull_table(pg_conn, work_db, "raw.task_rows", into="copied.task_rows") == 0
+    columns = (
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = 'task_rows' order by ordinal_position"
+    )
+    assert work_db.execute(columns, ["copied"]).fetchall() == work_db.execute(columns, ["raw"]).fetchall()

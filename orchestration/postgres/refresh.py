@@ -1,0 +1,86 @@
+"""What a refresh does in addition when `P06_WAREHOUSE_URL=postgresql://...` is set.
+
+Ingestion and the quality step keep using the DuckDB work database; dbt runs on PostgreSQL
+(target `postgres`). The tables cross over at these points of the `refresh` job:
+
+    raw_submissions      afterwards  push_raw          raw.*            DuckDB -> PostgreSQL
+    dbt_prepare          dbt on PostgreSQL
+    quarantined_values   before      pull_candidates   candidate values PostgreSQL -> DuckDB
+                         afterwards  push_findings     quality.findings DuckDB -> PostgreSQL
+    dbt_facts            dbt on PostgreSQL; before the gate: pull_facts (facts, submission status)
+    dbt_reporting        dbt on PostgreSQL
+    published_marts      instead of p06.duckdb: publish (schema marts, atomically, bi_reader)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import MutableMapping
+
+import duckdb
+
+from orchestration.postgres.load import FINDINGS_TABLE, RAW_TABLES, TableCopy, pull_table, push_tables
+from orchestration.postgres.publish import publish_marts
+from orchestration.postgres.target import PostgresTarget
+from orchestration.quality import evaluate as quality
+
+# dbt's schemas on PostgreSQL: the profile's schema (`work`) + "_" + the layer, so that only
+# publishing ever writes schema `marts`, the one BI reads (dbt_project/macros/generate_schema_name.sql).
+DBT_SCHEMA_PREFIX = "work"
+DBT_MARTS_SCHEMA = f"{DBT_SCHEMA_PREFIX}_marts"
+
+# DuckDB table the quality step reads -> the dbt model on PostgreSQL it is copied from
+CANDIDATES = {quality.CANDIDATES: f"{DBT_SCHEMA_PREFIX}_intermediate.int_indicator_values_resolved"}
+FACTS = {
+    quality.FACTS: f"{DBT_MARTS_SCHEMA}.fct_indicator_value",
+    quality.SUBMISSION_STATUS: f"{DBT_MARTS_SCHEMA}.submission_status",
+}
+
+
+def use_postgres_for_dbt(env: MutableMapping[str, str] = os.environ) -> PostgresTarget | None:
+    """Point dbt's profile at P06_WAREHOUSE_URL when set; call before the dbt project loads."""
+    target = PostgresTarget.from_env(env)
+    if target:
+        env.update(target.dbt_env())
+    return target
+
+
+def push_raw(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> list[TableCopy]:
+    return _push(duck, target, RAW_TABLES)
+
+
+def push_findings(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> list[TableCopy]:
+    return _push(duck, target, [FINDINGS_TABLE])
+
+
+def pull_candidates(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> dict[str, int]:
+    return _pull(duck, target, CANDIDATES)
+
+
+def pull_facts(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> dict[str, int]:
+    return _pull(duck, target, FACTS)
+
+
+def publish(target: PostgresTarget) -> dict[str, int]:
+    """Swap the marts dbt built into schema `marts`; returns rows per published table."""
+    conn = target.connect()
+    try:
+        return publish_marts(conn, DBT_MARTS_SCHEMA)
+    finally:
+        conn.close()
+
+
+def _push(duck: duckdb.DuckDBPyConnection, target: PostgresTarget, tables) -> list[TableCopy]:
+    conn = target.connect()
+    try:
+        return push_tables(duck, conn, tables)
+    finally:
+        conn.close()
+
+
+def _pull(duck: duckdb.DuckDBPyConnection, target: PostgresTarget, tables: dict[str, str]) -> dict[str, int]:
+    conn = target.connect()
+    try:
+        return {into: pull_table(conn, duck, source, into) for into, source in tables.items()}
+    finally:
+        conn.close()
