@@ -14,8 +14,10 @@ import duckdb
 from orchestration.ingest import store
 from orchestration.ingest.readers import READERS, read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.records import Rejection
+from orchestration.ingest.records import Rejection, format_rejection
 from orchestration.ingest.schema import ensure_raw_schema
+
+__all__ = ["IngestReport", "format_rejection", "ingest_new_files", "validate_files"]
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # submission dates are local dates; so is ingested_at
 

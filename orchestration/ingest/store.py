@@ -23,7 +23,8 @@ _REJECTION_FIELDS = [
     "source_file", "sheet", "source_row", "column_name", "value_seen", "rule", "detail",
     "province_code", "province_valid_from", "period", "indicator_code", "submitted_at",
 ]
-_LINEAGE = "? as file_hash, ? as source_file, ? as ingested_at, ? as load_id"
+_BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
+_LINEAGE = "?::varchar as file_hash, ?::varchar as source_file, ?::timestamp as ingested_at, ?::bigint as load_id"
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -58,7 +59,7 @@ def write_file(
     con.begin()
     try:
         for table, rows in (("indicator_values", parsed.values), ("task_rows", parsed.tasks)):
-            con.register("incoming_rows", rows)
+            con.register("incoming_rows", pa.Table.from_batches(rows.to_batches(_BATCH_ROWS), rows.schema))
             con.execute(
                 f"insert into raw.{table} by name select * replace "
                 f"(coalesce(submitted_at, ?::timestamp) as submitted_at), {_LINEAGE} from incoming_rows",

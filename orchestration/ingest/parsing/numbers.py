@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -31,34 +33,61 @@ EXPECTED = {
 
 @dataclass(frozen=True)
 class NumberForm:
-    """One written shape of a number: the grouping characters to drop and the decimal mark."""
+    """One written shape of a number; ``decimal`` is its decimal mark ("" for a whole number)."""
 
-    pattern: str  # RE2- and Python-compatible, matched against the whole unsigned body
-    grouping: str
+    pattern: str  # matched against the whole unsigned body
     decimal: str = ""
     grouping_or_decimal: bool = False  # "1.224": grouping for a count, ambiguous otherwise
 
 
 NUMBER_FORMS = (
-    NumberForm(r"[0-9]+", grouping=""),
-    NumberForm(r"[1-9][0-9]{0,2}[.,][0-9]{3}", grouping=".,", grouping_or_decimal=True),
-    NumberForm(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+", grouping="."),
-    NumberForm(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+", grouping=","),
-    NumberForm(r"[1-9][0-9]{0,2}(?: [0-9]{3})+", grouping=" "),
-    NumberForm(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+,[0-9]+|[0-9]+,[0-9]+", grouping=".", decimal=","),
-    NumberForm(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+\.[0-9]+|[0-9]+\.[0-9]+", grouping=",", decimal="."),
+    NumberForm(r"[0-9]+"),
+    NumberForm(r"[1-9][0-9]{0,2}[.,][0-9]{3}", grouping_or_decimal=True),
+    NumberForm(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+"),
+    NumberForm(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+"),
+    NumberForm(r"[1-9][0-9]{0,2}(?: [0-9]{3})+"),
+    NumberForm(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+,[0-9]+|[0-9]+,[0-9]+", decimal=","),
+    NumberForm(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+\.[0-9]+|[0-9]+\.[0-9]+", decimal="."),
 )
 
 _BLANK = "[ \t\u00a0\u202f]"
-# sign, body, percent sign; the body's inner no-break spaces count as grouping spaces
-_SHAPE = rf"(?s)^{_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*$"
-_SHAPE_RE = re.compile(_SHAPE)
-_FORM_RES = [re.compile(f"(?:{form.pattern})") for form in NUMBER_FORMS]
+_SHAPE_RE = re.compile(rf"(?s){_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*")
+_FORM_RES = [re.compile(form.pattern) for form in NUMBER_FORMS]
+# The forms tell only the digit that starts the body apart (0 vs 1-9); every other digit may be
+# written 9, so a whole column has few distinct shapes, each classified once.
+_LEADING_ZERO = re.compile(rf"{_BLANK}*[+-]?{_BLANK}*0")
+_ASCII_0, _ASCII_9 = ord("0"), ord("9")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the written shape of a value says: a rejection rule, or how to read its digits."""
+
+    rule: str | None
+    decimals: int = 0  # digits after the decimal mark
+    negative: bool = False
+
+
+@cache
+def classify(nines: str, leading_zero: bool, unit: str | None) -> Shape:
+    """How a value reads for an indicator of this unit (None: format only), from its shape: the
+    text with every digit written 9, and whether the body's first digit is 0."""
+    if not nines.strip(" \t\u00a0\u202f"):
+        return Shape("value_missing")
+    parts = _SHAPE_RE.fullmatch(nines.replace("9", "0", 1) if leading_zero else nines)
+    body = parts["body"].replace("\u00a0", " ").replace("\u202f", " ")
+    form = next((f for f, r in zip(NUMBER_FORMS, _FORM_RES) if r.fullmatch(body)), None)
+    if form is None or (parts["percent"] and unit not in ("percent", None)):
+        return Shape("number_invalid")
+    if form.grouping_or_decimal and unit not in ("count", None):
+        return Shape("value_ambiguous")
+    decimals = len(body) - body.rindex(form.decimal) - 1 if form.decimal else 0
+    return Shape(None, decimals, parts["sign"] == "-")
 
 
 def parse_number(raw: object, unit: str | None) -> float:
     """One value as a float, checked against its indicator's unit (None: format only)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip(" \t\u00a0\u202f")):
+    if raw is None:
         raise ParseError("value_missing", EXPECTED["value_missing"])
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise ParseError("number_invalid", EXPECTED["number_invalid"])
@@ -72,17 +101,11 @@ def parse_number(raw: object, unit: str | None) -> float:
 
 
 def _parse_text(text: str, unit: str | None) -> float:
-    shape = _SHAPE_RE.match(text)
-    body = shape["body"].replace("\u00a0", " ").replace("\u202f", " ")
-    form = next((f for f, r in zip(NUMBER_FORMS, _FORM_RES) if r.fullmatch(body)), None)
-    if form is None or (shape["percent"] and unit not in ("percent", None)):
-        raise ParseError("number_invalid", EXPECTED["number_invalid"])
-    if form.grouping_or_decimal and unit not in ("count", None):
-        raise ParseError("value_ambiguous", EXPECTED["value_ambiguous"])
-    for mark in form.grouping:
-        body = body.replace(mark, "")
-    magnitude = float(body.replace(form.decimal, ".") if form.decimal else body)
-    return -magnitude if shape["sign"] == "-" else magnitude
+    shape = classify(re.sub("[0-9]", "9", text), bool(_LEADING_ZERO.match(text)), unit)
+    if shape.rule:
+        raise ParseError(shape.rule, EXPECTED[shape.rule])
+    magnitude = float(re.sub("[^0-9]", "", text)) / 10**shape.decimals
+    return -magnitude if shape.negative else magnitude
 
 
 def _unit_violation(value: float, unit: str | None) -> str | None:
@@ -96,37 +119,43 @@ def _unit_violation(value: float, unit: str | None) -> str | None:
 
 
 def parse_number_column(texts: pa.Array, units: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Vectorised ``parse_number`` over text cells: (values, rules), rule null where accepted."""
-    texts = texts.cast(pa.string())
-    shape = pc.extract_regex(pc.fill_null(texts, ""), _SHAPE)
-    sign, percent = pc.struct_field(shape, "sign"), pc.struct_field(shape, "percent")
-    body = pc.replace_substring_regex(pc.struct_field(shape, "body"), "[\u00a0\u202f]", " ")
-    values = pa.nulls(len(texts), pa.float64())
-    form_found = pa.array([False] * len(texts))
-    ambiguous = form_found
-    for form in NUMBER_FORMS:
-        hit = pc.and_not(pc.match_substring_regex(body, f"^(?:{form.pattern})$"), form_found)
-        digits = pc.replace_substring_regex(body, f"[{re.escape(form.grouping)}]", "") if form.grouping else body
-        if form.decimal:
-            digits = pc.replace_substring(digits, form.decimal, ".")
-        values = pc.if_else(hit, pc.cast(pc.if_else(hit, digits, "0"), pa.float64()), values)
-        if form.grouping_or_decimal:
-            ambiguous = hit
-        form_found = pc.or_(form_found, hit)
-    values = pc.if_else(pc.equal(sign, "-"), pc.negate(values), values)
+    """Vectorised ``parse_number`` over text cells: (values, rules), rule null where accepted.
+
+    Each distinct (shape, unit) is classified once by ``classify``; the digits are read with
+    byte-level array operations.
+    """
+    texts = pc.fill_null(texts.cast(pa.string()), "").combine_chunks() \
+        if isinstance(texts, pa.ChunkedArray) else pc.fill_null(texts.cast(pa.string()), "")
+    offsets, data = _string_buffers(texts)
+    is_digit = (data >= _ASCII_0) & (data <= _ASCII_9)
+    nines = _string_array(offsets, np.where(is_digit, _ASCII_9, data).astype(np.uint8))
+    leading_zero = pc.match_substring_regex(texts, "^" + _LEADING_ZERO.pattern)
+    keys = pc.dictionary_encode(pc.binary_join_element_wise(
+        nines, pc.if_else(leading_zero, "0", ""), pc.fill_null(units, "\x00"), "\x1f"))
+    classified = [classify(nine, zero == "0", None if unit == "\x00" else unit)
+                  for nine, zero, unit in (key.rsplit("\x1f", 2) for key in keys.dictionary.to_pylist())]
+    rules = pa.array([c.rule for c in classified], pa.string()).take(keys.indices)
+    divisor = pa.array([float(10**c.decimals) for c in classified]).take(keys.indices)
+    sign = pa.array([-1.0 if c.negative else 1.0 for c in classified]).take(keys.indices)
+    kept = np.concatenate([[0], np.cumsum(is_digit, dtype=np.int32)])
+    digits = _string_array((kept[offsets] - kept[offsets[0]]).astype(np.int32), data[is_digit])
+    magnitude = pc.cast(pc.if_else(pc.is_null(rules), digits, "0"), pa.float64())
+    values = pc.if_else(pc.is_null(rules), pc.multiply(pc.divide(magnitude, divisor), sign), None)
 
     is_count = pc.fill_null(pc.equal(units, "count"), False)
-    percent_allowed = pc.or_(pc.is_null(units), pc.fill_null(pc.equal(units, "percent"), False))
-    checks = [
-        ("value_missing", pc.equal(pc.utf8_length(pc.replace_substring_regex(
-            pc.fill_null(texts, ""), _BLANK, "")), 0)),
-        ("number_invalid", pc.or_(pc.invert(form_found),
-                                  pc.and_not(pc.equal(percent, "%"), percent_allowed))),
-        ("value_ambiguous", pc.and_(ambiguous, pc.and_not(pc.is_valid(units), is_count))),
-        ("count_not_whole", pc.and_(is_count, pc.not_equal(values, pc.floor(values)))),
-        ("count_negative", pc.and_(is_count, pc.less(values, 0))),
-    ]
-    rules = pa.nulls(len(texts), pa.string())
-    for rule, failed in reversed(checks):  # the first failing check wins
-        rules = pc.if_else(pc.fill_null(failed, False), rule, rules)
+    for rule, failed in (("count_not_whole", pc.not_equal(values, pc.floor(values))),
+                         ("count_negative", pc.less(values, 0))):
+        rules = pc.if_else(pc.fill_null(pc.and_(is_count, failed), False), rule, rules)
     return pc.if_else(pc.is_null(rules), values, None), rules
+
+
+def _string_buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (rebased to 0) and UTF-8 bytes of a string array without nulls."""
+    _, offsets, data = texts.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int32)[texts.offset: texts.offset + len(texts) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return offsets - offsets[0], raw[offsets[0]: offsets[-1]]
+
+
+def _string_array(offsets: np.ndarray, data: np.ndarray) -> pa.StringArray:
+    return pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from orchestration.ingest.parsing.encodings import decode_text, sniff_delimiter
+from orchestration.ingest.parsing.encodings import sniff_delimiter, utf8_bytes
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import canonical_field
 from orchestration.ingest.readers.limits import Limits
@@ -28,9 +28,9 @@ EXPECTED_HEADER = (
 
 
 def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
-    text = decode_text(data)
-    delimiter = sniff_delimiter(text)
-    header, source_rows, columns = _read_table(text, delimiter)
+    payload = utf8_bytes(data)
+    delimiter = sniff_delimiter(payload[:65536].decode(errors="ignore"))
+    header, source_rows, columns = _read_table(payload, delimiter)
     if len(source_rows) > limits.max_rows:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     fields = {}
@@ -56,7 +56,7 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     return ParsedFile("csv_long", values=values, rejections=rejections)
 
 
-def _read_table(text: str, delimiter: str) -> tuple[list[str], np.ndarray, list[pa.Array]]:
+def _read_table(payload: bytes, delimiter: str) -> tuple[list[str], np.ndarray, list[pa.Array]]:
     """Header, the spreadsheet row number of each data record, and one text column per header.
 
     Arrow reads a well-formed file fast; a file with blank lines or ragged rows is read by the
@@ -64,17 +64,17 @@ def _read_table(text: str, delimiter: str) -> tuple[list[str], np.ndarray, list[
     """
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(payload),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
                                              newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types=_all_text(text, delimiter),
+            convert_options=pacsv.ConvertOptions(column_types=_all_text(payload, delimiter),
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, ValueError):
-        return _read_table_slowly(text, delimiter)
+        return _read_table_slowly(payload.decode(), delimiter)
     header = [column[0].as_py() for column in table.columns]
-    columns = [pc.utf8_trim_whitespace(column.slice(1).combine_chunks()) for column in table.columns]
+    columns = [column.slice(1).combine_chunks() for column in table.columns]
     source_rows = np.arange(2, table.num_rows + 1, dtype=np.int64)
     blank = _all_blank(columns)
     if blank is not None:
@@ -83,8 +83,9 @@ def _read_table(text: str, delimiter: str) -> tuple[list[str], np.ndarray, list[
     return header, source_rows, columns
 
 
-def _all_text(text: str, delimiter: str) -> dict[str, pa.DataType]:
-    width = len(next(csv.reader(io.StringIO(text), delimiter=delimiter), []))
+def _all_text(payload: bytes, delimiter: str) -> dict[str, pa.DataType]:
+    header_line = payload[: payload.find(b"\n") + 1 or None].decode()
+    width = len(next(csv.reader(io.StringIO(header_line), delimiter=delimiter), []))
     return {f"f{i}": pa.string() for i in range(width)}
 
 
@@ -109,5 +110,4 @@ def _all_blank(columns: list[pa.Array]) -> np.ndarray | None:
     for column in columns:
         empty = pc.equal(pc.utf8_length(column), 0)
         blank = empty if blank is None else pc.and_(blank, empty)
-    mask = blank.to_numpy(zero_copy_only=False)
-    return mask if mask.any() else None
+    return blank.to_numpy(zero_copy_only=False) if pc.any(blank).as_py() else None

@@ -54,9 +54,10 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
     submitted = [lookups.timestamp(raw) for raw in submitted_raw]
 
     combined = (code_idx * len(name_raw) + name_idx) * len(period_raw) + period_idx
-    combos, province_idx = np.unique(combined, return_inverse=True)
+    combos = pc.dictionary_encode(pa.array(combined))
+    province_idx = combos.indices.to_numpy()
     provinces = []
-    for combo in combos.tolist():
+    for combo in combos.dictionary.to_pylist():
         code_name, p = divmod(combo, len(period_raw))
         c, nm = divmod(code_name, len(name_raw))
         period_end = ok(periods[p]).end if ok(periods[p]) else None

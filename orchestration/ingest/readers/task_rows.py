@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from orchestration.ingest.parsing.dates import parse_date
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.status import parse_status
+from orchestration.ingest.parsing.text import normalize
 from orchestration.ingest.readers.lookups import Lookups, RowContext, is_blank, ok
 from orchestration.ingest.records import TASK_SCHEMA, Rejection
-
-import pyarrow as pa
 
 
 def _required_text(raw: object) -> str:
@@ -61,7 +62,7 @@ def resolve_task_rows(
             "province_code": province.code, "province_valid_from": province.valid_from,
             "period": period.code, "period_grain": period.grain,
             "period_start": period.start, "period_end": period.end,
-            "task_name": None if is_blank(cell("task_name")) else str(cell("task_name")).strip(),
+            "task_name": None if is_blank(cell("task_name")) else normalize(str(cell("task_name"))),
             **parsed, "submitted_at": submitted,
         })
     return pa.Table.from_pylist(accepted, schema=TASK_SCHEMA), rejections
