@@ -23,7 +23,7 @@ task_counts as (
 task_values as (
     select
         province_code, province_valid_from, period, period_grain, period_start, period_end,
-        'TASKS_ASSIGNED' as indicator_code,
+        cast('TASKS_ASSIGNED' as varchar) as indicator_code,
         tasks_assigned as value
     from task_counts
 
@@ -31,7 +31,7 @@ task_values as (
 
     select
         province_code, province_valid_from, period, period_grain, period_start, period_end,
-        'TASKS_COMPLETED' as indicator_code,
+        cast('TASKS_COMPLETED' as varchar) as indicator_code,
         tasks_completed as value
     from task_counts
 ),

@@ -18,7 +18,7 @@ years_reported as (
 
 -- how many periods of each grain make a year, and which complete grain a flow is summed from
 grains as (
-    select 'quarter' as period_grain, 4 as periods_per_year, 1 as preference
+    select cast('quarter' as varchar) as period_grain, 4 as periods_per_year, 1 as preference
     union all
     select 'month', 12, 2
     union all
@@ -101,7 +101,7 @@ select
     province_code,
     province_valid_from,
     year_period as period,
-    'year' as period_grain,
+    cast('year' as varchar) as period_grain,
     cast(year_period || '-01-01' as date) as period_start,
     year_end as period_end,
     indicator_code,

@@ -23,7 +23,7 @@ select
     value_seen,
     cast(null as double precision) as value,
     detail,
-    'ingestion' as stage,
+    cast('ingestion' as varchar) as stage,
     true as is_held_back
 from rejections
 
@@ -43,6 +43,6 @@ select
     cast(null as varchar) as value_seen,
     value,
     detail,
-    'quality' as stage,
+    cast('quality' as varchar) as stage,
     is_quarantined as is_held_back
 from findings
