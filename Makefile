@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/dbt_project.yml dbt_project/profiles.yml -type f 2>/dev/null)
 DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
+DEV_PORT ?= 3000
 export DAGSTER_HOME
 
 .PHONY: install run test dev docs system-deps bench clean
@@ -31,9 +32,7 @@ test: $(MANIFEST) system-deps
 	$(BIN)/pytest
 
 dev: $(MANIFEST)
-	mkdir -p $(DAGSTER_HOME)
-	test -f $(DAGSTER_HOME)/dagster.yaml || cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	scripts/dev.sh $(DEV_PORT)
 
 docs: $(MANIFEST)
 	cd dbt_project && ../$(BIN)/dbt docs generate --static

@@ -17,11 +17,10 @@ from dagster import (
     sensor,
 )
 
+from orchestration.ingest.pipeline import submission_files
 from orchestration.operations.finish import finish_refresh
 from orchestration.operations.jobs import refresh_job
 from orchestration.settings import WarehousePaths
-
-RAW_SUFFIXES = {".csv", ".xlsx", ".json"}
 
 
 def _file_digest(path: Path) -> str:
@@ -33,16 +32,15 @@ def _file_digest(path: Path) -> str:
 
 
 def scan_raw_dir(raw_dir: Path, known: dict[str, list]) -> dict[str, list]:
-    """path -> [size, mtime_ns, sha256]; a file is hashed again only when size or mtime changed."""
-    seen = {}
+    """path -> [size, mtime_ns, sha256] of every submission file, as ingestion would find them.
+
+    A file is hashed again only when its size or mtime changed since `known` (the last cursor).
+    """
     root = raw_dir.resolve()
-    for path in sorted(raw_dir.rglob("*")):
-        if path.suffix.lower() not in RAW_SUFFIXES or not path.is_file():
-            continue
-        if not path.resolve().is_relative_to(root):
-            continue  # a symlink leaving the raw dir is not ours to read
+    seen = {}
+    for path in submission_files(root):
         stat = path.stat()
-        key = str(path.relative_to(raw_dir))
+        key = path.relative_to(root).as_posix()
         previous = known.get(key)
         if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
             seen[key] = previous
