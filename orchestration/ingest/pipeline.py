@@ -14,7 +14,7 @@ import duckdb
 from orchestration.ingest import store
 from orchestration.ingest.readers import READERS, read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.records import Rejection, format_rejection
+from orchestration.ingest.records import ParsedFile, Rejection, format_rejection
 from orchestration.ingest.schema import ensure_raw_schema
 
 __all__ = ["IngestReport", "format_rejection", "ingest_new_files", "validate_files"]
@@ -43,36 +43,59 @@ def ingest_new_files(
     ensure_raw_schema(con)
     store.ensure_store(con)
     raw_dir = Path(raw_dir).resolve()
-    limits = Limits(max_bytes, max_rows)
-    ingested_at = now or datetime.now(LOCAL_TIME).replace(tzinfo=None)
-    load_id = store.next_load_id(con)
-    known, seen = store.known_hashes(con), store.sightings(con)
+    refresh = _Refresh(con, Limits(max_bytes, max_rows),
+                       now or datetime.now(LOCAL_TIME).replace(tzinfo=None))
     report = IngestReport()
     for path in submission_files(raw_dir):
         report.files_seen += 1
         source_file = path.relative_to(raw_dir).as_posix()
-        stat = path.stat()
-        sighting = seen.get(source_file)
-        if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in known:
+        try:
+            parsed = refresh.ingest(path, source_file)
+        except OSError as error:  # vanished or not readable by us: reported, tried again next time
+            refresh.reject_unreadable(source_file, error)
+            report.files_rejected += 1
+            continue
+        if parsed is None:
             report.files_skipped += 1
             continue
-        data = path.read_bytes() if stat.st_size <= max_bytes else None
-        file_hash = hashlib.sha256(data).hexdigest() if data is not None else _hash_file(path)
-        if file_hash in known:
-            store.record_sighting(con, source_file, stat.st_size, stat.st_mtime_ns, file_hash)
-            report.files_skipped += 1
-            continue
-        parsed = read_submission(data, source_file, limits) if data is not None \
-            else too_large(source_file, limits)
-        store.write_file(con, file_hash=file_hash, source_file=source_file, size=stat.st_size,
-                         mtime_ns=stat.st_mtime_ns, parsed=parsed, load_id=load_id,
-                         ingested_at=ingested_at)
-        known.add(file_hash)
         report.files_rejected += parsed.file_rejected
         report.files_ingested += not parsed.file_rejected
         report.rows_accepted += parsed.rows_accepted
         report.rows_rejected += parsed.rows_rejected
     return report
+
+
+class _Refresh:
+    """One call of ingest_new_files: its load_id, time, and the hashes known so far."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, limits: Limits, ingested_at: datetime):
+        self.con, self.limits, self.ingested_at = con, limits, ingested_at
+        self.load_id = store.next_load_id(con)
+        self.known, self.seen = store.known_hashes(con), store.sightings(con)
+
+    def ingest(self, path: Path, source_file: str) -> ParsedFile | None:
+        """The parsed file, now stored; None when its bytes were ingested before."""
+        stat = path.stat()
+        sighting = self.seen.get(source_file)
+        if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in self.known:
+            return None
+        data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
+        file_hash = hashlib.sha256(data).hexdigest() if data is not None else _hash_file(path)
+        if file_hash in self.known:
+            store.record_sighting(self.con, source_file, stat.st_size, stat.st_mtime_ns, file_hash)
+            return None
+        parsed = read_submission(data, source_file, self.limits) if data is not None \
+            else too_large(source_file, self.limits)
+        store.write_file(self.con, file_hash=file_hash, source_file=source_file, size=stat.st_size,
+                         mtime_ns=stat.st_mtime_ns, parsed=parsed, load_id=self.load_id,
+                         ingested_at=self.ingested_at)
+        self.known.add(file_hash)
+        return parsed
+
+    def reject_unreadable(self, source_file: str, error: OSError) -> None:
+        rejection = Rejection(source_file, "file_unreadable",
+                              f"a file p06 can read ({error.strerror or error})")
+        store.write_rejections(self.con, [rejection], [None, source_file, self.ingested_at, self.load_id])
 
 
 def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,

@@ -66,13 +66,7 @@ def write_file(
                 [ingested_at, *lineage],
             )
             con.unregister("incoming_rows")
-        con.register("incoming_rejections", _rejection_table(parsed.rejections))
-        con.execute(
-            "insert into raw.ingest_rejections by name select * exclude (source_file), "
-            f"'error' as severity, {_LINEAGE} from incoming_rejections",
-            lineage,
-        )
-        con.unregister("incoming_rejections")
+        write_rejections(con, parsed.rejections, lineage)
         con.execute(
             "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [file_hash, source_file, parsed.file_format, size,
@@ -84,6 +78,18 @@ def write_file(
     except BaseException:
         con.rollback()
         raise
+
+
+def write_rejections(con: duckdb.DuckDBPyConnection, rejections: list[Rejection], lineage: list) -> None:
+    """``lineage``: file_hash (None when the file could not even be read), source_file,
+    ingested_at, load_id."""
+    con.register("incoming_rejections", _rejection_table(rejections))
+    con.execute(
+        "insert into raw.ingest_rejections by name select * exclude (source_file), "
+        f"'error' as severity, {_LINEAGE} from incoming_rejections",
+        lineage,
+    )
+    con.unregister("incoming_rejections")
 
 
 def _rejection_table(rejections: list[Rejection]) -> pa.Table:

@@ -5,10 +5,12 @@ import os
 import shutil
 import stat
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.ingest import store
 from orchestration.ingest.pipeline import ingest_new_files, validate_files
 from conftest import write_template
 
@@ -133,3 +135,37 @@ def test_validate_files_matches_what_refresh_records(raw_dir, con):
     ingest_new_files(raw_dir, con, now=NOW)
     recorded = con.execute("select source_row, rule from raw.ingest_rejections order by 1").fetchall()
     assert [(r.source_row, r.rule) for r in rejections] == recorded == [(2, "number_invalid"), (3, "province_unknown")]
+
+
+def test_file_that_cannot_be_read_is_rejected_and_others_ingested(raw_dir, con, monkeypatch):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
+    write(raw_dir / "locked.csv", HEADER + "52,,2024,VNEID_ISSUED,2\n")
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(path):  # chmod 0 does not stop root, who runs CI here
+        if path.name == "locked.csv":
+            raise PermissionError(13, "Permission denied")
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    report = ingest_new_files(raw_dir, con, now=NOW)
+    assert (report.files_ingested, report.files_rejected) == (1, 1)
+    assert con.execute("select source_file, file_hash, rule, detail from raw.ingest_rejections").fetchall() == [
+        ("locked.csv", None, "file_unreadable",
+         "locked.csv — file_unreadable: expected a file p06 can read (Permission denied)")]
+
+
+def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
+    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n99,,2024,VNEID_ISSUED,1\n")
+
+    def crash(*args):  # the last write of the file's transaction fails
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "record_sighting", crash)
+    with pytest.raises(RuntimeError):
+        ingest_new_files(raw_dir, con, now=NOW)
+    tables = ["indicator_values", "ingest_rejections", "ingested_files"]
+    assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [0, 0, 0]
+    monkeypatch.undo()
+    assert ingest_new_files(raw_dir, con, now=NOW).files_ingested == 1
+    assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [1, 1, 1]

@@ -65,7 +65,7 @@ def _read_table(payload: bytes, delimiter: str) -> tuple[list[str], np.ndarray, 
     try:
         table = pacsv.read_csv(
             io.BytesIO(payload),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
                                              newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types=_all_text(payload, delimiter),

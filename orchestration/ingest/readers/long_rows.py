@@ -8,6 +8,7 @@ document gives a few columns plus fields fixed for the whole sheet (province, pe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -31,95 +32,106 @@ class LongRows:
     value_cells: list | None = None  # raw spreadsheet/JSON cells, instead of columns["value"]
 
 
+@dataclass
+class _Field:
+    """A key field: its per-distinct parse results and, per row, which result is the row's."""
+
+    results: list  # parsed value or ParseError, per distinct raw value
+    index: np.ndarray  # per row
+    seen: Callable[[int], tuple[str, object]]  # row -> (column as written, value seen)
+
+    def failed(self) -> np.ndarray:
+        return np.array([isinstance(r, ParseError) for r in self.results], dtype=bool)[self.index]
+
+    def at(self, row: int) -> object:
+        return self.results[self.index[row]]
+
+    def column(self, attribute: str | None, type_: pa.DataType, rows: np.ndarray) -> pa.Array:
+        per_distinct = [getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results]
+        return pa.array(per_distinct, type_).take(self.index[rows])
+
+
 def _distinct(rows: LongRows, name: str) -> tuple[list, np.ndarray]:
     """Distinct raw values of a field and, per row, the index of its value among them."""
-    n = len(rows.source_rows)
     if name not in rows.columns:
-        return [rows.fixed.get(name)], np.zeros(n, dtype=np.int64)
+        return [rows.fixed.get(name)], np.zeros(len(rows.source_rows), dtype=np.int64)
     encoded = pc.dictionary_encode(rows.columns[name])
     uniques = encoded.dictionary.to_pylist() + [None]
     indices = pc.fill_null(encoded.indices, len(uniques) - 1).to_numpy(zero_copy_only=False)
     return uniques, indices.astype(np.int64)
 
 
-def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[Rejection]]:
-    n = len(rows.source_rows)
-    period_raw, period_idx = _distinct(rows, "period")
+def _simple_field(rows: LongRows, name: str, parse: Callable[[object], object]) -> _Field:
+    raw, index = _distinct(rows, name)
+    return _Field([parse(value) for value in raw], index,
+                  lambda i: (rows.labels.get(name, name), raw[index[i]]))
+
+
+def _province_field(rows: LongRows, period: _Field, lookups: Lookups) -> _Field:
+    """Provinces resolved once per distinct (code, name, period): the unit depends on the period."""
     code_raw, code_idx = _distinct(rows, "province_code")
     name_raw, name_idx = _distinct(rows, "province_name")
-    indicator_raw, indicator_idx = _distinct(rows, "indicator_code")
-    submitted_raw, submitted_idx = _distinct(rows, "submitted_at")
-    periods = [lookups.period(raw) for raw in period_raw]
-    indicators = [lookups.indicator(raw) for raw in indicator_raw]
-    submitted = [lookups.timestamp(raw) for raw in submitted_raw]
+    combined = pc.dictionary_encode(pa.array(
+        (code_idx * len(name_raw) + name_idx) * len(period.results) + period.index))
+    results = []
+    for key in combined.dictionary.to_pylist():
+        code_name, p = divmod(key, len(period.results))
+        c, n = divmod(code_name, len(name_raw))
+        period_end = ok(period.results[p]).end if ok(period.results[p]) else None
+        results.append(lookups.province(code_raw[c], name_raw[n], period_end))
 
-    combined = (code_idx * len(name_raw) + name_idx) * len(period_raw) + period_idx
-    combos = pc.dictionary_encode(pa.array(combined))
-    province_idx = combos.indices.to_numpy()
-    provinces = []
-    for combo in combos.dictionary.to_pylist():
-        code_name, p = divmod(combo, len(period_raw))
-        c, nm = divmod(code_name, len(name_raw))
-        period_end = ok(periods[p]).end if ok(periods[p]) else None
-        provinces.append(lookups.province(code_raw[c], name_raw[nm], period_end))
-
-    units = pa.array([i.unit if ok(i) else None for i in indicators], pa.string()).take(indicator_idx)
-    values, value_rules = _parse_values(rows, units)
-
-    def province_seen(i: int) -> tuple[str, str]:
+    def seen(i: int) -> tuple[str, str]:
         given = [(f, raw[idx[i]]) for f, raw, idx in
                  (("province_code", code_raw, code_idx), ("province_name", name_raw, name_idx))
                  if not is_blank(raw[idx[i]])]
         return (" / ".join(rows.labels.get(f, f) for f, _ in given),
                 " / ".join(str(value) for _, value in given))
 
-    def seen_of(name: str, raw: list, idx: np.ndarray):
-        return lambda i: (rows.labels.get(name, name), raw[idx[i]])
+    return _Field(results, combined.indices.to_numpy(), seen)
 
-    # (per-distinct results, per-row index, (column, value seen) of a row) of each key field
-    checks = [
-        (provinces, province_idx, province_seen),
-        (periods, period_idx, seen_of("period", period_raw, period_idx)),
-        (indicators, indicator_idx, seen_of("indicator_code", indicator_raw, indicator_idx)),
-        (submitted, submitted_idx, seen_of("submitted_at", submitted_raw, submitted_idx)),
-    ]
+
+def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[Rejection]]:
+    period = _simple_field(rows, "period", lookups.period)
+    province = _province_field(rows, period, lookups)
+    indicator = _simple_field(rows, "indicator_code", lookups.indicator)
+    submitted = _simple_field(rows, "submitted_at", lookups.timestamp)
+    key_fields = [province, period, indicator, submitted]
+
+    units = indicator.column("unit", pa.string(), np.arange(len(rows.source_rows)))
+    values, value_rules = _parse_values(rows, units)
     failed = value_rules.is_valid().to_numpy(zero_copy_only=False).copy()
-    for results, idx, _ in checks:
-        failed |= np.array([isinstance(r, ParseError) for r in results], dtype=bool)[idx]
+    for key_field in key_fields:
+        failed |= key_field.failed()
 
     rejections = []
-    value_rule_list = value_rules.to_pylist()
     for i in np.flatnonzero(failed).tolist():
         context = RowContext(
-            rows.source_file, rows.sheet, int(rows.source_rows[i]),
-            province=ok(provinces[province_idx[i]]), period=ok(periods[period_idx[i]]),
-            indicator_code=getattr(ok(indicators[indicator_idx[i]]), "code", None),
-            submitted_at=ok(submitted[submitted_idx[i]]),
+            rows.source_file, rows.sheet, int(rows.source_rows[i]), province=ok(province.at(i)),
+            period=ok(period.at(i)), indicator_code=getattr(ok(indicator.at(i)), "code", None),
+            submitted_at=ok(submitted.at(i)),
         )
-        for results, idx, seen in checks:
-            if isinstance(results[idx[i]], ParseError):
-                rejections.append(context.reject(results[idx[i]], *seen(i)))
-        if value_rule_list[i]:
-            rule = value_rule_list[i]
+        rejections.extend(context.reject(f.at(i), *f.seen(i)) for f in key_fields if isinstance(f.at(i), ParseError))
+        rule = value_rules[i].as_py()
+        if rule:
             rejections.append(context.reject(ParseError(rule, NUMBER_EXPECTED[rule]),
                                              rows.labels.get("value", "value"), _value_seen(rows, i)))
 
-    keep = pa.array(~failed)
+    accepted = np.flatnonzero(~failed)
     table = pa.table({
-        "sheet": pa.array([rows.sheet] * n, pa.string()),
-        "source_row": pa.array(rows.source_rows, pa.int64()),
-        "province_code": _take([ok(p).code if ok(p) else None for p in provinces], pa.string(), province_idx),
-        "province_valid_from": _take([ok(p).valid_from if ok(p) else None for p in provinces], pa.date32(), province_idx),
-        "commune_code": _commune_codes(rows, n),
-        "period": _take([ok(p).code if ok(p) else None for p in periods], pa.string(), period_idx),
-        "period_grain": _take([ok(p).grain if ok(p) else None for p in periods], pa.string(), period_idx),
-        "period_start": _take([ok(p).start if ok(p) else None for p in periods], pa.date32(), period_idx),
-        "period_end": _take([ok(p).end if ok(p) else None for p in periods], pa.date32(), period_idx),
-        "indicator_code": _take([ok(x).code if ok(x) else None for x in indicators], pa.string(), indicator_idx),
-        "value": values,
-        "submitted_at": _take([ok(s) for s in submitted], pa.timestamp("us"), submitted_idx),
+        "sheet": pa.repeat(pa.scalar(rows.sheet, pa.string()), len(accepted)),
+        "source_row": pa.array(rows.source_rows[accepted], pa.int64()),
+        "province_code": province.column("code", pa.string(), accepted),
+        "province_valid_from": province.column("valid_from", pa.date32(), accepted),
+        "commune_code": _commune_codes(rows, accepted),
+        "period": period.column("code", pa.string(), accepted),
+        "period_grain": period.column("grain", pa.string(), accepted),
+        "period_start": period.column("start", pa.date32(), accepted),
+        "period_end": period.column("end", pa.date32(), accepted),
+        "indicator_code": indicator.column("code", pa.string(), accepted),
+        "value": values.take(accepted),
+        "submitted_at": submitted.column(None, pa.timestamp("us"), accepted),
     }, schema=VALUE_SCHEMA)
-    return table.filter(keep), rejections
+    return table, rejections
 
 
 def _parse_values(rows: LongRows, units: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -140,12 +152,8 @@ def _value_seen(rows: LongRows, i: int) -> object:
     return rows.value_cells[i] if rows.value_cells is not None else rows.columns["value"][i].as_py()
 
 
-def _commune_codes(rows: LongRows, n: int) -> pa.Array:
-    if "commune_code" in rows.columns:
-        codes = pc.utf8_trim_whitespace(rows.columns["commune_code"])
-        return pc.if_else(pc.equal(codes, ""), None, codes)
-    return pa.nulls(n, pa.string())
-
-
-def _take(per_distinct: list, type_: pa.DataType, indices: np.ndarray) -> pa.Array:
-    return pa.array(per_distinct, type_).take(indices)
+def _commune_codes(rows: LongRows, accepted: np.ndarray) -> pa.Array:
+    if "commune_code" not in rows.columns:
+        return pa.nulls(len(accepted), pa.string())
+    codes = pc.utf8_trim_whitespace(rows.columns["commune_code"].take(accepted))
+    return pc.if_else(pc.equal(codes, ""), None, codes)
