@@ -83,10 +83,14 @@ GIA_LAI_2025_Q3 = values(
     "52", NEW_UNITS, "2025-Q3", datetime(2025, 10, 20), load_id=2,
     VNEID_ELIGIBLE=2_400_000, VNEID_ISSUED=2_300_000,
 )
-NATIONAL_2024 = values("00", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=80_000_000, VNEID_ISSUED=70_000_000)
+NATIONAL_2024 = values(
+    "00", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=80_000_000, VNEID_ISSUED=70_000_000
+)
 HUE_TASK_TOTALS_2024 = values("46", OLD_UNITS, "2024", ON_TIME_2024, TASKS_ASSIGNED=20, TASKS_COMPLETED=15)
 # Hà Nội sends totals and a task list for 2024-Q4: the list wins
-HA_NOI_TASK_TOTALS_Q4 = values("01", OLD_UNITS, "2024-Q4", ON_TIME_2024, TASKS_ASSIGNED=10, TASKS_COMPLETED=9)
+HA_NOI_TASK_TOTALS_Q4 = values(
+    "01", OLD_UNITS, "2024-Q4", ON_TIME_2024, TASKS_ASSIGNED=10, TASKS_COMPLETED=9
+)
 HA_NOI_TASKS_Q4 = [
     Task("01", OLD_UNITS, "2024-Q4", "NV1", date(2024, 11, 30), "done", date(2024, 11, 1), ON_TIME_2024),
     Task("01", OLD_UNITS, "2024-Q4", "NV2", date(2024, 12, 15), "done", date(2024, 12, 20), ON_TIME_2024),
@@ -103,8 +107,6 @@ LOAD_2 = DA_NANG_2024_CORRECTED + QUANG_NINH_2024_RESENT + CAN_THO_Q4_RESENT + G
 
 # dbt's own tests run once, in the incremental build a nightly refresh does
 WITHOUT_TESTS = ("--exclude-resource-type", "test", "unit_test")
-
-
 
 RATES = {
     rate: "DOUBLE"
@@ -129,7 +131,9 @@ CONTRACT_COLUMNS = {
         "submitted_at": "TIMESTAMP", "source_file": "VARCHAR",
     },
     "province_scorecard": {"province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES},
-    "province_scorecard_current": {"province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES},
+    "province_scorecard_current": {
+        "province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES,
+    },
     "national_scorecard": {**PERIOD, "provinces_reporting": "BIGINT", **RATES},
     "task_completion": {
         "province_code": "VARCHAR", "period": "VARCHAR", "tasks_assigned": "BIGINT",
@@ -194,7 +198,8 @@ def one(db: WorkDb, sql: str, *params) -> dict:
 def scorecard(db, table, code, period, valid_from=None):
     where_unit = "and province_valid_from = ?" if valid_from else ""
     params = [code, period] + ([valid_from] if valid_from else [])
-    return one(db, f"select * from marts.{table} where province_code = ? and period = ? {where_unit}", *params)
+    sql = f"select * from marts.{table} where province_code = ? and period = ? {where_unit}"
+    return one(db, sql, *params)
 
 
 def test_activation_rate_is_activated_over_issued_as_percent(scenario):
@@ -281,9 +286,13 @@ def test_resubmission_latest_submitted_wins_and_a_tie_goes_to_the_file_ingested_
         "select indicator_code, value, versions_sent, source_file from marts.fct_indicator_value"
         " where province_code = '92' order by indicator_code"
     )
-    before = [(r["indicator_code"], r["value"]) for r in scenario["after_load_1"] if r["province_code"] == "92"]
+    before = [
+        (r["indicator_code"], r["value"])
+        for r in scenario["after_load_1"] if r["province_code"] == "92"
+    ]
     assert sorted(before) == [("VNEID_ELIGIBLE", 1_000), ("VNEID_ISSUED", 200)]
-    assert [(r["indicator_code"], r["value"], r["versions_sent"], r["source_file"]) for r in scenario["db"].rows(sql)] == [
+    after = scenario["db"].rows(sql)
+    assert [(r["indicator_code"], r["value"], r["versions_sent"], r["source_file"]) for r in after] == [
         ("VNEID_ELIGIBLE", 2_000, 2, "ct_v3.csv"),
         ("VNEID_ISSUED", 200, 3, "ct_v2.csv"),
     ]
@@ -316,17 +325,22 @@ def test_submission_status_counts_every_version_and_each_rejected_row_once(scena
     assert (binh_dinh["rows_accepted"], binh_dinh["rows_rejected"]) == (3, 1)
     can_tho = scorecard(db, "submission_status", "92", "2024-Q4")
     assert can_tho["rows_accepted"] == 5
-    assert (can_tho["first_submitted_at"], can_tho["last_submitted_at"]) == (datetime(2025, 1, 10), datetime(2025, 1, 12))
+    assert (can_tho["first_submitted_at"], can_tho["last_submitted_at"]) == (
+        datetime(2025, 1, 10), datetime(2025, 1, 12)
+    )
     assert scorecard(db, "submission_status", "52", "2025-Q3")["on_time"] is False  # sent 2025-10-20
 
 
 def test_submission_status_expects_every_unit_valid_in_each_calendar_period(scenario):
     rows = scenario["db"].rows(
         "select period, count(*) as units from marts.submission_status"
-        " where period in ('2022', '2024-Q4', '2025-Q2', '2025-Q3', '2025-Q4') group by period order by period"
+        " where period in ('2022', '2024-Q4', '2025-Q2', '2025-Q3', '2025-Q4')"
+        " group by period order by period"
     )
     # 2025-Q4 has not ended on the run date and nobody sent it
-    assert [(r["period"], r["units"]) for r in rows] == [("2022", 63), ("2024-Q4", 63), ("2025-Q2", 63), ("2025-Q3", 34)]
+    assert [(r["period"], r["units"]) for r in rows] == [
+        ("2022", 63), ("2024-Q4", 63), ("2025-Q2", 63), ("2025-Q3", 34),
+    ]
 
 
 def test_national_scorecard_sums_provinces_that_reported_both_parts(scenario):
@@ -343,8 +357,10 @@ def test_dim_province_has_every_unit_and_its_current_unit(scenario):
     db = scenario["db"]
     assert one(db, "select count(*) as n from marts.dim_province")["n"] == 98
     old_gia_lai = one(db, "select * from marts.dim_province where province_code = '64'")
-    assert (old_gia_lai["current_province_code"], old_gia_lai["current_province_valid_from"]) == ("52", NEW_UNITS)
-    assert one(db, "select count(*) as n from marts.dim_province where current_province_code is null")["n"] == 0
+    current = (old_gia_lai["current_province_code"], old_gia_lai["current_province_valid_from"])
+    assert current == ("52", NEW_UNITS)
+    orphans = "select count(*) as n from marts.dim_province where current_province_code is null"
+    assert one(db, orphans)["n"] == 0
 
 
 def test_incremental_run_gives_the_same_marts_as_a_full_refresh(scenario):
