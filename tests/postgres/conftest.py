@@ -119,6 +119,12 @@ def fresh_database(server: PostgresServer) -> Iterator[PostgresTarget]:
         _admin(server, f"drop database {dbname} with (force)")
 
 
+@pytest.fixture(scope="session")
+def new_database(postgres_server: PostgresServer):
+    """For fixtures wider than one test: `with new_database() as target: ...`."""
+    return lambda: fresh_database(postgres_server)
+
+
 @pytest.fixture
 def pg_target(postgres_server: PostgresServer) -> Iterator[PostgresTarget]:
     """A database of its own for one test."""

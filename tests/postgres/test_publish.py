@@ -90,3 +90,15 @@ def test_readers_during_publishes_see_one_version_of_every_mart(pg_target, pg_co
     mixed = [versions for versions in seen if len(set(versions)) != 1 or len(versions) != len(PUBLISHED_MARTS)]
     assert mixed == []
     assert _published_versions(pg_conn) == [5] * len(PUBLISHED_MARTS)
+
+
+def test_publish_refuses_to_drop_what_others_built_on_the_marts(pg_conn):
+    _build_work_marts(pg_conn, version=1)
+    publish_marts(pg_conn, WORK_SCHEMA)
+    with pg_conn, pg_conn.cursor() as cur:
+        cur.execute("create schema reports; create view reports.latest as select * from marts.dim_province")
+    _build_work_marts(pg_conn, version=2)
+
+    with pytest.raises(psycopg2.errors.DependentObjectsStillExist, match="view reports.latest depends on"):
+        publish_marts(pg_conn, WORK_SCHEMA)
+    assert _published_versions(pg_conn) == [1] * len(PUBLISHED_MARTS)
