@@ -153,7 +153,6 @@ CONTRACT_COLUMNS = {
 }
 
 
-
 def indicator(rows, code):
     return next(v for v in rows if v.indicator_code == code)
 
@@ -277,6 +276,8 @@ def test_quarantined_values_are_held_back_and_their_rates_null(scenario):
 
 
 def test_value_released_from_quarantine_is_published(scenario):
+    held_back = [r["indicator_code"] for r in scenario["after_load_1"] if r["province_code"] == "48"]
+    assert held_back == ["VNEID_ELIGIBLE"]
     da_nang = scorecard(scenario["db"], "province_scorecard", "48", "2024")
     assert da_nang["vneid_activation_rate"] == pytest.approx(100 * 600 / 700)
 
