@@ -2,12 +2,19 @@
 -- sub-periods: a stock takes the value of the latest sub-period, a flow the sum of every
 -- sub-period of one grain when that set is complete. Only units valid on 31 December.
 
-with sub_period_values as (
+with sub_periods as (
     select
         *,
         cast(cast(extract(year from period_start) as integer) as varchar) as year_period
     from {{ ref('int_scorecard_values_unioned') }}
     where period_grain <> 'year'
+),
+
+sub_period_values as (
+    select
+        *,
+        cast(year_period || '-12-31' as date) as year_end
+    from sub_periods
 ),
 
 years_reported as (
@@ -28,7 +35,6 @@ grains as (
 candidates as (
     select
         values_.*,
-        cast(values_.year_period || '-12-31' as date) as year_end,
         grains.periods_per_year,
         grains.preference
     from sub_period_values as values_
@@ -36,7 +42,7 @@ candidates as (
     inner join {{ ref('provinces') }} as units
         on values_.province_code = units.province_code
         and values_.province_valid_from = units.valid_from
-    where (units.valid_to is null or units.valid_to >= cast(values_.year_period || '-12-31' as date))
+    where (units.valid_to is null or units.valid_to >= values_.year_end)
       and not exists (
           select 1
           from years_reported
@@ -90,10 +96,14 @@ flows as (
 ),
 
 derived as (
-    select province_code, province_valid_from, year_period, year_end, indicator_code, time_aggregation, value
+    select
+        province_code, province_valid_from, year_period, year_end, indicator_code,
+        time_aggregation, value
     from stocks
     union all
-    select province_code, province_valid_from, year_period, year_end, indicator_code, time_aggregation, value
+    select
+        province_code, province_valid_from, year_period, year_end, indicator_code,
+        time_aggregation, value
     from flows
 )
 
