@@ -1,7 +1,5 @@
 """The ingestion asset: every new file under the raw dir into schema raw of the work database."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.ingest.pipeline import ingest_new_files

@@ -7,6 +7,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -43,8 +44,7 @@ def ingest_new_files(
     ensure_raw_schema(con)
     store.ensure_store(con)
     raw_dir = Path(raw_dir).resolve()
-    refresh = _Refresh(con, Limits(max_bytes, max_rows),
-                       now or datetime.now(LOCAL_TIME).replace(tzinfo=None))
+    refresh = _Refresh(con, Limits(max_bytes, max_rows), (lambda: now) if now else _local_now)
     report = IngestReport()
     for path in submission_files(raw_dir):
         report.files_seen += 1
@@ -66,10 +66,14 @@ def ingest_new_files(
 
 
 class _Refresh:
-    """One call of ingest_new_files: its load_id, time, and the hashes known so far."""
+    """One call of ingest_new_files: its load_id, clock, and the hashes known so far.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, limits: Limits, ingested_at: datetime):
-        self.con, self.limits, self.ingested_at = con, limits, ingested_at
+    Each file gets the time it was stored as ingested_at, so "the file ingested last" (the
+    resubmission tie-break) is well defined within one refresh too.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, limits: Limits, clock: Callable[[], datetime]):
+        self.con, self.limits, self.clock = con, limits, clock
         self.load_id = store.next_load_id(con)
         self.known, self.seen = store.known_hashes(con), store.sightings(con)
 
@@ -88,14 +92,14 @@ class _Refresh:
             else too_large(source_file, self.limits)
         store.write_file(self.con, file_hash=file_hash, source_file=source_file, size=stat.st_size,
                          mtime_ns=stat.st_mtime_ns, parsed=parsed, load_id=self.load_id,
-                         ingested_at=self.ingested_at)
+                         ingested_at=self.clock())
         self.known.add(file_hash)
         return parsed
 
     def reject_unreadable(self, source_file: str, error: OSError) -> None:
         rejection = Rejection(source_file, "file_unreadable",
                               f"a file p06 can read ({error.strerror or error})")
-        store.write_rejections(self.con, [rejection], [None, source_file, self.ingested_at, self.load_id])
+        store.write_rejections(self.con, [rejection], [None, source_file, self.clock(), self.load_id])
 
 
 def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
@@ -108,6 +112,10 @@ def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
             else read_submission(path.read_bytes(), str(path), limits)
         rejections.extend(parsed.rejections)
     return rejections
+
+
+def _local_now() -> datetime:
+    return datetime.now(LOCAL_TIME).replace(tzinfo=None)
 
 
 def submission_files(raw_dir: Path) -> list[Path]:

@@ -53,9 +53,6 @@ NUMBER_FORMS = (
 _BLANK = "[ \t\u00a0\u202f]"
 _SHAPE_RE = re.compile(rf"(?s){_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*")
 _FORM_RES = [re.compile(form.pattern) for form in NUMBER_FORMS]
-# The forms tell only the digit that starts the body apart (0 vs 1-9); every other digit may be
-# written 9, so a whole column has few distinct shapes, each classified once.
-_LEADING_ZERO = re.compile(rf"{_BLANK}*[+-]?{_BLANK}*0")
 _ASCII_0, _ASCII_9 = ord("0"), ord("9")
 
 
@@ -68,13 +65,20 @@ class Shape:
     negative: bool = False
 
 
+def shape_of(text: str) -> str:
+    """The text with every digit written 9 but a first digit 0: the forms tell only the digit
+    that starts a number apart (0 or not), so a whole column has few distinct shapes."""
+    shape = re.sub("[0-9]", "9", text)
+    first = re.search("[0-9]", text)
+    return shape[: first.start()] + "0" + shape[first.end():] if first and first[0] == "0" else shape
+
+
 @cache
-def classify(nines: str, leading_zero: bool, unit: str | None) -> Shape:
-    """How a value reads for an indicator of this unit (None: format only), from its shape: the
-    text with every digit written 9, and whether the body's first digit is 0."""
-    if not nines.strip(" \t\u00a0\u202f"):
+def classify(shape: str, unit: str | None) -> Shape:
+    """How a value of this shape reads for an indicator of this unit (None: format only)."""
+    if not shape.strip(" \t\u00a0\u202f"):
         return Shape("value_missing")
-    parts = _SHAPE_RE.fullmatch(nines.replace("9", "0", 1) if leading_zero else nines)
+    parts = _SHAPE_RE.fullmatch(shape)
     body = parts["body"].replace("\u00a0", " ").replace("\u202f", " ")
     form = next((f for f, r in zip(NUMBER_FORMS, _FORM_RES) if r.fullmatch(body)), None)
     if form is None or (parts["percent"] and unit not in ("percent", None)):
@@ -101,7 +105,7 @@ def parse_number(raw: object, unit: str | None) -> float:
 
 
 def _parse_text(text: str, unit: str | None) -> float:
-    shape = classify(re.sub("[0-9]", "9", text), bool(_LEADING_ZERO.match(text)), unit)
+    shape = classify(shape_of(text), unit)
     if shape.rule:
         raise ParseError(shape.rule, EXPECTED[shape.rule])
     magnitude = float(re.sub("[^0-9]", "", text)) / 10**shape.decimals
@@ -121,32 +125,59 @@ def _unit_violation(value: float, unit: str | None) -> str | None:
 def parse_number_column(texts: pa.Array, units: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Vectorised ``parse_number`` over text cells: (values, rules), rule null where accepted.
 
-    Each distinct (shape, unit) is classified once by ``classify``; the digits are read with
-    byte-level array operations.
+    ``shape_of`` is computed on the bytes of the whole column, each distinct (shape, unit) is
+    classified once by ``classify``, and the digits are read column-wise.
     """
-    texts = pc.fill_null(texts.cast(pa.string()), "").combine_chunks() \
-        if isinstance(texts, pa.ChunkedArray) else pc.fill_null(texts.cast(pa.string()), "")
+    texts = pc.fill_null(texts.cast(pa.string()), "")
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     offsets, data = _string_buffers(texts)
     is_digit = (data >= _ASCII_0) & (data <= _ASCII_9)
-    nines = _string_array(offsets, np.where(is_digit, _ASCII_9, data).astype(np.uint8))
-    leading_zero = pc.match_substring_regex(texts, "^" + _LEADING_ZERO.pattern)
-    keys = pc.dictionary_encode(pc.binary_join_element_wise(
-        nines, pc.if_else(leading_zero, "0", ""), pc.fill_null(units, "\x00"), "\x1f"))
-    classified = [classify(nine, zero == "0", None if unit == "\x00" else unit)
-                  for nine, zero, unit in (key.rsplit("\x1f", 2) for key in keys.dictionary.to_pylist())]
-    rules = pa.array([c.rule for c in classified], pa.string()).take(keys.indices)
-    divisor = pa.array([float(10**c.decimals) for c in classified]).take(keys.indices)
-    sign = pa.array([-1.0 if c.negative else 1.0 for c in classified]).take(keys.indices)
+    shape_bytes = np.where(is_digit, _ASCII_9, data).astype(np.uint8)
+    shape_bytes[_zero_first_digits(offsets, data, is_digit)] = _ASCII_0
+    shapes = pc.dictionary_encode(_string_array(offsets, shape_bytes))
+
+    units = units if pa.types.is_dictionary(units.type) else pc.dictionary_encode(units)
+    unit_names = units.dictionary.to_pylist() + [None]
+    unit_idx = pc.fill_null(units.indices, len(unit_names) - 1).to_numpy().astype(np.int64)
+    combined = pc.dictionary_encode(pa.array(shapes.indices.to_numpy() * len(unit_names) + unit_idx))
+    shape_names = shapes.dictionary.to_pylist()
+    classified = [classify(shape_names[key // len(unit_names)], unit_names[key % len(unit_names)])
+                  for key in combined.dictionary.to_pylist()]
+
+    def per_row(values: list, type_: pa.DataType) -> pa.Array:
+        return pa.array(values, type_).take(combined.indices)
+
+    rules = per_row([c.rule for c in classified], pa.string())
     kept = np.concatenate([[0], np.cumsum(is_digit, dtype=np.int32)])
     digits = _string_array((kept[offsets] - kept[offsets[0]]).astype(np.int32), data[is_digit])
     magnitude = pc.cast(pc.if_else(pc.is_null(rules), digits, "0"), pa.float64())
-    values = pc.if_else(pc.is_null(rules), pc.multiply(pc.divide(magnitude, divisor), sign), None)
+    values = pc.multiply(pc.divide(magnitude, per_row([float(10**c.decimals) for c in classified], pa.float64())),
+                         per_row([-1.0 if c.negative else 1.0 for c in classified], pa.float64()))
 
-    is_count = pc.fill_null(pc.equal(units, "count"), False)
+    is_count = pa.array(np.array([u == "count" for u in unit_names])[unit_idx])
     for rule, failed in (("count_not_whole", pc.not_equal(values, pc.floor(values))),
                          ("count_negative", pc.less(values, 0))):
-        rules = pc.if_else(pc.fill_null(pc.and_(is_count, failed), False), rule, rules)
+        rules = pc.if_else(pc.and_(pc.and_(is_count, failed), pc.is_null(rules)), rule, rules)
     return pc.if_else(pc.is_null(rules), values, None), rules
+
+
+def _zero_first_digits(offsets: np.ndarray, data: np.ndarray, is_digit: np.ndarray) -> np.ndarray:
+    """Byte positions of the rows' first digits that are 0."""
+    starts, ends = offsets[:-1], offsets[1:]
+    non_empty = ends > starts
+    at_start = np.zeros(len(starts), dtype=bool)
+    at_start[non_empty] = is_digit[starts[non_empty]]
+    zeros = starts[at_start & (data[np.minimum(starts, max(len(data) - 1, 0))] == _ASCII_0)] \
+        if len(data) else starts[:0]
+    late = np.flatnonzero(non_empty & ~at_start)  # rows opening with a blank or a sign: few
+    if not len(late):
+        return zeros
+    digit_at = np.flatnonzero(is_digit)
+    if not len(digit_at):
+        return zeros
+    first = digit_at[np.minimum(np.searchsorted(digit_at, starts[late]), len(digit_at) - 1)]
+    late_zero = (first < ends[late]) & (first >= starts[late]) & (data[first] == _ASCII_0)
+    return np.concatenate([zeros, first[late_zero]])
 
 
 def _string_buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:

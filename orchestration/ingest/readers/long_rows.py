@@ -97,7 +97,9 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
     submitted = _simple_field(rows, "submitted_at", lookups.timestamp)
     key_fields = [province, period, indicator, submitted]
 
-    units = indicator.column("unit", pa.string(), np.arange(len(rows.source_rows)))
+    units = pa.DictionaryArray.from_arrays(  # no copy: one unit per distinct indicator
+        pa.array(indicator.index.astype(np.int32)),
+        pa.array([getattr(ok(r), "unit", None) for r in indicator.results], pa.string()))
     values, value_rules = _parse_values(rows, units)
     failed = value_rules.is_valid().to_numpy(zero_copy_only=False).copy()
     for key_field in key_fields:
@@ -134,11 +136,11 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
     return table, rejections
 
 
-def _parse_values(rows: LongRows, units: pa.Array) -> tuple[pa.Array, pa.Array]:
+def _parse_values(rows: LongRows, units: pa.DictionaryArray) -> tuple[pa.Array, pa.Array]:
     if rows.value_cells is None:
         return parse_number_column(rows.columns["value"], units)
     values, rules = [], []
-    for cell, unit in zip(rows.value_cells, units.to_pylist()):
+    for cell, unit in zip(rows.value_cells, units.cast(pa.string()).to_pylist()):
         try:
             values.append(parse_number(cell, unit))
             rules.append(None)
