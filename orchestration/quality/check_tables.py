@@ -9,7 +9,9 @@ reports offending rows by. Tables whose rows are single values also carry the va
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -64,30 +66,29 @@ select
 from paired
 """
 
+HISTORY_KEY = "province_code, province_valid_from, indicator_code, period_grain"
+
 VALUE_HISTORY = f"""
-with centred as (
-    select
-        {VALUE_COLUMNS},
-        median(value) over unit_history as history_median,
-        count(*) over unit_history as history_count
+with centre as (
+    select {HISTORY_KEY}, median(value) as history_median, count(*) as history_count
     from {{source}}
-    window unit_history as (
-        partition by province_code, province_valid_from, indicator_code, period_grain
-    )
+    group by {HISTORY_KEY}
 ),
 spread as (
-    select *, median(abs(value - history_median)) over unit_history as history_mad
-    from centred
-    window unit_history as (
-        partition by province_code, province_valid_from, indicator_code, period_grain
-    )
+    select {HISTORY_KEY}, median(abs(value - history_median)) as history_mad
+    from {{source}}
+    join centre using ({HISTORY_KEY})
+    group by {HISTORY_KEY}
 )
 select
     row_number() over () as check_row,
-    *,
+    {VALUE_COLUMNS},
+    history_median, history_count, history_mad,
     case when history_count >= {MIN_HISTORY} and history_mad > 0
         then abs(value - history_median) / history_mad end as mad_score
-from spread
+from {{source}}
+join centre using ({HISTORY_KEY})
+join spread using ({HISTORY_KEY})
 """
 
 NATIONAL_TOTALS = f"""
@@ -136,7 +137,7 @@ select
     province_code, period, deadline, first_submitted_at,
     case
         when first_submitted_at < deadline + interval 1 day then true
-        when deadline < $as_of then false
+        when deadline < {as_of} then false
     end as submitted_on_time
 from status
 """
@@ -178,13 +179,17 @@ def indicator_pairs_sql(source: str, indicators: list[str]) -> str:
     return INDICATOR_PAIRS.format(source=checked_table_name(source), indicator_columns=columns)
 
 
-def submission_status_sql(con: duckdb.DuckDBPyConnection, status_table: str) -> str:
+def submission_status_sql(con: duckdb.DuckDBPyConnection, status_table: str, as_of: date) -> str:
     columns = table_columns(con, status_table) or []
     deadline = "deadline" if "deadline" in columns else DEADLINE_FROM_PERIOD
-    return SUBMISSION_STATUS.format(source=checked_table_name(status_table), deadline=deadline)
+    return SUBMISSION_STATUS.format(
+        source=checked_table_name(status_table),
+        deadline=deadline,
+        as_of=f"date '{as_of.isoformat()}'",
+    )
 
 
-def build_check_table(
+def check_table_sql(
     con: duckdb.DuckDBPyConnection,
     name: str,
     *,
@@ -192,15 +197,39 @@ def build_check_table(
     status_table: str,
     indicators: list[str],
     as_of: date,
-) -> pd.DataFrame:
-    """The named check table as a pandas frame, ready for GX.
+) -> str:
+    """The query of the named check table.
 
     ``indicators`` are the columns of the wide pair table; ``as_of`` is the day deadlines
     are judged on.
     """
     if name == PAIR_TABLE:
-        return con.execute(indicator_pairs_sql(source, indicators)).df()
+        return indicator_pairs_sql(source, indicators)
     if name == STATUS_TABLE:
-        sql = submission_status_sql(con, status_table)
-        return con.execute(sql, {"as_of": as_of}).df()
-    return con.execute(VALUE_TABLE_SQL[name].format(source=checked_table_name(source))).df()
+        return submission_status_sql(con, status_table, as_of)
+    return VALUE_TABLE_SQL[name].format(source=checked_table_name(source))
+
+
+@contextmanager
+def materialized(con: duckdb.DuckDBPyConnection, name: str, **query) -> Iterator[str]:
+    """The named check table as a temporary table (arguments as check_table_sql).
+
+    GX gets only the columns it checks, so the strings (file, province...) stay in DuckDB
+    and are read for the offending rows only: converting them costs more than validating.
+    """
+    table = f"quality_check_{name}"
+    con.execute(f"create or replace temp table {table} as {check_table_sql(con, name, **query)}")
+    try:
+        yield table
+    finally:
+        con.execute(f"drop table if exists {table}")
+
+
+def read_rows(
+    con: duckdb.DuckDBPyConnection, table: str, *, columns: list[str], check_rows: list[int] | None = None
+) -> pd.DataFrame:
+    """Columns of a materialized check table, all rows or only the given check rows."""
+    select = f"select {', '.join(columns)} from {checked_table_name(table)}"
+    if check_rows is None:
+        return con.execute(select).df()
+    return con.execute(f"{select} where check_row in (select unnest(?))", [check_rows]).df()

@@ -17,7 +17,8 @@ import pandas as pd
 from orchestration.quality.check_tables import (
     PAIR_TABLE,
     STATUS_TABLE,
-    build_check_table,
+    materialized,
+    read_rows,
     table_columns,
 )
 from orchestration.quality.findings import (
@@ -43,6 +44,7 @@ class RuleResult:
 
     rule: Rule
     passed: bool | None
+    n_unexpected: int = 0  # check-table rows GX flagged (a broken pair is one row, two findings)
     findings: pd.DataFrame = field(default_factory=empty_findings, repr=False)
     report_url: str | None = None
 
@@ -83,16 +85,26 @@ def pair_indicators(suites: dict[str, dict]) -> list[str]:
     return sorted({kw[column] for kw in kwargs for column in ("column_A", "column_B")})
 
 
+def checked_columns(suite: dict) -> list[str]:
+    """check_row and every column the suite's expectations read, in order of appearance."""
+    columns = ["check_row"]
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        columns += [kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs]
+        columns += kwargs.get("column_list", [])
+    return list(dict.fromkeys(columns))
+
+
 def _findings(
     con: duckdb.DuckDBPyConnection,
     outcome: ExpectationOutcome,
-    frame: pd.DataFrame,
+    table: str,
     check_table: str,
     source: str,
 ) -> pd.DataFrame:
-    offending = frame[frame["check_row"].isin(outcome.offending_rows)]
-    if offending.empty:
+    if not outcome.offending_rows:
         return empty_findings()
+    offending = read_rows(con, table, columns=["*"], check_rows=outcome.offending_rows)
     if check_table == PAIR_TABLE:
         return pair_findings(con, outcome, offending, source)
     return row_findings(outcome, offending)
@@ -101,6 +113,13 @@ def _findings(
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     non_empty = [frame for frame in frames if not frame.empty]
     return pd.concat(non_empty, ignore_index=True) if non_empty else empty_findings()
+
+
+@dataclass
+class _RuleTally:
+    passed: bool = True
+    n_unexpected: int = 0
+    findings: list[pd.DataFrame] = field(default_factory=list)
 
 
 def evaluate(
@@ -113,29 +132,32 @@ def evaluate(
     """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines)."""
     suites = suite_files()
     status_exists = table_columns(con, status_table) is not None
-    by_rule: dict[str, list[tuple[bool, pd.DataFrame]]] = {}
-    for name, suite in suites.items():
+    query = {
+        "source": source,
+        "status_table": status_table,
+        "indicators": pair_indicators(suites),
+        "as_of": as_of or today_in_vietnam(),
+    }
+    tallies: dict[str, _RuleTally] = {}
+    for suite in suites.values():
         check_table = suite["meta"]["check_table"]
         if check_table == STATUS_TABLE and not status_exists:
             continue
-        frame = build_check_table(
-            con,
-            check_table,
-            source=source,
-            status_table=status_table,
-            indicators=pair_indicators(suites),
-            as_of=as_of or today_in_vietnam(),
-        )
-        for outcome in validate(frame, suite):
-            findings = _findings(con, outcome, frame, check_table, source)
-            by_rule.setdefault(outcome.rule, []).append((outcome.success, findings))
+        with materialized(con, check_table, **query) as table:
+            frame = read_rows(con, table, columns=checked_columns(suite))
+            for outcome in validate(frame, suite):
+                tally = tallies.setdefault(outcome.rule, _RuleTally())
+                tally.passed &= outcome.success
+                tally.n_unexpected += len(outcome.offending_rows)
+                tally.findings.append(_findings(con, outcome, table, check_table, source))
     return [
         RuleResult(
             rule=rule,
-            passed=all(success for success, _ in by_rule[rule.id]),
-            findings=_concat([findings for _, findings in by_rule[rule.id]]),
+            passed=tallies[rule.id].passed,
+            n_unexpected=tallies[rule.id].n_unexpected,
+            findings=_concat(tallies[rule.id].findings),
         )
-        if rule.id in by_rule
+        if rule.id in tallies
         else RuleResult(rule=rule, passed=None)
         for rule in all_rules()
     ]

@@ -37,7 +37,7 @@ class ExpectationOutcome:
 
 
 @cache
-def _batch_definition():
+def batch_definition():
     """GX's context costs seconds to create: one per process, reused by every validation."""
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -64,7 +64,7 @@ def _exception_messages(exception_info: dict) -> list[str]:
 
 def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
     """Validate the frame (which has a check_row column) against the suite."""
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(build_suite(suite_file), result_format=RESULT_FORMAT)
     outcomes = []
     for result in validation.results:
