@@ -36,7 +36,8 @@ class Warehouse:
     """One dbt target: how to run dbt on it and where its artifacts go."""
 
     def __init__(self, name: str, env: dict[str, str], workdir: Path):
-        self.name, self.env = name, {**os.environ, **env}
+        inherited = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
+        self.name, self.env = name, {**inherited, **env}
         self.target_path, self.log_path = workdir / f"target-{name}", workdir / f"logs-{name}"
 
     def dbt(self, *args: str, failures_allowed: bool = False) -> dict[str, str]:
