@@ -16,7 +16,7 @@ from orchestration.operations.sensors import (
     refresh_succeeded_sensor,
 )
 from orchestration.publish.assets import published_marts
-from orchestration.quality.assets import quality_gate, quarantined_values, submitted_by_deadline
+from orchestration.quality.assets import quality_gate, quarantined_values
 from orchestration.resources import WarehouseResource
 from orchestration.settings import WarehousePaths
 from orchestration.transform.assets import DBT_STAGES
@@ -27,7 +27,7 @@ os.environ.setdefault("P06_WORK_DB", str(WarehousePaths.from_env().work_db))
 
 defs = Definitions(
     assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts],
-    asset_checks=[quality_gate, submitted_by_deadline],
+    asset_checks=[quality_gate],
     jobs=[refresh_job],
     schedules=[nightly_refresh],
     sensors=[raw_inbox_sensor, refresh_succeeded_sensor, refresh_failed_sensor, stale_marts_sensor],

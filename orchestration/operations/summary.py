@@ -14,7 +14,7 @@ from typing import Any
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
-from orchestration.quality.rules import RULES_BY_ID
+from orchestration.quality.rules import all_rules
 
 PUBLISHED = "published"
 GATE_REFUSED = "gate_refused"
@@ -34,6 +34,7 @@ def _iso(timestamp: float | None) -> str | None:
 
 def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
     """Files, rows, rules, late submissions and published tables of one refresh run."""
+    levels = {rule.id: rule.severity for rule in all_rules()}
     run = instance.get_run_by_id(run_id)
     materialized: dict[str, dict[str, Any]] = {}
     checks: dict[str, dict[str, Any]] = {}
@@ -55,7 +56,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
             mat = data.materialization
             materialized[mat.asset_key.to_user_string()] = _metadata_values(mat.metadata)
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            if data.check_name in RULES_BY_ID:
+            if data.check_name in levels:
                 checks[data.check_name] = {
                     "passed": data.passed,
                     "severity": data.severity.value.lower(),
@@ -76,19 +77,19 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
     rules_failed = {}
     for rule_id, n in (quarantine.get("findings_by_rule") or {}).items():
         if n:
-            rules_failed[rule_id] = {"rule": rule_id, "severity": RULES_BY_ID[rule_id].level, "findings": n, "stage": "quarantine"}
+            rules_failed[rule_id] = {"rule": rule_id, "severity": levels[rule_id], "findings": n, "stage": "quarantine"}
     for rule_id, check in checks.items():
         if not check["passed"]:
             rules_failed[rule_id] = {
                 "rule": rule_id,
-                "severity": RULES_BY_ID[rule_id].level,
+                "severity": levels[rule_id],
                 "findings": int(check["metadata"].get("findings", 0)),
                 "stage": "gate",
             }
     published = "published_marts" in materialized
     run_ok = run is not None and run.status == DagsterRunStatus.SUCCESS
     gate_failed = any(
-        not c["passed"] and RULES_BY_ID[r].level == "error" for r, c in checks.items()
+        not c["passed"] and levels[r] == "error" for r, c in checks.items()
     )
     if published and run_ok:
         status = PUBLISHED
@@ -107,7 +108,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
         "files": {k: int(ingest.get(f"files_{k}", 0)) for k in ("seen", "ingested", "skipped", "rejected")},
         "rows": {k: int(ingest.get(f"rows_{k}", 0)) for k in ("accepted", "rejected")},
         "rules": {
-            "passed": sorted(set(RULES_BY_ID) - set(rules_failed)),
+            "passed": sorted(set(levels) - set(rules_failed)),
             "failed": sorted(rules_failed.values(), key=lambda r: r["rule"]),
         },
         "quarantined_values": int(quarantine.get("quarantined_values", 0)),

@@ -1,7 +1,5 @@
 """The publish asset: the served p06.duckdb and its Parquet copies."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.publish.marts import PUBLISHED_MARTS

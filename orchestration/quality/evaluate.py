@@ -32,7 +32,7 @@ from orchestration.quality.report import write_report
 from orchestration.quality.rules import Rule, all_rules, suite_files
 from orchestration.quality.validation import ExpectationOutcome, validate
 
-CANDIDATES = "main_intermediate.int_indicator_values_resolved"
+CANDIDATES = "intermediate.int_indicator_values_resolved"
 FACTS = "marts.fct_indicator_value"
 SUBMISSION_STATUS = "marts.submission_status"
 REPORTING_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")

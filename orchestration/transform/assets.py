@@ -5,8 +5,6 @@
     dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, AssetsDefinition, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT

@@ -1,37 +1,33 @@
 """How dbt resources are named and grouped in the Dagster asset graph."""
 
-from __future__ import annotations
-
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from dagster import AssetKey
-from dagster_dbt import DagsterDbtTranslator
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
-# dbt sources are written by Python assets: the dbt source points at the asset that fills it.
+# dbt sources are tables written by Python assets: every table of a source maps to the asset
+# that fills it, so a model reading raw.* depends on raw_submissions.
 SOURCE_ASSET_KEYS = {
     "raw": AssetKey("raw_submissions"),
     "quality": AssetKey("quarantined_values"),
 }
 
-# The first folder under models/ (or the resource type) decides the group in the UI.
-GROUPS = {
-    "seed": "reference",
-    "staging": "staging",
-    "intermediate": "intermediate",
-    "marts": "marts",
-}
+# The first folder under models/ decides the group in the UI; seeds are reference data.
+GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
 
 class P06Translator(DagsterDbtTranslator):
+    def __init__(self):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return SOURCE_ASSET_KEYS[dbt_resource_props["source_name"]]
         return AssetKey(dbt_resource_props["name"])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        resource_type = dbt_resource_props["resource_type"]
-        if resource_type == "seed":
-            return GROUPS["seed"]
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
         fqn = dbt_resource_props.get("fqn", [])
-        folder = fqn[1] if len(fqn) > 2 else None
-        return GROUPS.get(folder, "transform")
+        return GROUPS.get(fqn[1] if len(fqn) > 2 else "", "transform")

@@ -10,7 +10,7 @@ import duckdb
 from orchestration.ingest.parsing.periods import parse_period
 from orchestration.reference import load_indicators
 
-CANDIDATES = "main_intermediate.int_indicator_values_resolved"
+CANDIDATES = "intermediate.int_indicator_values_resolved"
 STATUS = "marts.submission_status"
 
 CANDIDATE_DDL = """

@@ -1,0 +1,97 @@
+"""Quality in the asset graph: the quarantine step and one asset check per rule (CONTRACT §4).
+
+The quarantine runs every rule over the candidate values and holds back what breaks an
+error-level rule. The checks then run the same rules over what is about to be published; an
+error-level check is blocking, so the reporting marts and the publish step are not built when
+published data would still break a rule.
+"""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset_check,
+)
+
+from orchestration.quality.check_tables import STATUS_TABLE
+from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.rules import Rule, all_rules
+from orchestration.resources import WarehouseResource
+
+CANDIDATES = AssetKey("int_indicator_values_resolved")
+FACTS = AssetKey("fct_indicator_value")
+SUBMISSIONS = AssetKey("submission_status")
+OFFENDING_ROWS_SHOWN = 20
+
+
+@asset(group_name="quality", deps=[CANDIDATES, SUBMISSIONS], kinds={"great_expectations"})
+def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """quality.findings: every candidate value that breaks a rule, once per rule it broke.
+
+    Values breaking an error-level rule are quarantined: fct_indicator_value leaves them out
+    (both values of a rule comparing two indicators). The report is warehouse/quality/index.html.
+    """
+    with warehouse.connect() as con:
+        outcome = quarantine(con, report_dir=warehouse.paths.quality_dir)
+    for result in outcome.failed:
+        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {result.n_findings} finding(s)")
+    return MaterializeResult(
+        metadata={
+            "quarantined_values": MetadataValue.int(outcome.n_quarantined),
+            "findings_by_rule": MetadataValue.json({r.rule.id: r.n_findings for r in outcome.results}),
+            "report": MetadataValue.url(outcome.report_path.as_uri()),
+        }
+    )
+
+
+def _checked_asset(rule: Rule) -> AssetKey:
+    return SUBMISSIONS if rule.check_table == STATUS_TABLE else FACTS
+
+
+def _check_result(result: RuleResult) -> AssetCheckResult:
+    rule = result.rule
+    offending = result.findings.head(OFFENDING_ROWS_SHOWN)
+    metadata = {
+        "findings": MetadataValue.int(result.n_findings),
+        "level": MetadataValue.text(rule.severity),
+        "suite": MetadataValue.text(f"expectations/{rule.suite}.json"),
+    }
+    if len(offending):
+        metadata["offending_rows"] = MetadataValue.md(offending.to_markdown(index=False))
+    if rule.id == "submitted_by_deadline":
+        late = result.findings[["province_code", "period"]].drop_duplicates()
+        metadata["late_submissions"] = MetadataValue.json(late.to_dict(orient="records"))
+    return AssetCheckResult(
+        asset_key=_checked_asset(rule),
+        check_name=rule.id,
+        passed=result.passed is not False,
+        severity=AssetCheckSeverity.ERROR if rule.blocking else AssetCheckSeverity.WARN,
+        description=rule.description,
+        metadata=metadata,
+    )
+
+
+@multi_asset_check(
+    specs=[
+        AssetCheckSpec(
+            name=rule.id,
+            asset=_checked_asset(rule),
+            blocking=rule.blocking,
+            description=f"[{rule.severity}] {rule.description}",
+            additional_deps=[] if _checked_asset(rule) == SUBMISSIONS else [SUBMISSIONS],
+        )
+        for rule in all_rules()
+    ],
+    name="quality_gate",
+)
+def quality_gate(warehouse: WarehouseResource):
+    """Every rule of expectations/ over the values about to be published."""
+    with warehouse.connect() as con:
+        results = gate(con)
+    for result in results:
+        yield _check_result(result)
