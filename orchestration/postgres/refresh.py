@@ -3,25 +3,29 @@
 Ingestion and the quality step keep using the DuckDB work database; dbt runs on PostgreSQL
 (target `postgres`). The tables cross over at these points of the `refresh` job:
 
-    raw_submissions      afterwards  push_raw          raw.*            DuckDB -> PostgreSQL
-    dbt_prepare          dbt on PostgreSQL
-    quarantined_values   before      pull_candidates   candidate values PostgreSQL -> DuckDB
-                         afterwards  push_findings     quality.findings DuckDB -> PostgreSQL
-    dbt_facts            dbt on PostgreSQL; before the gate: pull_facts (facts, submission status)
-    dbt_reporting        dbt on PostgreSQL
-    published_marts      instead of p06.duckdb: publish (schema marts, atomically, bi_reader)
+    raw_submissions     afterwards  push_raw             raw.*              DuckDB -> PostgreSQL
+    dbt_prepare         dbt on PostgreSQL
+    quarantined_values  before      pull_quality_inputs  candidates, status PostgreSQL -> DuckDB
+                        afterwards  push_findings        quality.findings   DuckDB -> PostgreSQL
+    dbt_facts           dbt on PostgreSQL
+    quality_gate        before      pull_marts(GATE_INPUTS)                 PostgreSQL -> DuckDB
+    dbt_reporting       dbt on PostgreSQL
+    published_marts     before      pull_marts           every §5 mart      PostgreSQL -> DuckDB
+                        then the DuckDB publish as always (p06.duckdb, Parquet) and publish
+                        (schema marts on PostgreSQL, atomically, readable by bi_reader)
 """
 
 from __future__ import annotations
 
 import os
-from typing import MutableMapping
+from typing import MutableMapping, Sequence
 
 import duckdb
 
 from orchestration.postgres.load import FINDINGS_TABLE, RAW_TABLES, TableCopy, pull_table, push_tables
 from orchestration.postgres.publish import publish_marts
 from orchestration.postgres.target import PostgresTarget
+from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
 from orchestration.quality import evaluate as quality
 
 # dbt's schemas on PostgreSQL: the profile's schema (`work`) + "_" + the layer, so that only
@@ -30,11 +34,12 @@ DBT_SCHEMA_PREFIX = "work"
 DBT_MARTS_SCHEMA = f"{DBT_SCHEMA_PREFIX}_marts"
 
 # DuckDB table the quality step reads -> the dbt model on PostgreSQL it is copied from
-CANDIDATES = {quality.CANDIDATES: f"{DBT_SCHEMA_PREFIX}_intermediate.int_indicator_values_resolved"}
-FACTS = {
-    quality.FACTS: f"{DBT_MARTS_SCHEMA}.fct_indicator_value",
+QUALITY_INPUTS = {
+    quality.CANDIDATES: f"{DBT_SCHEMA_PREFIX}_intermediate.int_indicator_values_resolved",
     quality.SUBMISSION_STATUS: f"{DBT_MARTS_SCHEMA}.submission_status",
 }
+# the marts the gate reads (quality.FACTS, quality.SUBMISSION_STATUS), built before the reporting marts
+GATE_INPUTS = ("fct_indicator_value", "submission_status")
 
 
 def use_postgres_for_dbt(env: MutableMapping[str, str] = os.environ) -> PostgresTarget | None:
@@ -53,12 +58,15 @@ def push_findings(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> li
     return _push(duck, target, [FINDINGS_TABLE])
 
 
-def pull_candidates(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> dict[str, int]:
-    return _pull(duck, target, CANDIDATES)
+def pull_quality_inputs(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> dict[str, int]:
+    return _pull(duck, target, QUALITY_INPUTS)
 
 
-def pull_facts(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> dict[str, int]:
-    return _pull(duck, target, FACTS)
+def pull_marts(
+    duck: duckdb.DuckDBPyConnection, target: PostgresTarget, tables: Sequence[str] = PUBLISHED_MARTS
+) -> dict[str, int]:
+    """dbt's marts on PostgreSQL into schema marts of the work database, where DuckDB publishes from."""
+    return _pull(duck, target, {f"{PUBLISHED_SCHEMA}.{table}": f"{DBT_MARTS_SCHEMA}.{table}" for table in tables})
 
 
 def publish(target: PostgresTarget) -> dict[str, int]:

@@ -59,13 +59,15 @@ def test_steps_carry_each_table_where_the_next_step_reads_it(tmp_path, pg_target
     refresh.push_raw(duck, pg_target)
     assert _pg_rows(pg_target, "select * from raw.indicator_values") == [VALUE]
 
-    (candidates_in_duckdb,) = refresh.CANDIDATES
+    candidates_in_duckdb = next(iter(refresh.QUALITY_INPUTS))
     _run_as_dbt_would(
         pg_target,
         "create schema work_intermediate",
         "create table work_intermediate.int_indicator_values_resolved as select * from raw.indicator_values",
+        "create schema work_marts",
+        *(f"create table work_marts.{table} as select * from raw.indicator_values" for table in PUBLISHED_MARTS),
     )
-    assert refresh.pull_candidates(duck, pg_target) == {candidates_in_duckdb: 1}
+    assert refresh.pull_quality_inputs(duck, pg_target) == {table: 1 for table in refresh.QUALITY_INPUTS}
     assert duck.execute(f"select * from {candidates_in_duckdb}").fetchall() == [VALUE]
 
     duck.execute("insert into quality.findings values ('percent_within_0_100', 'error', '01', "
@@ -73,9 +75,9 @@ def test_steps_carry_each_table_where_the_next_step_reads_it(tmp_path, pg_target
     refresh.push_findings(duck, pg_target)
     assert _pg_rows(pg_target, "select rule, quarantined from quality.findings") == [("percent_within_0_100", True)]
 
-    _run_as_dbt_would(pg_target, "create schema work_marts", *(
-        f"create table work_marts.{table} as select * from raw.indicator_values" for table in PUBLISHED_MARTS
-    ))
-    assert refresh.pull_facts(duck, pg_target) == {table: 1 for table in refresh.FACTS}
+    assert refresh.pull_marts(duck, pg_target, refresh.GATE_INPUTS) == {
+        "marts.fct_indicator_value": 1, "marts.submission_status": 1,
+    }
+    assert refresh.pull_marts(duck, pg_target) == {f"marts.{table}": 1 for table in PUBLISHED_MARTS}
     assert refresh.publish(pg_target) == {table: 1 for table in PUBLISHED_MARTS}
     assert _pg_rows(pg_target, "select * from marts.fct_indicator_value") == [VALUE]
