@@ -6,6 +6,7 @@ import re
 import zipfile
 from datetime import date
 
+import openpyxl
 import pytest
 
 from orchestration.ingest.readers import read_submission
@@ -120,6 +121,15 @@ def test_formula_with_cached_value_takes_the_cached_result(tmp_path):
             archive.writestr(name, data)
     parsed = read_submission(path.read_bytes(), "c.xlsx")
     assert parsed.rejections == [] and values_of(parsed) == [(4, "52", "2024-Q1", "VNEID_ISSUED", 15.0)]
+
+
+def test_number_formatted_as_percent_reads_as_shown(tmp_path):
+    path = write_template(tmp_path / "p.xlsx", values=(("DIGITIZATION_RATE", 0.963), ("VNEID_ISSUED", 12)))
+    workbook = openpyxl.load_workbook(path)
+    workbook["ChiTieu"]["C4"].number_format = "0.00%"  # how Excel stores a typed "96,30%"
+    workbook.save(path)
+    parsed = read_submission(path.read_bytes(), "p.xlsx")
+    assert [(r[3], r[4]) for r in values_of(parsed)] == [("DIGITIZATION_RATE", 96.3), ("VNEID_ISSUED", 12.0)]
 
 
 @pytest.mark.parametrize("data", [b"not a zip", b"\xd0\xcf\x11\xe0" + b"\x00" * 100, b""])

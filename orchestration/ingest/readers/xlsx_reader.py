@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +16,7 @@ from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups, RowContext, is_blank
 from orchestration.ingest.readers.task_rows import resolve_task_rows
-from orchestration.ingest.readers.xlsx_formulas import uncalculated_formula_cells
+from orchestration.ingest.readers.xlsx_cells import SheetCells, sheet_cells
 from orchestration.ingest.records import ParsedFile
 
 HEADER_SEARCH_ROWS = 10
@@ -30,7 +31,7 @@ FORMULA_UNCALCULATED = ParseError(
 
 
 def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
-    sheets, uncalculated = _open(data)
+    sheets, cells = _open(data)
     info_sheet = sheets.get("thongtin")
     if info_sheet is None:
         raise ParseError("header_missing", EXPECTED_THONGTIN)
@@ -43,7 +44,7 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     lookups = Lookups()
     sheet_name, rows = sheets["chitieu"]
-    values, rejections = _indicator_rows(source_file, sheet_name, rows, uncalculated.get(sheet_name, set()),
+    values, rejections = _indicator_rows(source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()),
                                          fixed, labels, lookups)
     parsed = ParsedFile("xlsx", values=values, rejections=rejections)
     if "nhiemvu" in sheets:
@@ -59,15 +60,15 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     return parsed
 
 
-def _open(data: bytes) -> tuple[dict[str, tuple[str, list[list]]], dict[str, set]]:
-    """Sheets by matching key ("thongtin") -> (name as written, rows from A1), and uncalculated cells."""
+def _open(data: bytes) -> tuple[dict[str, tuple[str, list[list]]], dict[str, SheetCells]]:
+    """Sheets by matching key ("thongtin") -> (name as written, rows from A1), and cell notes."""
     if data.startswith(_OLE_MAGIC):
         raise ParseError("file_unreadable", EXPECTED_WORKBOOK + "; this file is encrypted or .xls")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = {compact(name): (name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
                   for name in workbook.sheet_names}
-        return sheets, uncalculated_formula_cells(data)
+        return sheets, sheet_cells(data)
     except Exception:  # whatever breaks opening it (zip, XML, calamine), the workbook is unreadable
         raise ParseError("file_unreadable", EXPECTED_WORKBOOK) from None
 
@@ -117,14 +118,21 @@ def _data_rows(rows: list[list], header_row: int):
             yield index + 1, rows[index]
 
 
-def _indicator_rows(source_file, sheet_name, rows, uncalculated, fixed, labels, lookups):
+def _as_shown(value: object, percent_format: bool) -> object:
+    """A number as the sheet shows it: 0.963 formatted as a percent is 96.3."""
+    if percent_format and isinstance(value, float):
+        return float(Decimal(repr(value)) * 100)
+    return value
+
+
+def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, labels, lookups):
     fields, header_row = _find_header(rows, ("indicator_code", "value"), EXPECTED_CHITIEU)
     value_column, value_label = fields["value"]
     code_column = fields["indicator_code"][0]
     labels = {**labels, **{name: label for name, (_, label) in fields.items()}}
     kept, rejections = [], []
     for number, row in _data_rows(rows, header_row):
-        if (number, value_column + 1) in uncalculated:
+        if (number, value_column + 1) in cells.uncalculated:
             context = RowContext(source_file, sheet_name, number, indicator_code=_text(_cell(row, code_column)))
             rejections.append(context.reject(FORMULA_UNCALCULATED, value_label, "(formula without result)"))
         elif _cell(row, value_column) is not None:  # a template row left blank: not reported
@@ -133,6 +141,8 @@ def _indicator_rows(source_file, sheet_name, rows, uncalculated, fixed, labels, 
     if "commune_code" in fields:
         columns["commune_code"] = pa.array([_text(_cell(r, fields["commune_code"][0])) or "" for _, r in kept], pa.string())
     long_rows = LongRows(source_file, sheet_name, np.array([n for n, _ in kept], dtype=np.int64), columns,
-                         fixed=fixed, labels=labels, value_cells=[_cell(row, value_column) for _, row in kept])
+                         fixed=fixed, labels=labels,
+                         value_cells=[_as_shown(_cell(row, value_column), (n, value_column + 1) in cells.percent)
+                                      for n, row in kept])
     values, row_rejections = resolve_long_rows(long_rows, lookups)
     return values, sorted(rejections + row_rejections, key=lambda r: r.source_row)
