@@ -3,7 +3,9 @@
 The same SQL runs on the candidate values (quarantine) and on the table to be published (gate):
 the source table is an argument. Every check table has a ``check_row`` column, the index GX
 reports offending rows by. Tables whose rows are single values also carry the value's origin
-(province, period, indicator, file, sheet, row), so each offending row is a finding as it is.
+(province, period, indicator, file, sheet, row), so each offending row is a finding as it is;
+the wide pair table has one row per province and period, and its findings are looked up in
+the source. The columns are documented in each suite's ``notes`` in expectations/.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 
 TABLE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}")
 INDICATOR_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
-MIN_HISTORY = 4  # fewer earlier values than this give no meaningful median absolute deviation
+MIN_HISTORY = 4  # a shorter history gives no meaningful median absolute deviation
 
 VALUE_COLUMNS = (
     "province_code, province_valid_from, period, period_grain, indicator_code, "

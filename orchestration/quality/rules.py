@@ -91,6 +91,3 @@ def all_rules() -> tuple[Rule, ...]:
     """Every rule p06 checks, for one asset check per rule id."""
     return rules_from_suites(suite_files())
 
-
-def rule(rule_id: str) -> Rule:
-    return next(r for r in all_rules() if r.id == rule_id)

@@ -7,6 +7,7 @@ returns wrong results (great_expectations issues 10738, 11579).
 from __future__ import annotations
 
 import copy
+import logging
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -15,10 +16,15 @@ import pandas as pd
 
 from orchestration.quality.rules import SuiteFileError
 
-os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before GX is imported: no calls home
+# before GX is imported: no calls home, and no registry chatter in the run's logs
+os.environ["GX_ANALYTICS_ENABLED"] = "false"
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 import great_expectations as gx  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+# this module sets its own logger to INFO on import, to announce a temporary docs directory
+logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 INDEX_COLUMN = "check_row"
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [INDEX_COLUMN]}
@@ -40,6 +46,7 @@ class ExpectationOutcome:
 def batch_definition():
     """GX's context costs seconds to create: one per process, reused by every validation."""
     context = gx.get_context(mode="ephemeral")
+    context.enable_analytics(False)
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("p06_quality").add_dataframe_asset("check_table")
     return asset.add_batch_definition_whole_dataframe("whole_table")
