@@ -81,6 +81,8 @@ def pull_table(pg_conn, duck: duckdb.DuckDBPyConnection, source: str, into: str 
             column_types={column: _arrow_type(source, column, pg_type) for column, pg_type in columns},
             strings_can_be_null=True,  # COPY writes NULL unquoted, an empty string as ""
             quoted_strings_can_be_null=False,
+            true_values=["t"],  # how COPY writes booleans
+            false_values=["f"],
         ),
     )
     duck.execute(f'create schema if not exists "{into_schema}"')

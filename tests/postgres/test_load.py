@@ -121,10 +121,17 @@ def test_a_failing_table_leaves_postgres_unchanged(work_db, pg_conn):
 
 
 def test_pull_brings_a_postgres_table_back_unchanged(work_db, pg_conn, tmp_path):
-    push_tables(work_db, pg_conn, ["raw.indicator_values"])
+    work_db.execute(
+        "insert into quality.findings values (?, 'error', '52', date '2008-08-01', '2024', 'X', 'a.csv', null, "
+        "4, 1.5, 'x', ?)", ["one_value_per_key", True],
+    )
+    work_db.execute("insert into quality.findings select * replace (false as quarantined) from quality.findings")
+    push_tables(work_db, pg_conn, ["raw.indicator_values", FINDINGS_TABLE])
     elsewhere = duckdb.connect(str(tmp_path / "other.duckdb"))
     assert pull_table(pg_conn, elsewhere, "raw.indicator_values") == len(TRICKY_SOURCES)
-    assert _duck_rows(elsewhere, "raw.indicator_values") == _duck_rows(work_db, "raw.indicator_values")
+    assert pull_table(pg_conn, elsewhere, FINDINGS_TABLE) == 2
+    for table in ("raw.indicator_values", FINDINGS_TABLE):
+        assert _duck_rows(elsewhere, table) == _duck_rows(work_db, table)
     types = dict(elsewhere.execute(
         "select column_name, data_type from information_schema.columns where table_name = 'indicator_values'"
     ).fetchall())
