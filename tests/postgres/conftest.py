@@ -42,15 +42,16 @@ class PostgresServer:
 
 
 def _server_bindir() -> Path:
-    """The newest installed server, or P06_PG_BINDIR; Debian keeps initdb out of PATH."""
+    """P06_PG_BINDIR, else the newest Debian server (initdb is not on PATH there), else PATH."""
     override = os.environ.get("P06_PG_BINDIR")
-    candidates = [Path(override)] if override else sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
+    debian = sorted(
+        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if p.parent.name.isdigit()),
+        key=lambda p: int(p.parent.name),
+        reverse=True,
     )
     on_path = shutil.which("initdb")
-    if on_path:
-        candidates.insert(0, Path(on_path).parent)
-    for bindir in reversed(candidates):
+    candidates = [Path(override)] if override else [*debian, *([Path(on_path).parent] if on_path else [])]
+    for bindir in candidates:
         if (bindir / "initdb").exists():
             return bindir
     pytest.fail(
