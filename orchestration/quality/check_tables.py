@@ -131,12 +131,14 @@ end + interval 15 day
 
 SUBMISSION_STATUS = """
 with status as (
-    select province_code, period, first_submitted_at, cast({deadline} as date) as deadline
+    select
+        province_code, {province_valid_from} as province_valid_from, period,
+        first_submitted_at, cast({deadline} as date) as deadline
     from {source}
 )
 select
     row_number() over () as check_row,
-    province_code, period, deadline, first_submitted_at,
+    province_code, province_valid_from, period, deadline, first_submitted_at,
     case
         when first_submitted_at < deadline + interval 1 day then true
         when deadline < {as_of} then false
@@ -182,11 +184,12 @@ def indicator_pairs_sql(source: str, indicators: list[str]) -> str:
 
 
 def submission_status_sql(con: duckdb.DuckDBPyConnection, status_table: str, as_of: date) -> str:
+    """Deadline and unit key from the status table's own columns when it has them."""
     columns = table_columns(con, status_table) or []
-    deadline = "deadline" if "deadline" in columns else DEADLINE_FROM_PERIOD
     return SUBMISSION_STATUS.format(
         source=checked_table_name(status_table),
-        deadline=deadline,
+        deadline="deadline" if "deadline" in columns else DEADLINE_FROM_PERIOD,
+        province_valid_from="province_valid_from" if "province_valid_from" in columns else "null::date",
         as_of=f"date '{as_of.isoformat()}'",
     )
 

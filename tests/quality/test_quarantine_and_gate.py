@@ -104,14 +104,20 @@ def test_deadline_rule_waits_for_the_status_table(work_db, tmp_path):
     assert deadline.passed is None
 
 
-def test_deadline_column_of_the_status_table_is_used_when_present(work_db, tmp_path):
+def test_deadline_and_unit_of_the_status_table_are_used_when_present(work_db, tmp_path):
     create_values(work_db, CANDIDATES, [])
     create_status(work_db, [Status("01", "2024-Q1", datetime(2024, 4, 10))])
     work_db.execute("alter table marts.submission_status add column deadline date")
-    work_db.execute("update marts.submission_status set deadline = date '2024-04-05'")
+    work_db.execute("alter table marts.submission_status add column province_valid_from date")
+    work_db.execute(
+        "update marts.submission_status set deadline = date '2024-04-05', "
+        "province_valid_from = date '2008-08-01'"
+    )
 
     results = gate(work_db, source=CANDIDATES, as_of=AS_OF)
 
     deadline = next(result for result in results if result.rule.id == "submitted_by_deadline")
     assert deadline.passed is False
-    assert "deadline 2024-04-05" in deadline.findings["detail"].iloc[0]
+    finding = deadline.findings.iloc[0]
+    assert "deadline 2024-04-05" in finding["detail"]
+    assert finding["province_valid_from"].date() == date(2008, 8, 1)
