@@ -1,8 +1,8 @@
 """Copy tables between the DuckDB work database and PostgreSQL, through COPY of CSV buffers.
 
 Ingestion and the quality step stay in DuckDB; `push_tables` brings what they wrote (`raw.*`,
-`quality.findings`) to PostgreSQL for dbt, `pull_table` brings a dbt model back (the quality
-step's candidate values). Column types follow the DuckDB table, so the DDL has one source.
+`quality.findings`) to PostgreSQL for dbt, `pull_table` brings dbt models back (what the quality
+step and the DuckDB publish read). Column types follow the DuckDB table, so the DDL has one source.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ TYPES = {
     "DATE": ("date", pa.date32()),
     "TIMESTAMP": ("timestamp without time zone", pa.timestamp("us")),
 }
-# dbt models may also hold varchar columns (a cast `::varchar` in the model)
+# dbt models also hold varchar columns (`cast(... as varchar)` in a model)
 ARROW_TYPES = {pg_type: arrow_type for pg_type, arrow_type in TYPES.values()} | {
     "character varying": pa.string()
 }

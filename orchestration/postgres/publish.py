@@ -17,9 +17,9 @@ from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
 
 BUILD_SCHEMA = f"{PUBLISHED_SCHEMA}_build"
 RETIRED_SCHEMA = f"{PUBLISHED_SCHEMA}_retired"
-# Dropping the old marts waits for BI queries still reading them; give up (and publish nothing)
-# rather than queue every new reader behind the swap for ever.
-DEFAULT_LOCK_TIMEOUT_SECONDS = 300
+# Dropping the old marts waits for BI queries still reading them, and new queries queue behind
+# the drop meanwhile: after this long, give up (publishing nothing) rather than stall BI longer.
+DEFAULT_LOCK_TIMEOUT_SECONDS = 60
 
 
 def publish_marts(

@@ -102,3 +102,20 @@ def test_publish_refuses_to_drop_what_others_built_on_the_marts(pg_conn):
     with pytest.raises(psycopg2.errors.DependentObjectsStillExist, match="view reports.latest depends on"):
         publish_marts(pg_conn, WORK_SCHEMA)
     assert _published_versions(pg_conn) == [1] * len(PUBLISHED_MARTS)
+
+
+def test_publish_gives_up_when_a_reader_holds_the_old_marts_too_long(pg_target, pg_conn):
+    _build_work_marts(pg_conn, version=1)
+    publish_marts(pg_conn, WORK_SCHEMA)
+    reader = pg_target.connect()  # a dashboard query inside a transaction that does not end
+    with reader.cursor() as cur:
+        cur.execute("select * from marts.dim_province")
+    _build_work_marts(pg_conn, version=2)
+
+    try:
+        with pytest.raises(psycopg2.errors.LockNotAvailable):
+            publish_marts(pg_conn, WORK_SCHEMA, lock_timeout_seconds=0.2)
+    finally:
+        reader.close()
+    assert _published_versions(pg_conn) == [1] * len(PUBLISHED_MARTS)
+    assert _schemas(pg_conn) == {"marts"}
