@@ -48,58 +48,67 @@ def ingest_new_files(
     report = IngestReport()
     for path in submission_files(raw_dir):
         report.files_seen += 1
-        source_file = path.relative_to(raw_dir).as_posix()
-        try:
-            parsed = refresh.ingest(path, source_file)
-        except OSError as error:  # vanished or not readable by us: reported, tried again next time
-            refresh.reject_unreadable(source_file, error)
-            report.files_rejected += 1
-            continue
-        if parsed is None:
+        stored = refresh.read(path, path.relative_to(raw_dir).as_posix())
+        if stored is None:
             report.files_skipped += 1
             continue
+        refresh.write(stored)
+        parsed = stored.parsed
         report.files_rejected += parsed.file_rejected
         report.files_ingested += not parsed.file_rejected
         report.rows_accepted += parsed.rows_accepted
         report.rows_rejected += parsed.rows_rejected
+    refresh.flush()
     return report
 
 
 class _Refresh:
-    """One call of ingest_new_files: its load_id, clock, and the hashes known so far.
+    """One call of ingest_new_files: its load_id, clock, the hashes known so far, and the parsed
+    files waiting to be written together.
 
-    Each file gets the time it was stored as ingested_at, so "the file ingested last" (the
+    Each file gets the time it was parsed as ingested_at, so "the file ingested last" (the
     resubmission tie-break) is well defined within one refresh too.
     """
+
+    FLUSH_ROWS, FLUSH_FILES = 100_000, 200
 
     def __init__(self, con: duckdb.DuckDBPyConnection, limits: Limits, clock: Callable[[], datetime]):
         self.con, self.limits, self.clock = con, limits, clock
         self.load_id = store.next_load_id(con)
         self.known, self.seen = store.known_hashes(con), store.sightings(con)
+        self.pending: list[store.StoredFile] = []
 
-    def ingest(self, path: Path, source_file: str) -> ParsedFile | None:
-        """The parsed file, now stored; None when its bytes were ingested before."""
-        stat = path.stat()
-        sighting = self.seen.get(source_file)
-        if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in self.known:
-            return None
-        data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
-        file_hash = hashlib.sha256(data).hexdigest() if data is not None else _hash_file(path)
+    def read(self, path: Path, source_file: str) -> store.StoredFile | None:
+        """The file parsed, or None when its bytes were ingested before."""
+        try:
+            stat = path.stat()
+            sighting = self.seen.get(source_file)
+            if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in self.known:
+                return None
+            data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
+            file_hash = hashlib.sha256(data).hexdigest() if data is not None else _hash_file(path)
+        except OSError as error:  # vanished or not readable by us: reported, tried again next time
+            rejection = Rejection(source_file, "file_unreadable", f"a file p06 can read ({error.strerror or error})")
+            return store.StoredFile(None, source_file, 0, 0, ParsedFile(None, rejections=[rejection]),
+                                    self.clock(), self.load_id)
         if file_hash in self.known:
             store.record_sighting(self.con, source_file, stat.st_size, stat.st_mtime_ns, file_hash)
             return None
+        self.known.add(file_hash)
         parsed = read_submission(data, source_file, self.limits) if data is not None \
             else too_large(source_file, self.limits)
-        store.write_file(self.con, file_hash=file_hash, source_file=source_file, size=stat.st_size,
-                         mtime_ns=stat.st_mtime_ns, parsed=parsed, load_id=self.load_id,
-                         ingested_at=self.clock())
-        self.known.add(file_hash)
-        return parsed
+        return store.StoredFile(file_hash, source_file, stat.st_size, stat.st_mtime_ns, parsed,
+                                self.clock(), self.load_id)
 
-    def reject_unreadable(self, source_file: str, error: OSError) -> None:
-        rejection = Rejection(source_file, "file_unreadable",
-                              f"a file p06 can read ({error.strerror or error})")
-        store.write_rejections(self.con, [rejection], [None, source_file, self.clock(), self.load_id])
+    def write(self, stored: store.StoredFile) -> None:
+        self.pending.append(stored)
+        if len(self.pending) >= self.FLUSH_FILES or \
+                sum(f.parsed.values.num_rows for f in self.pending) >= self.FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        store.write_files(self.con, self.pending)
+        self.pending = []
 
 
 def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,

@@ -1,11 +1,17 @@
-"""Writes of the ingest step in schema ``raw``; one file = one transaction."""
+"""Writes of the ingest step in schema ``raw``.
+
+Files are written whole: every row, rejection, ``ingested_files`` row and sighting of a file are
+in the same transaction, so a crash never leaves part of a file. Small files share a transaction
+(one commit per file would cost more than parsing them).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from orchestration.ingest.records import ParsedFile, Rejection
@@ -19,12 +25,26 @@ create table if not exists raw.file_sightings (
     file_hash    varchar not null
 );
 """
-_REJECTION_FIELDS = [
-    "source_file", "sheet", "source_row", "column_name", "value_seen", "rule", "detail",
-    "province_code", "province_valid_from", "period", "indicator_code", "submitted_at",
-]
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
-_LINEAGE = "?::varchar as file_hash, ?::varchar as source_file, ?::timestamp as ingested_at, ?::bigint as load_id"
+REJECTION_SCHEMA = pa.schema([
+    ("sheet", pa.string()), ("source_row", pa.int64()), ("column_name", pa.string()),
+    ("value_seen", pa.string()), ("rule", pa.string()), ("detail", pa.string()),
+    ("province_code", pa.string()), ("province_valid_from", pa.date32()), ("period", pa.string()),
+    ("indicator_code", pa.string()), ("submitted_at", pa.timestamp("us")),
+])
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A parsed file with what identifies it; file_hash None: the file could not even be read."""
+
+    file_hash: str | None
+    source_file: str
+    size: int
+    mtime_ns: int
+    parsed: ParsedFile
+    ingested_at: datetime
+    load_id: int
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -50,55 +70,57 @@ def record_sighting(con: duckdb.DuckDBPyConnection, source_file: str, size: int,
                 [source_file, size, mtime_ns, file_hash])
 
 
-def write_file(
-    con: duckdb.DuckDBPyConnection, *, file_hash: str, source_file: str, size: int, mtime_ns: int,
-    parsed: ParsedFile, load_id: int, ingested_at: datetime,
-) -> None:
-    """Values, tasks, rejections, the ingested_files row and the sighting, all or nothing."""
-    lineage = [file_hash, source_file, ingested_at, load_id]
+def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
+    """Everything of these files in one transaction; a file without hash gets only its rejections."""
+    if not files:
+        return
+    readable = [f for f in files if f.file_hash is not None]
     con.begin()
     try:
-        for table, rows in (("indicator_values", parsed.values), ("task_rows", parsed.tasks)):
-            con.register("incoming_rows", pa.Table.from_batches(rows.to_batches(_BATCH_ROWS), rows.schema))
-            con.execute(
-                f"insert into raw.{table} by name select * replace "
-                f"(coalesce(submitted_at, ?::timestamp) as submitted_at), {_LINEAGE} from incoming_rows",
-                [ingested_at, *lineage],
-            )
-            con.unregister("incoming_rows")
-        write_rejections(con, parsed.rejections, lineage)
-        con.execute(
-            "insert into raw.ingested_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_hash, source_file, parsed.file_format, size,
-             "rejected" if parsed.file_rejected else "ingested",
-             parsed.rows_accepted, parsed.rows_rejected, load_id, ingested_at],
-        )
-        record_sighting(con, source_file, size, mtime_ns, file_hash)
+        _insert(con, "indicator_values", [_with_lineage(f.parsed.values, f) for f in readable])
+        _insert(con, "task_rows", [_with_lineage(f.parsed.tasks, f) for f in readable])
+        _insert(con, "ingest_rejections", [_with_lineage(_rejection_table(f.parsed.rejections), f)
+                                           for f in files], "'error' as severity")
+        _insert(con, "ingested_files", [pa.Table.from_pylist([{
+            "file_hash": f.file_hash, "source_file": f.source_file, "file_format": f.parsed.file_format,
+            "file_size": f.size, "status": "rejected" if f.parsed.file_rejected else "ingested",
+            "rows_accepted": f.parsed.rows_accepted, "rows_rejected": f.parsed.rows_rejected,
+            "load_id": f.load_id, "ingested_at": f.ingested_at} for f in readable])] if readable else [])
+        for f in readable:
+            record_sighting(con, f.source_file, f.size, f.mtime_ns, f.file_hash)
         con.commit()
     except BaseException:
         con.rollback()
         raise
 
 
-def write_rejections(con: duckdb.DuckDBPyConnection, rejections: list[Rejection], lineage: list) -> None:
-    """``lineage``: file_hash (None when the file could not even be read), source_file,
-    ingested_at, load_id."""
-    con.register("incoming_rejections", _rejection_table(rejections))
-    con.execute(
-        "insert into raw.ingest_rejections by name select * exclude (source_file), "
-        f"'error' as severity, {_LINEAGE} from incoming_rejections",
-        lineage,
-    )
-    con.unregister("incoming_rejections")
+def _insert(con: duckdb.DuckDBPyConnection, table: str, parts: list[pa.Table], extra: str = "") -> None:
+    parts = [part for part in parts if part.num_rows]
+    if not parts:
+        return
+    rows = pa.concat_tables(parts)
+    con.register("incoming_rows", pa.Table.from_batches(rows.to_batches(_BATCH_ROWS), rows.schema))
+    try:
+        con.execute(f"insert into raw.{table} by name select *{', ' + extra if extra else ''} from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+
+
+def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
+    """The rows with their file's columns; repeated strings as one-entry dictionaries (no copies)."""
+    n = rows.num_rows
+    zeros = pa.array(np.zeros(n, dtype=np.int32))
+    if "submitted_at" in rows.column_names:
+        submitted = rows["submitted_at"].fill_null(pa.scalar(stored.ingested_at, pa.timestamp("us")))
+        rows = rows.set_column(rows.schema.get_field_index("submitted_at"), "submitted_at", submitted)
+    return (rows
+            .append_column("file_hash", pa.DictionaryArray.from_arrays(zeros, pa.array([stored.file_hash], pa.string())))
+            .append_column("source_file", pa.DictionaryArray.from_arrays(zeros, pa.array([stored.source_file])))
+            .append_column("ingested_at", pa.repeat(pa.scalar(stored.ingested_at, pa.timestamp("us")), n))
+            .append_column("load_id", pa.repeat(pa.scalar(stored.load_id, pa.int64()), n)))
 
 
 def _rejection_table(rejections: list[Rejection]) -> pa.Table:
-    rows = [{**{k: v for k, v in asdict(r).items() if k in _REJECTION_FIELDS}, "detail": r.detail}
-            for r in rejections]
-    schema = pa.schema([
-        ("source_file", pa.string()), ("sheet", pa.string()), ("source_row", pa.int64()),
-        ("column_name", pa.string()), ("value_seen", pa.string()), ("rule", pa.string()),
-        ("detail", pa.string()), ("province_code", pa.string()), ("province_valid_from", pa.date32()),
-        ("period", pa.string()), ("indicator_code", pa.string()), ("submitted_at", pa.timestamp("us")),
-    ])
-    return pa.Table.from_pylist(rows, schema=schema)
+    fields = set(REJECTION_SCHEMA.names)
+    rows = [{**{k: v for k, v in asdict(r).items() if k in fields}, "detail": r.detail} for r in rejections]
+    return pa.Table.from_pylist(rows, schema=REJECTION_SCHEMA)
