@@ -88,8 +88,7 @@ class _Refresh:
             data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
             file_hash = hashlib.sha256(data).hexdigest() if data is not None else _hash_file(path)
         except OSError as error:  # vanished or not readable by us: reported, tried again next time
-            rejection = Rejection(source_file, "file_unreadable", f"a file p06 can read ({error.strerror or error})")
-            return store.StoredFile(None, source_file, 0, 0, ParsedFile(None, rejections=[rejection]),
+            return store.StoredFile(None, source_file, 0, 0, _unreadable(source_file, error),
                                     self.clock(), self.load_id)
         if file_hash in self.known:
             store.record_sighting(self.con, source_file, stat.st_size, stat.st_mtime_ns, file_hash)
@@ -117,10 +116,18 @@ def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
     limits = Limits(max_bytes, max_rows)
     rejections = []
     for path in map(Path, paths):
-        parsed = too_large(str(path), limits) if path.stat().st_size > max_bytes \
-            else read_submission(path.read_bytes(), str(path), limits)
+        try:
+            parsed = too_large(str(path), limits) if path.stat().st_size > max_bytes \
+                else read_submission(path.read_bytes(), str(path), limits)
+        except OSError as error:
+            parsed = _unreadable(str(path), error)
         rejections.extend(parsed.rejections)
     return rejections
+
+
+def _unreadable(source_file: str, error: OSError) -> ParsedFile:
+    expected = f"a file p06 can read ({error.strerror or error})"
+    return ParsedFile(None, rejections=[Rejection(source_file, "file_unreadable", expected)])
 
 
 def _local_now() -> datetime:
@@ -128,13 +135,15 @@ def _local_now() -> datetime:
 
 
 def submission_files(raw_dir: Path) -> list[Path]:
-    """Every .csv/.xlsx/.json under raw_dir, sorted; symlinks leading outside it are ignored."""
+    """Every .csv/.xlsx/.json under raw_dir, sorted; symlinks leading outside it are ignored
+    (symlinked folders are not entered)."""
+    root = Path(raw_dir).resolve()
     found = []
     for folder, _, names in os.walk(raw_dir):
         for name in names:
             path = Path(folder) / name
-            if path.suffix.lower() in READERS and path.resolve().is_relative_to(raw_dir) \
-                    and path.resolve().is_file():
+            target = path.resolve()
+            if path.suffix.lower() in READERS and target.is_relative_to(root) and target.is_file():
                 found.append(path)
     return sorted(found)
 

@@ -169,3 +169,8 @@ def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
     monkeypatch.undo()
     assert ingest_new_files(raw_dir, con, now=NOW).files_ingested == 1
     assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [1, 1, 1]
+
+
+def test_validate_reports_a_missing_file_instead_of_crashing(tmp_path):
+    assert [(r.rule, r.source_row) for r in validate_files([tmp_path / "nope.csv"])] == [
+        ("file_unreadable", None)]
