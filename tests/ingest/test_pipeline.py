@@ -61,7 +61,8 @@ def test_next_refresh_gets_the_next_load_id(raw_dir, con):
 
 def test_raw_dir_is_never_written_and_may_be_read_only(raw_dir, con):
     write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
-    write_template(raw_dir / "sub" / "t.xlsx") if (raw_dir / "sub").mkdir() is None else None
+    (raw_dir / "sub").mkdir()
+    write_template(raw_dir / "sub" / "t.xlsx")
     before = snapshot(raw_dir)
     for folder in (raw_dir, raw_dir / "sub"):
         folder.chmod(stat.S_IRUSR | stat.S_IXUSR)

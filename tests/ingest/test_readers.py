@@ -95,7 +95,7 @@ def test_template_with_title_rows_numbers_text_and_tasks(tmp_path):
     path = write_template(tmp_path / "t.xlsx", title_rows=3, sheet_names=("thong tin", "CHI TIEU", "Nhiệm vụ"),
                           tasks=[("NV01", "Cấp CCCD", "31/03/2024", "Hoàn thành", "15/03/2024")])
     parsed = read_submission(path.read_bytes(), "t.xlsx")
-    assert parsed.rejections == []
+    assert parsed.rejections == []  # the notes hold uncalculated formulas: harmless text
     assert values_of(parsed) == [(5, "52", "2024-Q1", "VNEID_ISSUED", 1224975.0),
                                  (6, "52", "2024-Q1", "DIGITIZATION_RATE", 96.3)]
     assert parsed.values["sheet"].to_pylist() == ["CHI TIEU"] * 2
