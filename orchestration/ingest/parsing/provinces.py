@@ -73,32 +73,40 @@ class ProvinceResolver:
 
     def resolve(self, code: object, name: object, on: date | None) -> ProvinceKey:
         """The unit named by code and/or name, valid on ``on`` (None: any date, identity only)."""
-        has_code = code is not None and str(code).strip() != ""
-        has_name = isinstance(name, str) and name.strip() != ""
-        if not has_code and not has_name:
+        given = []  # per part given, the units it can name in any era
+        if code is not None and str(code).strip() != "":
+            given.append(self._by_code.get(code_key(code)) or _fail("province_unknown", EXPECTED_CODE))
+        if isinstance(name, str) and name.strip() != "":
+            given.append(self._by_name.get(name_key(name)) or _fail("province_unknown", EXPECTED_NAME))
+        if not given:
             raise ParseError("value_missing", "a province code or name")
-        by_code = (self._by_code.get(code_key(code)) or _fail("province_unknown", EXPECTED_CODE)
-                   if has_code else None)
-        by_name = (self._by_name.get(name_key(name)) or _fail("province_unknown", EXPECTED_NAME)
-                   if has_name else None)
-        candidates = [u for u in (by_code or by_name) if by_name is None or u in by_name]
+        candidates = [u for u in given[0] if all(u in units for units in given[1:])]
+        if on is None:
+            return _key(candidates[0]) if candidates else _fail("code_name_mismatch", EXPECTED_PAIR)
+        valid = [[u for u in units if u.valid_on(on)] for units in given]
+        units_then = {u for units in valid for u in units}
+        if all(valid) and len(units_then) == 1:
+            return _key(units_then.pop())
+        if all(valid) and len(valid) == 2:
+            by_code, by_name = valid[0][0], valid[1][0]
+            raise ParseError("code_name_mismatch", (
+                f"{EXPECTED_PAIR}: on {on}, code {by_code.code} is {by_code.name} "
+                f"and {by_name.name} has code {by_name.code}"))
         if not candidates:
             raise ParseError("code_name_mismatch", EXPECTED_PAIR)
-        if on is None:
-            return ProvinceKey(candidates[0].code, candidates[0].valid_from)
-        in_period = [
-            [u for u in units if u.valid_on(on)] for units in (by_code, by_name) if units is not None
-        ]
-        if all(in_period) and len({u for units in in_period for u in units}) > 1:
-            raise ParseError("code_name_mismatch", f"{EXPECTED_PAIR} on {on}")
-        if not all(in_period):
-            eras = "; ".join(f"{u.name}: {_era(u)}" for u in candidates)
-            raise ParseError("province_not_valid_in_period", f"a unit valid on {on} ({eras})")
-        return ProvinceKey(in_period[0][0].code, in_period[0][0].valid_from)
+        eras = "; ".join(self._era(u) for u in candidates)
+        raise ParseError("province_not_valid_in_period", f"a unit valid on {on} ({eras})")
+
+    def _era(self, unit: Province) -> str:
+        """E.g. "Bình Định (52) existed 2008-08-01 to 2025-06-30, then part of Gia Lai (52)"."""
+        era = f"{unit.name} ({unit.code}) existed {unit.valid_from} to {unit.valid_to or 'today'}"
+        successor = next((u for u in self._by_code.get(unit.successor_code or "", [])
+                          if unit.valid_to and u.valid_from > unit.valid_to), None)
+        return f"{era}, then part of {successor.name} ({successor.code})" if successor else era
 
 
-def _era(unit: Province) -> str:
-    return f"{unit.code} valid {unit.valid_from} to {unit.valid_to or 'today'}"
+def _key(unit: Province) -> ProvinceKey:
+    return ProvinceKey(unit.code, unit.valid_from)
 
 
 def _fail(rule: str, expected: str):
