@@ -28,7 +28,7 @@ from orchestration.quality.findings import (
     replace_findings,
     row_findings,
 )
-from orchestration.quality.report import write_report
+from orchestration.quality.report import rule_url, write_report
 from orchestration.quality.rules import Rule, all_rules, suite_files
 from orchestration.quality.validation import ExpectationOutcome, validate
 
@@ -179,7 +179,7 @@ def quarantine(
     findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
     replace_findings(con, findings)
     report_path = write_report(results, report_dir, source=source)
-    linked = [replace(result, report_url=f"{report_path.as_uri()}#{result.rule.id}") for result in results]
+    linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)
 
 

@@ -109,6 +109,11 @@ def render_report(results: list[RuleResult], *, source: str, generated_at: datet
 """
 
 
+def rule_url(report_path: Path, rule_id: str) -> str:
+    """Link to a rule's section of the report, for a check's metadata."""
+    return f"{report_path.resolve().as_uri()}#{rule_id}"
+
+
 def write_report(results: list[RuleResult], report_dir: Path, *, source: str) -> Path:
     """Write the report as report_dir/index.html (atomically) and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
