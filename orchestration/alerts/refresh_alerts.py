@@ -1,0 +1,109 @@
+"""The alerts of one refresh, from its run summary (docs/architecture.md, "Run summary").
+
+One alert per kind, listing every finding of that kind (CONTRACT §6).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.alerts.alert import Alert
+from orchestration.alerts.late_memory import already_sent_today, late_fingerprint, remember_sent
+
+LATE_RULE = "submitted_by_deadline"  # reported by its own alert kind, not as a quality finding
+
+
+def alerts_for_refresh(summary: dict[str, Any], *, now: datetime, state_path: Path) -> list[Alert]:
+    """The quality, run-failure and late-submission alerts a refresh sends (none when all is well).
+
+    The late-submission alert is left out when the same province × period set was already sent
+    on the same day; `state_path` keeps that memory.
+    """
+    run_id = summary.get("run_id")
+    candidates = [
+        quality_alert(summary, at=now),
+        run_failure_alert(summary.get("error"), run_id=run_id, at=now) if summary.get("status") == "failed" else None,
+        _late_alert_once_a_day(summary.get("late_submissions") or [], run_id=run_id, now=now, state_path=state_path),
+    ]
+    return [alert for alert in candidates if alert]
+
+
+def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
+    failed = [rule for rule in summary.get("rules", {}).get("failed", []) if rule["rule"] != LATE_RULE]
+    failed.sort(key=lambda rule: (rule["severity"] != "error", rule["rule"]))
+    files_rejected = summary.get("files", {}).get("rejected", 0)
+    rows_rejected = summary.get("rows", {}).get("rejected", 0)
+    if not failed and not files_rejected and not rows_rejected:
+        return None
+    errors = [rule for rule in failed if rule["severity"] == "error"]
+    refused = summary.get("status") == "gate_refused"
+    title = (
+        "Quality gate refused to publish: previous marts still served"
+        if refused
+        else f"{len(failed)} quality rule(s) failed, {summary.get('quarantined_values', 0)} value(s) quarantined"
+    )
+    lines = [f"{rule['severity']} {rule['rule']}: {rule['findings']} finding(s)" for rule in failed]
+    if files_rejected or rows_rejected:
+        lines.append(f"ingestion rejected {files_rejected} file(s) and {rows_rejected} row(s)")
+    lines.append("details: marts.quality_issues" + (f", {summary['quality_report']}" if summary.get("quality_report") else ""))
+    return Alert(
+        kind="quality",
+        severity="error" if errors or refused or files_rejected or rows_rejected else "warn",
+        title=title,
+        detail="\n".join(lines),
+        rules=[rule["rule"] for rule in failed],
+        run_id=summary.get("run_id"),
+        at=at,
+        extra={
+            "findings": failed,
+            "quarantined_values": summary.get("quarantined_values", 0),
+            "rejected": {"files": files_rejected, "rows": rows_rejected},
+        },
+    )
+
+
+def run_failure_alert(error: str | None, *, run_id: str | None, at: datetime, job_name: str = "refresh") -> Alert:
+    return Alert(
+        kind="run_failure",
+        severity="error",
+        title=f"Run of {job_name} failed: nothing new published",
+        detail=error or "the run failed without an error message; see its logs in the Dagster UI",
+        run_id=run_id,
+        at=at,
+        extra={"job": job_name},
+    )
+
+
+def late_submission_alert(late: list[dict[str, Any]], *, run_id: str | None, at: datetime) -> Alert:
+    provinces_by_period: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for item in late:
+        provinces_by_period[(item["period"], item.get("deadline") or "?")].append(item["province_code"])
+    lines = [
+        f"{period} (deadline {deadline}): {', '.join(sorted(codes))}"
+        for (period, deadline), codes in sorted(provinces_by_period.items())
+    ]
+    return Alert(
+        kind="late_submission",
+        severity="warn",
+        title=f"{len(late)} province-period(s) past the submission deadline",
+        detail="\n".join(lines),
+        rules=[LATE_RULE],
+        run_id=run_id,
+        at=at,
+        extra={"late_submissions": late},
+    )
+
+
+def _late_alert_once_a_day(
+    late: list[dict[str, Any]], *, run_id: str | None, now: datetime, state_path: Path
+) -> Alert | None:
+    if not late:
+        return None
+    fingerprint = late_fingerprint(late)
+    if already_sent_today(state_path, fingerprint, now):
+        return None
+    remember_sent(state_path, fingerprint, now)
+    return late_submission_alert(late, run_id=run_id, at=now)

@@ -1,0 +1,71 @@
+"""Alert channels, configured only through environment variables (secrets included)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+_TRUE = {"1", "true", "yes", "on"}
+SECRET_VARIABLES = ("P06_ALERT_WEBHOOK_URL", "P06_SMTP_PASSWORD")
+
+
+def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Values never to be written to a log, an exception message or alerts.jsonl.
+
+    Read straight from the environment, so they are known even when other settings are invalid.
+    """
+    raw = [env.get(name) or "" for name in SECRET_VARIABLES]
+    return tuple(sorted({form for value in raw for form in (value, value.strip()) if form.strip()}, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    # The webhook URL usually embeds its token, so it is kept out of repr like the password.
+    webhook_url: str | None = field(default=None, repr=False)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    email_from: str = "p06-alerts@localhost"
+    email_to: tuple[str, ...] = ()
+    retries: int = 3
+    """Attempts after the first one, waiting backoff_seconds, then twice as long each time."""
+    backoff_seconds: float = 1.0
+    timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "AlertSettings":
+        def text(name: str) -> str | None:
+            return (env.get(name) or "").strip() or None
+
+        def number(name: str, kind: type, default: float) -> float:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ValueError(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
+            if value < 0:
+                raise ValueError(f"{name}={raw!r} must not be negative")
+            return value
+
+        return cls(
+            webhook_url=text("P06_ALERT_WEBHOOK_URL"),
+            smtp_host=text("P06_SMTP_HOST"),
+            smtp_port=int(number("P06_SMTP_PORT", int, cls.smtp_port)),
+            smtp_user=text("P06_SMTP_USER"),
+            smtp_password=env.get("P06_SMTP_PASSWORD") or None,
+            smtp_starttls=(text("P06_SMTP_STARTTLS") or "").lower() in _TRUE,
+            email_from=text("P06_ALERT_EMAIL_FROM") or cls.email_from,
+            email_to=tuple(a.strip() for a in (text("P06_ALERT_EMAIL_TO") or "").split(",") if a.strip()),
+            retries=int(number("P06_ALERT_RETRIES", int, cls.retries)),
+            backoff_seconds=number("P06_ALERT_BACKOFF_SECONDS", float, cls.backoff_seconds),
+            timeout_seconds=number("P06_ALERT_TIMEOUT_SECONDS", float, cls.timeout_seconds),
+        )
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.email_to)
