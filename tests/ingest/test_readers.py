@@ -102,6 +102,17 @@ def test_template_with_title_rows_numbers_text_and_tasks(tmp_path):
     assert [(t["task_code"], t["status"]) for t in parsed.tasks.to_pylist()] == [("NV01", "done")]
 
 
+@pytest.mark.parametrize("layout, rule", [
+    ({"title_rows": 10}, "header_missing"),  # header row 11: beyond the first 10 rows
+    ({"sheet_names": ("Sheet1", "ChiTieu", "NhiemVu")}, "header_missing"),  # no ThongTin
+    ({"period": None}, "header_missing"),  # ThongTin without Kỳ báo cáo
+])
+def test_template_without_its_header_is_rejected_as_a_file(tmp_path, layout, rule):
+    path = write_template(tmp_path / "h.xlsx", **layout)
+    assert [(r.rule, r.source_row) for r in read_submission(path.read_bytes(), "h.xlsx").rejections] == [
+        (rule, None)]
+
+
 def test_formula_without_cached_value_is_rejected_and_never_evaluated(tmp_path):
     path = write_template(tmp_path / "f.xlsx", values=(("VNEID_ISSUED", "=10+5"), ("VNEID_ELIGIBLE", 7)))
     parsed = read_submission(path.read_bytes(), "f.xlsx")
