@@ -70,7 +70,8 @@ def _rule_section(result: RuleResult) -> str:
     css, label = _status(result)
     heading = (
         f'<h2 id="{result.rule.id}">{escape(result.rule.id)} '
-        f'<small>({result.rule.severity}, <span class="{css} {result.rule.severity}">{label}</span>)</small></h2>'
+        f'<small>({result.rule.severity}, '
+        f'<span class="{css} {result.rule.severity}">{label}</span>)</small></h2>'
         f"<p>{escape(result.rule.description)}</p>"
     )
     if not result.n_findings:
@@ -93,7 +94,10 @@ def _rule_section(result: RuleResult) -> str:
 def render_report(results: list[RuleResult], *, source: str, generated_at: datetime) -> str:
     failed = [result for result in results if result.passed is False]
     blocking = [result for result in failed if result.rule.blocking]
-    summary_header = "<tr><th>rule</th><th>level</th><th>result</th><th>findings</th><th>held back</th><th>what it checks</th></tr>"
+    summary_header = "".join(
+        f"<th>{title}</th>"
+        for title in ("rule", "level", "result", "findings", "held back", "what it checks")
+    )
     return f"""<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>p06 quality report</title><style>{STYLE}</style></head>
@@ -102,7 +106,7 @@ def render_report(results: list[RuleResult], *, source: str, generated_at: datet
 <p>Checked <code>{escape(source)}</code> at {generated_at:%Y-%m-%d %H:%M:%S %Z}.
 {len(results)} rules: {len(results) - len(failed)} passed or not evaluated, {len(failed)} failed
 ({len(blocking)} at error level; their values are held back from the published marts).</p>
-<table>{summary_header}{''.join(_summary_row(result) for result in results)}</table>
+<table><tr>{summary_header}</tr>{''.join(_summary_row(result) for result in results)}</table>
 {''.join(_rule_section(result) for result in results)}
 </body>
 </html>

@@ -64,7 +64,10 @@ def test_both_values_of_a_broken_pair_are_held_back_and_the_rest_kept(work_db, t
 def test_findings_are_replaced_on_every_run(work_db, tmp_path):
     create_values(work_db, CANDIDATES, SUBMISSIONS)
     quarantine(work_db, report_dir=tmp_path, as_of=AS_OF)
-    work_db.execute(f"update {CANDIDATES} set value = 1000 where province_code = '01' and indicator_code = 'VNEID_ACTIVATED'")
+    work_db.execute(
+        f"update {CANDIDATES} set value = 1000 "
+        "where province_code = '01' and indicator_code = 'VNEID_ACTIVATED'"
+    )
 
     quarantine(work_db, report_dir=tmp_path, as_of=AS_OF)
 
