@@ -10,6 +10,7 @@ from orchestration.ingest.parsing.dates import parse_timestamp
 from orchestration.ingest.parsing.encodings import decode_text, sniff_delimiter
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import canonical_field
+from orchestration.ingest.parsing.indicators import parse_indicator
 from orchestration.ingest.parsing.status import parse_status
 from orchestration.ingest.parsing.text import fold, normalize
 
@@ -110,5 +111,17 @@ def test_parse_timestamp(raw, expected):
 def test_parse_status(raw, expected):
     try:
         assert parse_status(raw) == expected
+    except ParseError as error:
+        assert error.rule == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("VNEID_ISSUED", "VNEID_ISSUED"), ("vneid_issued", "VNEID_ISSUED"), (" Digitization_Rate ", "DIGITIZATION_RATE"),
+    ("VNEID", "indicator_unknown"), ("'; DROP TABLE x; --", "indicator_unknown"), ("", "value_missing"),
+    (None, "value_missing"),
+])
+def test_parse_indicator(raw, expected):
+    try:
+        assert parse_indicator(raw).code == expected
     except ParseError as error:
         assert error.rule == expected

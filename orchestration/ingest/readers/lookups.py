@@ -9,12 +9,11 @@ from typing import Callable
 
 from orchestration.ingest.parsing.dates import parse_timestamp
 from orchestration.ingest.parsing.errors import ParseError
+from orchestration.ingest.parsing.indicators import parse_indicator
 from orchestration.ingest.parsing.periods import Period, parse_period
 from orchestration.ingest.parsing.provinces import ProvinceKey, ProvinceResolver
 from orchestration.ingest.records import Rejection
-from orchestration.reference import Indicator, load_indicators
-
-EXPECTED_INDICATOR = "an indicator code of reference/indicators.csv (e.g. VNEID_ISSUED)"
+from orchestration.reference import Indicator
 
 
 @cache
@@ -24,15 +23,6 @@ def _province_resolver() -> ProvinceResolver:
 
 def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def parse_indicator(raw: object) -> Indicator:
-    if is_blank(raw):
-        raise ParseError("value_missing", EXPECTED_INDICATOR)
-    indicator = load_indicators().get(str(raw).strip().upper())
-    if indicator is None:
-        raise ParseError("indicator_unknown", EXPECTED_INDICATOR)
-    return indicator
 
 
 def parse_optional_timestamp(raw: object) -> datetime | None:
