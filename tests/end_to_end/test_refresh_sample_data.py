@@ -1,0 +1,147 @@
+"""`p06 refresh` on a copy of raw/: the marts, findings, alerts and summary a user sees.
+
+Expected figures come from raw/README.md (real Project 06 figures and the deliberate defects).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.publish.marts import PUBLISHED_MARTS
+from orchestration.settings import REPO_ROOT, WarehousePaths
+
+P06 = str(Path(sys.executable).parent / "p06")
+
+
+def _fingerprint(directory: Path) -> dict[str, tuple[str, int]]:
+    return {
+        str(path.relative_to(directory)): (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _refresh(paths: WarehousePaths) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
+    return subprocess.run(
+        [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sample")
+    paths = WarehousePaths(raw_dir=root / "raw", warehouse_dir=root / "warehouse")
+    shutil.copytree(REPO_ROOT / "raw", paths.raw_dir)
+    before = _fingerprint(paths.raw_dir)
+    result = _refresh(paths)
+    return paths, result, before
+
+
+def _query(paths: WarehousePaths, sql: str, params=()) -> list[tuple]:
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def test_refresh_publishes_and_reports(refreshed):
+    paths, result, _ = refreshed
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(paths.last_refresh.read_text())
+    assert summary["status"] == "published"
+    assert summary["files"] == {"seen": 40, "ingested": 36, "skipped": 1, "rejected": 3}
+    assert summary["rows"] == {"accepted": 1166, "rejected": 11}
+    assert sorted(summary["tables_published"]) == sorted(PUBLISHED_MARTS)
+    assert "refresh published" in result.stdout
+    assert "1166 accepted, 11 rejected" in result.stdout
+
+
+def test_real_figures_reach_the_scorecards(refreshed):
+    paths, _, _ = refreshed
+    binh_dinh = _query(
+        paths,
+        "select vneid_issuance_rate, vneid_activation_rate, task_completion_rate "
+        "from marts.province_scorecard where province_code = '52' and period = '2024'",
+    )
+    assert [tuple(round(v, 2) for v in row) for row in binh_dinh] == [(96.30, 91.79, 95.0)]
+    # Gia Lai (52) today = Bình Định (old 52) + Gia Lai (old 64), rates recomputed from sums.
+    gia_lai = _query(
+        paths,
+        "select vneid_issuance_rate from marts.province_scorecard_current "
+        "where province_code = '52' and period = '2024'",
+    )
+    assert [round(row[0], 2) for row in gia_lai] == [93.80]
+
+
+def test_error_level_breach_is_quarantined_and_the_rest_published(refreshed):
+    paths, _, _ = refreshed
+    held = _query(
+        paths,
+        "select indicator_code, source_row from marts.quality_issues "
+        "where rule = 'vneid_activated_le_issued' and province_code = '94' and period = '2024-Q4' order by 1",
+    )
+    assert held == [("VNEID_ACTIVATED", 7), ("VNEID_ISSUED", 6)]
+    published = _query(
+        paths,
+        "select indicator_code from marts.fct_indicator_value "
+        "where province_code = '94' and period = '2024-Q4' order by 1",
+    )
+    codes = [row[0] for row in published]
+    assert "VNEID_ACTIVATED" not in codes and "VNEID_ISSUED" not in codes
+    assert len(codes) == 4
+
+
+def test_rejected_rows_are_listed_with_their_reason_and_row(refreshed):
+    paths, _, _ = refreshed
+    rows = _query(
+        paths,
+        "select source_row, rule from marts.quality_issues "
+        "where source_file = 'synthetic/bad/rows_loi.csv' and source_row between 4 and 8 order by 1",
+    )
+    assert rows == [
+        (4, "indicator_unknown"),
+        (5, "period_invalid"),
+        (6, "number_invalid"),
+        (7, "count_negative"),
+        (8, "count_not_whole"),
+    ]
+    unreadable = _query(
+        paths,
+        "select source_file from marts.quality_issues where rule = 'file_unreadable' and source_row is null order by 1",
+    )
+    assert unreadable == [("synthetic/bad/bang_tong_hop_2024.xlsx",), ("synthetic/bad/bao_cao_bi_cat.json",)]
+
+
+def test_one_quality_alert_lists_the_broken_error_rules(refreshed):
+    paths, _, _ = refreshed
+    alerts = [json.loads(line) for line in (paths.warehouse_dir / "alerts.jsonl").read_text().splitlines()]
+    quality = [a for a in alerts if a["kind"] == "quality"]
+    assert len(quality) == 1
+    assert quality[0]["severity"] == "error"
+    assert {"vneid_activated_le_issued", "percent_within_0_100"} <= set(quality[0]["rules"])
+    assert quality[0]["run_id"] == json.loads(paths.last_refresh.read_text())["run_id"]
+
+
+def test_parquet_copies_match_the_published_tables(refreshed):
+    paths, _, _ = refreshed
+    for table in PUBLISHED_MARTS:
+        (count,) = _query(paths, f"select count(*) from marts.{table}")[0]
+        assert pq.read_metadata(paths.parquet_dir / f"{table}.parquet").num_rows == count
+
+
+def test_raw_dir_is_never_modified(refreshed):
+    paths, _, before = refreshed
+    assert _fingerprint(paths.raw_dir) == before
