@@ -29,7 +29,6 @@ REFRESH_ASSETS = {
     "province_scorecard",
     "published_marts",
 }
-SCREENSHOT = "asset_graph.png"
 
 
 def _ensure_dbt_manifest(repo_root: Path) -> None:
@@ -177,29 +176,50 @@ def test_the_daemon_is_healthy_and_runs_one_refresh_at_a_time(dagster_ui):
     assert instance["runQueueConfig"]["maxConcurrentRuns"] == 1
 
 
-def test_headless_chromium_shows_the_asset_graph(dagster_ui, repo_root, tmp_path):
+def browse(dagster_ui: DagsterUI, page: str, screenshot: Path, profile: Path) -> str:
+    """Load `page` in headless Chromium, save a screenshot, return the rendered DOM."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh (make test does)")
-    build = repo_root / "build"
-    build.mkdir(exist_ok=True)
-    screenshot = build / SCREENSHOT
+    screenshot.parent.mkdir(exist_ok=True)
     screenshot.unlink(missing_ok=True)
     # The community sign-up dialog, shown once per instance, would cover the graph.
     dagster_ui.graphql("mutation { setNuxSeen }")
-
     browser = subprocess.run(
         [
             CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}",
+            "--disable-sync", f"--user-data-dir={profile}",
             "--window-size=1600,1000", "--virtual-time-budget=15000",
-            f"--screenshot={screenshot}", "--dump-dom", f"{dagster_ui.base_url}/asset-groups",
+            f"--screenshot={screenshot}", "--dump-dom", f"{dagster_ui.base_url}/{page}",
         ],
         capture_output=True, text=True, timeout=90,
     )
-
     assert browser.returncode == 0, browser.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 20_000  # a blank page of that size is about 7 kB
-    assert "Global asset lineage" in browser.stdout
-    assert "published_marts" in browser.stdout
+    return browser.stdout
+
+
+def test_the_global_asset_graph_shows_every_asset_group(dagster_ui, repo_root, tmp_path):
+    nodes = dagster_ui.graphql("{ assetNodes { groupName } }")["assetNodes"]
+    groups = {node["groupName"] for node in nodes}
+
+    dom = browse(dagster_ui, "asset-groups", repo_root / "build" / "asset_lineage.png", tmp_path)
+
+    assert {group for group in groups if group not in dom} == set()
+
+
+def test_the_graph_of_the_marts_group_shows_the_fact_table_and_the_publishing(
+    dagster_ui, repository, repo_root, tmp_path
+):
+    (group,) = {
+        node["groupName"]
+        for node in dagster_ui.graphql("{ assetNodes { assetKey { path } groupName } }")["assetNodes"]
+        if node["assetKey"]["path"] == ["fct_indicator_value"]
+    }
+    page = f"locations/{repository['location']['name']}/asset-groups/{group}"
+
+    dom = browse(dagster_ui, page, repo_root / "build" / "asset_graph.png", tmp_path)
+
+    assert "fct_indicator_value" in dom
+    assert "published_marts" in dom
