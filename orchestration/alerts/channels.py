@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import smtplib
@@ -103,4 +104,4 @@ def worth_retrying(error: Exception) -> bool:
         return error.code >= 500 or error.code in _RETRYABLE_HTTP
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code < 500
-    return not isinstance(error, ValueError)
+    return not isinstance(error, (ValueError, http.client.InvalidURL))

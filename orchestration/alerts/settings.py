@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from typing import Mapping
+from urllib.parse import urlsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 SECRET_VARIABLES = ("P06_ALERT_WEBHOOK_URL", "P06_SMTP_PASSWORD")
@@ -16,7 +17,16 @@ def secret_values(env: Mapping[str, str]) -> tuple[str, ...]:
     Read straight from the environment, so they are known even when other settings are invalid.
     """
     raw = [env.get(name) or "" for name in SECRET_VARIABLES]
-    return tuple(sorted({form for value in raw for form in (value, value.strip()) if form.strip()}, key=len, reverse=True))
+    forms = {form for value in raw for form in (value, value.strip())}
+    forms.update(_token_parts(env.get("P06_ALERT_WEBHOOK_URL") or ""))
+    # Longest first, so a URL is replaced whole before its path is.
+    return tuple(sorted((form for form in forms if len(form.strip()) > 1), key=len, reverse=True))
+
+
+def _token_parts(url: str) -> list[str]:
+    """The parts of a webhook URL that carry its token, as errors may quote them alone."""
+    parts = urlsplit(url.strip())
+    return [parts.path, parts.query, f"{parts.path}?{parts.query}", parts.password or ""]
 
 
 @dataclass(frozen=True)

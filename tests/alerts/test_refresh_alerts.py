@@ -1,0 +1,158 @@
+"""alerts_for_refresh: one alert per kind from a run summary; late submissions at most once a day."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from orchestration.alerts import alerts_for_refresh
+
+VN = timezone(timedelta(hours=7))
+NIGHT = datetime(2026, 11, 24, 2, 5, tzinfo=VN)
+CLEAN = {
+    "run_id": "run-1",
+    "status": "published",
+    "exit_code": 0,
+    "files": {"seen": 3, "ingested": 3, "skipped": 0, "rejected": 0},
+    "rows": {"accepted": 120, "rejected": 0},
+    "rules": {"passed": ["vneid_activated_le_issued"], "failed": []},
+    "quarantined_values": 0,
+    "late_submissions": [],
+    "tables_published": ["dim_province"],
+    "error": None,
+}
+
+
+def failed(rule: str, severity: str, findings: int = 2) -> dict:
+    return {"rule": rule, "severity": severity, "findings": findings, "stage": "quarantine"}
+
+
+def late(*keys: str) -> list[dict]:
+    """'52@2025-Q3' -> a late submission of province 52 for 2025-Q3."""
+    return [
+        {"province_code": key.split("@")[0], "period": key.split("@")[1], "deadline": "2025-10-15"} for key in keys
+    ]
+
+
+def summary(**changes) -> dict:
+    return {**CLEAN, **changes}
+
+
+CASES = {
+    "clean refresh": (summary(), {}),
+    "error rule failed, values quarantined": (
+        summary(rules={"passed": [], "failed": [failed("vneid_activated_le_issued", "error")]}, quarantined_values=4),
+        {"quality": ("error", ["vneid_activated_le_issued"])},
+    ),
+    "only warn rules failed": (
+        summary(rules={"passed": [], "failed": [failed("stock_not_decreasing", "warn")]}),
+        {"quality": ("warn", ["stock_not_decreasing"])},
+    ),
+    "error rules listed before warn rules": (
+        summary(
+            rules={
+                "passed": [],
+                "failed": [failed("models_deployed_le_planned", "warn"), failed("percent_within_0_100", "error")],
+            }
+        ),
+        {"quality": ("error", ["percent_within_0_100", "models_deployed_le_planned"])},
+    ),
+    "rows rejected at ingestion": (
+        summary(rows={"accepted": 10, "rejected": 3}),
+        {"quality": ("error", [])},
+    ),
+    "gate refused to publish": (
+        summary(status="gate_refused", exit_code=2, rules={"passed": [], "failed": [failed("one_value_per_key", "error")]}),
+        {"quality": ("error", ["one_value_per_key"])},
+    ),
+    "run failed": (
+        summary(status="failed", exit_code=1, error="dbt_staging: Binder Error: column x not found"),
+        {"run_failure": ("error", [])},
+    ),
+    "late provinces are their own kind, not a quality finding": (
+        summary(rules={"passed": [], "failed": [failed("submitted_by_deadline", "warn")]}, late_submissions=late("52@2025-Q3")),
+        {"late_submission": ("warn", ["submitted_by_deadline"])},
+    ),
+}
+
+
+@pytest.mark.parametrize("refresh, expected", CASES.values(), ids=CASES.keys())
+def test_each_kind_of_finding_raises_its_alert(tmp_path, refresh, expected):
+    alerts = alerts_for_refresh(refresh, now=NIGHT, state_path=tmp_path / "state.json")
+
+    assert {a.kind: (a.severity, list(a.rules)) for a in alerts} == expected
+    assert all(a.run_id == "run-1" and a.at == NIGHT for a in alerts)
+
+
+def test_the_quality_alert_names_counts_and_gate_outcome(tmp_path):
+    refused = summary(
+        status="gate_refused",
+        rules={"passed": [], "failed": [failed("vneid_issued_le_received", "error", findings=7)]},
+        quarantined_values=14,
+    )
+    (alert,) = alerts_for_refresh(refused, now=NIGHT, state_path=tmp_path / "state.json")
+
+    assert "refused to publish" in alert.title
+    assert "error vneid_issued_le_received: 7 finding(s)" in alert.detail
+    assert alert.payload()["quarantined_values"] == 14
+    assert alert.payload()["findings"] == [failed("vneid_issued_le_received", "error", findings=7)]
+
+
+def test_a_failed_run_alert_carries_the_error(tmp_path):
+    crashed = summary(status="failed", error="raw_submissions: disk full")
+    (alert,) = alerts_for_refresh(crashed, now=NIGHT, state_path=tmp_path / "state.json")
+
+    assert alert.detail == "raw_submissions: disk full"
+
+
+def test_many_late_provinces_make_one_alert_listing_them_all(tmp_path):
+    provinces = [f"{code:02d}" for code in range(1, 35)]
+    overdue = late(*(f"{p}@2025-Q3" for p in provinces), *(f"{p}@2025-09" for p in provinces))
+
+    alerts = alerts_for_refresh(summary(late_submissions=overdue), now=NIGHT, state_path=tmp_path / "state.json")
+
+    (alert,) = alerts
+    assert alert.kind == "late_submission"
+    assert alert.title.startswith("68 province-period(s)")
+    assert alert.payload()["late_submissions"] == overdue
+    q3_line = next(line for line in alert.detail.splitlines() if line.startswith("2025-Q3"))
+    assert q3_line == "2025-Q3 (deadline 2025-10-15): " + ", ".join(provinces)
+
+
+def test_the_same_late_submissions_alert_once_a_day(tmp_path):
+    state = tmp_path / "state.json"
+    overdue = summary(late_submissions=late("52@2025-Q3", "01@2025-Q3"))
+
+    def kinds(refresh, at):
+        return [a.kind for a in alerts_for_refresh(refresh, now=at, state_path=state)]
+
+    assert kinds(overdue, NIGHT) == ["late_submission"]
+    assert kinds(overdue, NIGHT.replace(hour=23, minute=59)) == []
+    reordered = summary(late_submissions=late("01@2025-Q3", "52@2025-Q3"))
+    assert kinds(reordered, NIGHT.replace(hour=9)) == []
+    one_more = summary(late_submissions=late("52@2025-Q3", "01@2025-Q3", "79@2025-Q3"))
+    assert kinds(one_more, NIGHT.replace(hour=10)) == ["late_submission"]
+    assert kinds(one_more, NIGHT + timedelta(days=1)) == ["late_submission"]
+
+
+def test_the_day_is_the_operators_day_in_vietnam(tmp_path):
+    state = tmp_path / "state.json"
+    overdue = summary(late_submissions=late("52@2025-Q3"))
+    evening_utc = datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # 23:30 in Hà Nội
+
+    assert alerts_for_refresh(overdue, now=evening_utc, state_path=state)
+    after_midnight_vn = evening_utc + timedelta(hours=1)  # 00:30 next day in Hà Nội, same UTC day
+    assert alerts_for_refresh(overdue, now=after_midnight_vn, state_path=state)
+
+
+def test_an_unreadable_state_file_does_not_stop_the_alert(tmp_path):
+    state = tmp_path / "state.json"
+    state.write_text("{half a fil")
+
+    alerts = alerts_for_refresh(summary(late_submissions=late("52@2025-Q3")), now=NIGHT, state_path=state)
+
+    assert [a.kind for a in alerts] == ["late_submission"]
+    assert json.loads(state.read_text())["late_submission"]["day"] == "2026-11-24"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
