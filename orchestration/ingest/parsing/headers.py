@@ -5,6 +5,8 @@ Matching is case-, space-, punctuation- and diacritic-insensitive, Vietnamese or
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from orchestration.ingest.parsing.text import compact
 
 FIELD_SPELLINGS = {
@@ -28,6 +30,16 @@ FIELD_SPELLINGS = {
 _FIELD_BY_KEY = {compact(s): field for field, spellings in FIELD_SPELLINGS.items() for s in spellings}
 
 
+def field_positions(headers: Iterable[object]) -> dict[str, int]:
+    """Canonical field -> position of the first header naming it; other headers are ignored."""
+    positions: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        field = canonical_field(header)
+        if field and field not in positions:
+            positions[field] = position
+    return positions
+
+
 def canonical_field(header: object) -> str | None:
     """The canonical field a header names, None when it names none."""
-    return _FIELD_BY_KEY.get(compact(str(header))) if header is not None else None
+    return _FIELD_BY_KEY.get(compact(header)) if isinstance(header, str) else None

@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 
 from orchestration.ingest.parsing.encodings import sniff_delimiter, utf8_bytes
 from orchestration.ingest.parsing.errors import ParseError
-from orchestration.ingest.parsing.headers import canonical_field
+from orchestration.ingest.parsing.headers import field_positions
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups
@@ -32,11 +32,7 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     header_line = payload[: payload.find(b"\n") + 1 or None].decode()
     delimiter = sniff_delimiter(header_line)
     header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
-    fields = {}
-    for position, label in enumerate(header):
-        name = canonical_field(label)
-        if name and name not in fields:
-            fields[name] = position
+    fields = field_positions(header)
     is_tasks = "task_code" in fields
     required = TASK_REQUIRED if is_tasks else LONG_REQUIRED
     if not all(f in fields for f in required) or not ({"province_code", "province_name"} & fields.keys()):

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from orchestration.ingest.parsing.encodings import decode_text
 from orchestration.ingest.parsing.errors import ParseError
-from orchestration.ingest.parsing.headers import canonical_field
+from orchestration.ingest.parsing.headers import field_positions
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups
@@ -58,12 +58,8 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
 
 def _canonical_keys(mapping: dict) -> dict[str, tuple[str, object]]:
     """Canonical field -> (key as written, value) for the keys that name a field."""
-    fields = {}
-    for key, value in mapping.items():
-        name = canonical_field(key)
-        if name and name not in fields:
-            fields[name] = (key, value)
-    return fields
+    keys = list(mapping)
+    return {name: (keys[i], mapping[keys[i]]) for name, i in field_positions(keys).items()}
 
 
 def _indicator_pairs(indicators: object) -> list[tuple[object, object]]:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from orchestration.ingest.parsing.errors import ParseError
-from orchestration.ingest.parsing.headers import canonical_field
+from orchestration.ingest.parsing.headers import canonical_field, field_positions
 from orchestration.ingest.parsing.text import compact
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
@@ -101,11 +101,7 @@ def _label_values(rows: list[list]) -> tuple[dict[str, object], dict[str, str]]:
 def _find_header(rows: list[list], required: tuple[str, ...], expected: str) -> tuple[dict, int]:
     """Fields -> (0-based column, header as written), and the 0-based index of the header row."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        fields = {}
-        for column, label in enumerate(row):
-            name = canonical_field(label) if isinstance(label, str) else None
-            if name and name not in fields:
-                fields[name] = (column, label)
+        fields = {name: (column, row[column]) for name, column in field_positions(row).items()}
         if all(name in fields for name in required):
             return fields, index
     raise ParseError("header_missing", expected)
