@@ -30,10 +30,14 @@ def _configure_environment(args: argparse.Namespace) -> WarehousePaths:
     paths = WarehousePaths.from_env()
     os.environ["P06_RAW_DIR"] = str(paths.raw_dir)
     os.environ["P06_WAREHOUSE_DIR"] = str(paths.warehouse_dir)
-    os.environ["P06_WORK_DB"] = str(paths.work_db)
-    os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home))
-    prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     return paths
+
+
+def dagster_home(paths: WarehousePaths) -> Path:
+    """$DAGSTER_HOME when set (as `make dev` does), else the warehouse's own: runs show in the UI."""
+    home = Path(os.environ.get("DAGSTER_HOME") or paths.dagster_home)
+    prepare_dagster_home(home)
+    return home
 
 
 def prepare_dagster_home(home: Path) -> None:
@@ -49,10 +53,12 @@ def refresh(args: argparse.Namespace) -> int:
     try:
         from dagster import DagsterInstance
 
-        from orchestration.definitions import defs
+        from orchestration.definitions import build_definitions
         from orchestration.operations.finish import finish_refresh
+        from orchestration.resources import WarehouseResource
 
-        instance = DagsterInstance.get()
+        defs = build_definitions(WarehouseResource.from_env())
+        instance = DagsterInstance.from_config(str(dagster_home(paths)))
         result = defs.get_job_def("refresh").execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -1,7 +1,5 @@
 """The one Definitions of the p06 code location: everything is wired here and nowhere else."""
 
-from __future__ import annotations
-
 import os
 
 from dagster import Definitions
@@ -18,18 +16,22 @@ from orchestration.operations.sensors import (
 from orchestration.publish.assets import published_marts
 from orchestration.quality.assets import quality_gate, quarantined_values
 from orchestration.resources import WarehouseResource
-from orchestration.settings import WarehousePaths
 from orchestration.transform.assets import DBT_STAGES
 from orchestration.transform.project import dbt_resource
 
-# dbt runs as a subprocess and finds the work database through its profile's env var.
-os.environ.setdefault("P06_WORK_DB", str(WarehousePaths.from_env().work_db))
 
-defs = Definitions(
-    assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts],
-    asset_checks=[quality_gate],
-    jobs=[refresh_job],
-    schedules=[nightly_refresh],
-    sensors=[raw_inbox_sensor, refresh_succeeded_sensor, refresh_failed_sensor, stale_marts_sensor],
-    resources={"warehouse": WarehouseResource.from_env(), "dbt": dbt_resource()},
-)
+def build_definitions(warehouse: WarehouseResource) -> Definitions:
+    """The code location for one raw dir and warehouse dir (`p06 refresh` passes its own)."""
+    # dbt runs as a subprocess and finds the work database through its profile's env var.
+    os.environ["P06_WORK_DB"] = str(warehouse.paths.work_db)
+    return Definitions(
+        assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts],
+        asset_checks=[quality_gate],
+        jobs=[refresh_job],
+        schedules=[nightly_refresh],
+        sensors=[raw_inbox_sensor, refresh_succeeded_sensor, refresh_failed_sensor, stale_marts_sensor],
+        resources={"warehouse": warehouse, "dbt": dbt_resource()},
+    )
+
+
+defs = build_definitions(WarehouseResource.from_env())

@@ -145,3 +145,47 @@ def test_parquet_copies_match_the_published_tables(refreshed):
 def test_raw_dir_is_never_modified(refreshed):
     paths, _, before = refreshed
     assert _fingerprint(paths.raw_dir) == before
+
+
+def test_gate_refuses_to_publish_what_quarantine_missed(refreshed, tmp_path, monkeypatch):
+    """A defect quarantine did not isolate: exit 2, the published marts stay as they were."""
+    import orchestration.quality.assets as quality_assets
+    from orchestration.cli import main
+
+    sample, _, _ = refreshed
+    paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    shutil.copytree(sample.raw_dir, paths.raw_dir)
+    shutil.copytree(sample.warehouse_dir, paths.warehouse_dir)
+    (paths.raw_dir / "ca_mau_2025-Q2.csv").write_text(
+        "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n96,2025-Q2,VNEID_ISSUED,100\n96,2025-Q2,VNEID_ACTIVATED,200\n",
+        encoding="utf-8",
+    )
+    published_before = _fingerprint(paths.warehouse_dir / "parquet") | {
+        "p06.duckdb": _fingerprint(paths.warehouse_dir)["p06.duckdb"]
+    }
+
+    real_quarantine = quality_assets.quarantine
+
+    def quarantine_that_holds_nothing_back(con, **kwargs):
+        outcome = real_quarantine(con, **kwargs)
+        con.execute("delete from quality.findings")
+        return outcome
+
+    monkeypatch.setattr(quality_assets, "quarantine", quarantine_that_holds_nothing_back)
+    for name in ("P06_RAW_DIR", "P06_WAREHOUSE_DIR", "P06_WORK_DB"):
+        monkeypatch.setenv(name, "unset-by-test")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+    exit_code = main(["refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)])
+
+    assert exit_code == 2
+    summary = json.loads(paths.last_refresh.read_text())
+    assert summary["status"] == "gate_refused"
+    assert {"rule": "vneid_activated_le_issued", "severity": "error", "stage": "gate"}.items() <= next(
+        r for r in summary["rules"]["failed"] if r["rule"] == "vneid_activated_le_issued"
+    ).items()
+    assert summary["tables_published"] == []
+    after = _fingerprint(paths.warehouse_dir / "parquet") | {
+        "p06.duckdb": _fingerprint(paths.warehouse_dir)["p06.duckdb"]
+    }
+    assert after == published_before
