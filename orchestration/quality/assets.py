@@ -20,6 +20,7 @@ from dagster import (
 
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
 
@@ -53,11 +54,12 @@ def _checked_asset(rule: Rule) -> AssetKey:
     return SUBMISSIONS if rule.check_table == STATUS_TABLE else FACTS
 
 
-def _check_result(result: RuleResult) -> AssetCheckResult:
+def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
     rule = result.rule
     offending = result.findings.head(OFFENDING_ROWS_SHOWN)
     metadata = {
         "findings": MetadataValue.int(result.n_findings),
+        "report": MetadataValue.url(rule_url(report_path, rule.id)),
         "level": MetadataValue.text(rule.severity),
         "suite": MetadataValue.text(f"expectations/{rule.suite}.json"),
     }
@@ -93,5 +95,6 @@ def quality_gate(warehouse: WarehouseResource):
     """Every rule of expectations/ over the values about to be published."""
     with warehouse.connect() as con:
         results = gate(con)
+    report_path = warehouse.paths.quality_dir / REPORT_FILE
     for result in results:
-        yield _check_result(result)
+        yield _check_result(result, report_path)
