@@ -49,6 +49,7 @@ class Webhook:
 
     url: str
     timeout_seconds: float
+    text_only: bool = False
 
     @property
     def name(self) -> str:
@@ -58,7 +59,7 @@ class Webhook:
     def send(self, payload: Payload) -> None:
         request = Request(
             self.url,
-            data=to_json(payload).encode("utf-8"),
+            data=to_json({"text": payload["text"]} if self.text_only else payload).encode("utf-8"),
             headers={"Content-Type": "application/json; charset=utf-8"},
             method="POST",
         )
@@ -92,7 +93,7 @@ class Email:
 def channels_for(settings: AlertSettings) -> list[Channel]:
     channels: list[Channel] = []
     if settings.webhook_url:
-        channels.append(Webhook(settings.webhook_url, settings.timeout_seconds))
+        channels.append(Webhook(settings.webhook_url, settings.timeout_seconds, settings.webhook_format == "text"))
     if settings.email_enabled:
         channels.append(Email(settings))
     return channels

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
 
-_TRUE = {"1", "true", "yes", "on"}
+FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+# `text` posts only {"text": ...}: Google Chat refuses a message with fields it does not know.
+WEBHOOK_FORMATS = ("json", "text")
 SECRET_VARIABLES = ("P06_ALERT_WEBHOOK_URL", "P06_SMTP_PASSWORD")
 
 
@@ -33,6 +35,7 @@ def _token_parts(url: str) -> list[str]:
 class AlertSettings:
     # The webhook URL usually embeds its token, so it is kept out of repr like the password.
     webhook_url: str | None = field(default=None, repr=False)
+    webhook_format: str = "json"
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
@@ -62,13 +65,23 @@ class AlertSettings:
                 raise ValueError(f"{name}={raw!r} must not be negative")
             return value
 
+        def flag(name: str) -> bool:
+            raw = (text(name) or "false").lower()
+            if raw not in FLAGS:
+                raise ValueError(f"{name}={raw!r} is not one of {', '.join(FLAGS)}")
+            return FLAGS[raw]
+
+        webhook_format = (text("P06_ALERT_WEBHOOK_FORMAT") or cls.webhook_format).lower()
+        if webhook_format not in WEBHOOK_FORMATS:
+            raise ValueError(f"P06_ALERT_WEBHOOK_FORMAT={webhook_format!r} is not one of {', '.join(WEBHOOK_FORMATS)}")
         return cls(
             webhook_url=text("P06_ALERT_WEBHOOK_URL"),
+            webhook_format=webhook_format,
             smtp_host=text("P06_SMTP_HOST"),
             smtp_port=int(number("P06_SMTP_PORT", int, cls.smtp_port)),
             smtp_user=text("P06_SMTP_USER"),
             smtp_password=env.get("P06_SMTP_PASSWORD") or None,
-            smtp_starttls=(text("P06_SMTP_STARTTLS") or "").lower() in _TRUE,
+            smtp_starttls=flag("P06_SMTP_STARTTLS"),
             email_from=text("P06_ALERT_EMAIL_FROM") or cls.email_from,
             email_to=tuple(a.strip() for a in (text("P06_ALERT_EMAIL_TO") or "").split(",") if a.strip()),
             retries=int(number("P06_ALERT_RETRIES", int, cls.retries)),

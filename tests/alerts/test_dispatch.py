@@ -68,6 +68,14 @@ def test_the_webhook_receives_the_same_json(tmp_path, webhook):
     assert "vneid_activated_le_issued" in received[0].body["text"]
 
 
+def test_the_text_format_posts_only_the_text_google_chat_accepts(tmp_path, webhook):
+    env = {**webhook_env(webhook.url), "P06_ALERT_WEBHOOK_FORMAT": "text"}
+    dispatch([LATE], warehouse_dir=tmp_path, env=env)
+
+    (received,) = webhook.requests()
+    assert received.body == {"text": logged_alerts(tmp_path)[0]["text"]}
+
+
 def test_a_webhook_failing_twice_is_retried_and_delivers_once(tmp_path, webhook, caplog):
     webhook.statuses.extend([500, 503])
     with caplog.at_level(logging.INFO):
