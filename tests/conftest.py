@@ -23,17 +23,27 @@ def warehouse_paths(tmp_path: Path) -> WarehousePaths:
     return paths
 
 
-@pytest.fixture
-def p06_env(warehouse_paths: WarehousePaths) -> dict[str, str]:
-    """Environment for a p06 subprocess that reads and writes only the fresh warehouse.
+@pytest.fixture(scope="session")
+def p06_env_for():
+    """Environment for a p06 subprocess that reads and writes only the given paths.
 
     The developer's own P06_* settings (alert channels, lock timeout) are left out.
     """
-    inherited = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
-    return {
-        **inherited,
-        "P06_RAW_DIR": str(warehouse_paths.raw_dir),
-        "P06_WAREHOUSE_DIR": str(warehouse_paths.warehouse_dir),
-        "P06_WORK_DB": str(warehouse_paths.work_db),
-        "DAGSTER_HOME": str(warehouse_paths.dagster_home),
-    }
+
+    def environment(paths: WarehousePaths) -> dict[str, str]:
+        inherited = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
+        return {
+            **inherited,
+            "P06_RAW_DIR": str(paths.raw_dir),
+            "P06_WAREHOUSE_DIR": str(paths.warehouse_dir),
+            "P06_WORK_DB": str(paths.work_db),
+            "DAGSTER_HOME": str(paths.dagster_home),
+        }
+
+    return environment
+
+
+@pytest.fixture
+def p06_env(p06_env_for, warehouse_paths: WarehousePaths) -> dict[str, str]:
+    """Environment for a p06 subprocess working on the fresh warehouse."""
+    return p06_env_for(warehouse_paths)

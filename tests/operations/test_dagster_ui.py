@@ -1,13 +1,12 @@
 """`make dev` for real: webserver + daemon as processes, read through GraphQL and a headless browser.
 
-One server per module (startup costs 10–20 s). Its raw dir is empty and its warehouse and
-DAGSTER_HOME are fresh, so the running schedule and sensors touch nothing outside tmp.
+One server per module (startup costs 10–30 s). Its raw dir is empty and its warehouse (with
+DAGSTER_HOME inside) is fresh, so the running schedule and sensors touch nothing outside tmp.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.error
@@ -19,6 +18,7 @@ import pytest
 
 from operations_support import free_port, start_process_group, stop_process_group, wait_until
 from orchestration.quality.rules import all_rules
+from orchestration.settings import WarehousePaths
 
 CHROMIUM = "/usr/bin/chromium"
 REFRESH_ASSETS = {
@@ -69,22 +69,17 @@ class DagsterUI:
 
 
 @pytest.fixture(scope="module")
-def dagster_ui(tmp_path_factory, repo_root) -> DagsterUI:
+def dagster_ui(tmp_path_factory, repo_root, p06_env_for) -> DagsterUI:
     _ensure_dbt_manifest(repo_root)
     tmp = tmp_path_factory.mktemp("dagster_ui")
-    (tmp / "raw").mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
-    env.update(
-        P06_RAW_DIR=str(tmp / "raw"),
-        P06_WAREHOUSE_DIR=str(tmp / "warehouse"),
-        DAGSTER_HOME=str(tmp / "dagster_home"),
-    )
+    paths = WarehousePaths(raw_dir=tmp / "raw", warehouse_dir=tmp / "warehouse")
+    paths.raw_dir.mkdir()
     port = free_port()
     log = tmp / "dev.log"
     with log.open("w") as output:
         process = start_process_group(
             ["bash", str(repo_root / "scripts" / "dev.sh"), str(port)],
-            cwd=repo_root, env=env, stdout=output, stderr=subprocess.STDOUT,
+            cwd=repo_root, env=p06_env_for(paths), stdout=output, stderr=subprocess.STDOUT,
         )
     ui = DagsterUI(f"http://127.0.0.1:{port}", process, log)
     try:

@@ -8,7 +8,7 @@ from orchestration.definitions import defs
 
 
 def test_the_nightly_refresh_runs_the_refresh_job_at_two_in_the_morning_vietnam_time():
-    schedule = defs.get_schedule_def("nightly_refresh")
+    schedule = defs.resolve_schedule_def("nightly_refresh")
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone == "Asia/Ho_Chi_Minh"
     assert schedule.job_name == "refresh"
@@ -16,4 +16,4 @@ def test_the_nightly_refresh_runs_the_refresh_job_at_two_in_the_morning_vietnam_
 
 
 def test_the_inbox_sensor_starts_the_same_refresh_job():
-    assert defs.get_sensor_def("raw_inbox_sensor").job_name == "refresh"
+    assert defs.resolve_sensor_def("raw_inbox_sensor").job_name == "refresh"
