@@ -14,6 +14,8 @@ from orchestration.ingest.parsing.indicators import parse_indicator
 from orchestration.ingest.parsing.status import parse_status
 from orchestration.ingest.parsing.text import fold, normalize
 
+from ingest_builders import cp1258
+
 
 @pytest.mark.parametrize("header, field", [
     ("ma_tinh", "province_code"), ("Mã tỉnh", "province_code"), ("MA TINH", "province_code"),
@@ -43,22 +45,6 @@ def test_canonical_field(header, field):
 def test_normalize_and_fold(raw, normalized, folded):
     assert (normalize(raw), fold(raw)) == (normalized, folded)
     assert unicodedata.is_normalized("NFC", normalize(raw))
-
-
-TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def cp1258(text: str) -> bytes:
-    """Encode as Vietnamese Windows does: base letters precomposed, tone marks combining."""
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
-    tones = iter(c for c in decomposed if c in TONE_MARKS)
-    rebuilt = "".join(
-        c + next(tones) if any(t in TONE_MARKS for t in unicodedata.normalize("NFD", orig))
-        else c
-        for c, orig in zip(bare, unicodedata.normalize("NFC", text))
-    )
-    return rebuilt.encode("cp1258")
 
 
 TEXT = "tinh,gia_tri\nKhánh Hòa,Hoàn thành Đắk Lắk\n"

@@ -11,8 +11,8 @@ import pytest
 
 from orchestration.ingest.readers import read_submission
 from orchestration.ingest.readers.limits import Limits
-from conftest import write_template
-from test_parsing_fields import cp1258
+
+from ingest_builders import cp1258, write_template
 
 LONG_CSV = (
     "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ghi_chu\n"

@@ -12,7 +12,8 @@ import pytest
 
 from orchestration.ingest import store
 from orchestration.ingest.pipeline import ingest_new_files, validate_files
-from conftest import write_template
+
+from ingest_builders import write_template
 
 NOW = datetime(2025, 10, 5, 8, 0)
 HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
