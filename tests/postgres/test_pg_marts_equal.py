@@ -3,7 +3,7 @@
 The sample submissions under raw/ are ingested once into a DuckDB work database; the quality step
 quarantines on DuckDB; DuckDB and PostgreSQL (raw tables and findings copied over) each build the
 marts with dbt, and every CONTRACT §5 table is compared row for row where dbt built it.
-(Publishing copies those tables unchanged: tests/postgres/test_publish.py.)
+(Publishing copies those tables unchanged: tests/postgres/test_pg_publish.py.)
 """
 
 from __future__ import annotations
