@@ -31,12 +31,16 @@ def already_sent_today(state_path: Path, fingerprint: str, now: datetime) -> boo
 
 
 def remember_sent(state_path: Path, fingerprint: str, now: datetime) -> None:
+    """Replaces the state file atomically; a failure to write only risks a repeated alert."""
     state = _read(state_path)
     state["late_submission"] = {"fingerprint": fingerprint, "day": operators_day(now), "sent_at": now.isoformat()}
-    state_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = state_path.with_name(f".{state_path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-    os.replace(tmp, state_path)
+    try:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+        os.replace(tmp, state_path)
+    except OSError as exc:
+        logger.warning("alert state %s not saved (%s): the same late-submission alert may repeat today", state_path, exc)
 
 
 def _read(state_path: Path) -> dict[str, Any]:

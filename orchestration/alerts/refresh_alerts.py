@@ -6,14 +6,18 @@ One alert per kind, listing every finding of that kind (CONTRACT §6).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from orchestration.alerts.alert import Alert
 from orchestration.alerts.late_memory import already_sent_today, late_fingerprint, remember_sent
+from orchestration.ingest.parsing.errors import ParseError
+from orchestration.ingest.parsing.periods import parse_period
 
 LATE_RULE = "submitted_by_deadline"  # reported by its own alert kind, not as a quality finding
+DEADLINE_AFTER_PERIOD_END = timedelta(days=15)  # CONTRACT §4
+PERIODS_LISTED = 6  # in the message; a backlog since 2022 would otherwise fill a chat window
 
 
 def alerts_for_refresh(summary: dict[str, Any], *, now: datetime, state_path: Path) -> list[Alert]:
@@ -78,13 +82,18 @@ def run_failure_alert(error: str | None, *, run_id: str | None, at: datetime, jo
 
 
 def late_submission_alert(late: list[dict[str, Any]], *, run_id: str | None, at: datetime) -> Alert:
-    provinces_by_period: dict[tuple[str, str], list[str]] = defaultdict(list)
+    """Late provinces grouped by period, latest first; the full list stays in `late_submissions`."""
+    provinces_by_period: dict[str, list[str]] = defaultdict(list)
     for item in late:
-        provinces_by_period[(item["period"], item.get("deadline") or "?")].append(item["province_code"])
+        provinces_by_period[item["period"]].append(item["province_code"])
+    # Latest end first; of periods ending together, the shortest (latest start) first.
+    periods = sorted(provinces_by_period, key=_end_and_start, reverse=True)
     lines = [
-        f"{period} (deadline {deadline}): {', '.join(sorted(codes))}"
-        for (period, deadline), codes in sorted(provinces_by_period.items())
+        f"{period} (deadline {_deadline(period)}): {', '.join(sorted(provinces_by_period[period]))}"
+        for period in periods[:PERIODS_LISTED]
     ]
+    if earlier := periods[PERIODS_LISTED:]:
+        lines.append(f"and {len(earlier)} earlier period(s), {earlier[-1]} to {earlier[0]}: see marts.submission_status")
     return Alert(
         kind="late_submission",
         severity="warn",
@@ -95,6 +104,20 @@ def late_submission_alert(late: list[dict[str, Any]], *, run_id: str | None, at:
         at=at,
         extra={"late_submissions": late},
     )
+
+
+def _end_and_start(period: str) -> tuple[date, date]:
+    """An unreadable period code sorts last and shows no deadline."""
+    try:
+        parsed = parse_period(period)
+    except ParseError:
+        return date.min, date.min
+    return parsed.end, parsed.start
+
+
+def _deadline(period: str) -> str:
+    end, _ = _end_and_start(period)
+    return (end + DEADLINE_AFTER_PERIOD_END).isoformat() if end != date.min else "unknown"
 
 
 def _late_alert_once_a_day(

@@ -31,9 +31,7 @@ def failed(rule: str, severity: str, findings: int = 2) -> dict:
 
 def late(*keys: str) -> list[dict]:
     """'52@2025-Q3' -> a late submission of province 52 for 2025-Q3."""
-    return [
-        {"province_code": key.split("@")[0], "period": key.split("@")[1], "deadline": "2025-10-15"} for key in keys
-    ]
+    return [{"province_code": key.split("@")[0], "period": key.split("@")[1]} for key in keys]
 
 
 def summary(**changes) -> dict:
@@ -121,6 +119,24 @@ def test_many_late_provinces_make_one_alert_listing_them_all(tmp_path):
     assert q3_line == "2025-Q3 (deadline 2025-10-15): " + ", ".join(provinces)
 
 
+def test_a_long_backlog_lists_the_latest_periods_and_counts_the_rest(tmp_path):
+    quarters = [f"{year}-Q{q}" for year in range(2022, 2026) for q in range(1, 5)]
+    overdue = late(*(f"52@{quarter}" for quarter in quarters), "52@2025-12", "52@2023")
+
+    (alert,) = alerts_for_refresh(summary(late_submissions=overdue), now=NIGHT, state_path=tmp_path / "state.json")
+
+    assert alert.detail.splitlines() == [
+        "2025-12 (deadline 2026-01-15): 52",
+        "2025-Q4 (deadline 2026-01-15): 52",
+        "2025-Q3 (deadline 2025-10-15): 52",
+        "2025-Q2 (deadline 2025-07-15): 52",
+        "2025-Q1 (deadline 2025-04-15): 52",
+        "2024-Q4 (deadline 2025-01-15): 52",
+        "and 12 earlier period(s), 2022-Q1 to 2024-Q3: see marts.submission_status",
+    ]
+    assert len(alert.payload()["late_submissions"]) == 18
+
+
 def test_the_same_late_submissions_alert_once_a_day(tmp_path):
     state = tmp_path / "state.json"
     overdue = summary(late_submissions=late("52@2025-Q3", "01@2025-Q3"))
@@ -156,3 +172,15 @@ def test_an_unreadable_state_file_does_not_stop_the_alert(tmp_path):
     assert [a.kind for a in alerts] == ["late_submission"]
     assert json.loads(state.read_text())["late_submission"]["day"] == "2026-11-24"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_a_state_file_that_cannot_be_written_still_lets_the_alert_out(tmp_path, caplog):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where the state folder should be")
+
+    alerts = alerts_for_refresh(
+        summary(late_submissions=late("52@2025-Q3")), now=NIGHT, state_path=blocked / "state.json"
+    )
+
+    assert [a.kind for a in alerts] == ["late_submission"]
+    assert "may repeat today" in caplog.text
