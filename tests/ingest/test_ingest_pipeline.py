@@ -88,12 +88,15 @@ def test_broken_file_next_to_good_ones(raw_dir, con):
         "rejected",)
 
 
-def test_hostile_province_name_is_data(raw_dir, con):
+def test_hostile_province_name_and_file_name_are_data(raw_dir, con):
     hostile = "'; DROP TABLE raw.indicator_values; --"
-    write(raw_dir / "evil.csv", HEADER + f'52,,2024,VNEID_ISSUED,1\n,"{hostile}",2024,VNEID_ISSUED,2\n')
+    write(raw_dir / "evil'); DROP TABLE raw.ingested_files; --.csv",
+          HEADER + f'52,,2024,VNEID_ISSUED,1\n,"{hostile}",2024,VNEID_ISSUED,2\n')
     ingest_new_files(raw_dir, con, now=NOW)
     assert con.execute("select rule, value_seen, source_row from raw.ingest_rejections").fetchall() == [
         ("province_unknown", hostile, 3)]
+    assert con.execute("select source_file from raw.ingested_files").fetchall() == [
+        ("evil'); DROP TABLE raw.ingested_files; --.csv",)]
     assert con.execute("select count(*) from raw.indicator_values").fetchone() == (1,)
 
 
@@ -176,3 +179,12 @@ def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
 def test_validate_reports_a_missing_file_instead_of_crashing(tmp_path):
     assert [(r.rule, r.source_row) for r in validate_files([tmp_path / "nope.csv"])] == [
         ("file_unreadable", None)]
+
+
+def test_a_file_corrected_in_place_is_ingested_again_as_a_new_version(raw_dir, con):
+    path = write(raw_dir / "q1.csv", HEADER + "52,,2024-Q1,VNEID_ISSUED,1\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+    write(path, HEADER + "52,,2024-Q1,VNEID_ISSUED,20\n")  # new size: seen without relying on mtime
+    assert ingest_new_files(raw_dir, con, now=NOW).files_ingested == 1
+    assert con.execute("select value, load_id from raw.indicator_values order by load_id").fetchall() == [
+        (1.0, 1), (20.0, 2)]

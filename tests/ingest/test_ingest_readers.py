@@ -155,13 +155,14 @@ def test_broken_or_encrypted_workbook(data):
 def test_json_both_shapes(indicators):
     document = {"province": "TP.HCM", "province_code": "79", "period": "Tháng 6/2024",
                 "submitted_at": "10/07/2024", "indicators": indicators,
-                "tasks": [{"task_code": "NV1", "status": "done"}, {"task_code": "NV2", "status": "?"}]}
+                "tasks": [{"task_code": "NV1", "status": "done"}, {"task_code": "NV2", "status": "?"}, "NV3"]}
     parsed = read_submission(json.dumps(document, ensure_ascii=False).encode(), "hcm.json")
     assert values_of(parsed) == [(1, "79", "2024-06", "VNEID_ISSUED", 1224975.0),
                                  (2, "79", "2024-06", "DIGITIZATION_RATE", 96.3)]
     assert parsed.values["submitted_at"][0].as_py().date() == date(2024, 7, 10)
     assert [t["task_code"] for t in parsed.tasks.to_pylist()] == ["NV1"]
-    assert [(r.sheet, r.source_row, r.rule) for r in parsed.rejections] == [("tasks", 2, "status_invalid")]
+    assert [(r.sheet, r.source_row, r.rule) for r in parsed.rejections] == [
+        ("tasks", 2, "status_invalid"), ("tasks", 3, "value_missing"), ("tasks", 3, "status_invalid")]
 
 
 @pytest.mark.parametrize("data, rule", [(b"{", "file_unreadable"), (b"[1, 2]", "header_missing"),

@@ -51,13 +51,15 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     )
     values, rejections = resolve_long_rows(long_rows, lookups)
     records = [(position, {name: v for name, (_, v) in _canonical_keys(item).items()})
-               for position, item in enumerate(task_items, start=1) if isinstance(item, dict)]
+               for position, item in enumerate(task_items, start=1)]
     task_table, task_rejections = resolve_task_rows(source_file, "tasks", records, fixed, labels, lookups)
     return ParsedFile("json", values=values, tasks=task_table, rejections=rejections + task_rejections)
 
 
-def _canonical_keys(mapping: dict) -> dict[str, tuple[str, object]]:
+def _canonical_keys(mapping: object) -> dict[str, tuple[str, object]]:
     """Canonical field -> (key as written, value) for the keys that name a field."""
+    if not isinstance(mapping, dict):
+        return {}
     keys = list(mapping)
     return {name: (keys[i], mapping[keys[i]]) for name, i in field_positions(keys).items()}
 
@@ -69,7 +71,7 @@ def _indicator_pairs(indicators: object) -> list[tuple[object, object]]:
     if isinstance(indicators, list):
         pairs = []
         for item in indicators:
-            fields = _canonical_keys(item) if isinstance(item, dict) else {}
+            fields = _canonical_keys(item)
             pairs.append((fields.get("indicator_code", (None, None))[1], fields.get("value", (None, None))[1]))
         return pairs
     return []
