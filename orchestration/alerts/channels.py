@@ -105,4 +105,6 @@ def worth_retrying(error: Exception) -> bool:
         return error.code >= 500 or error.code in _RETRYABLE_HTTP
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPNotSupportedError):  # e.g. no AUTH offered without STARTTLS
+        return False
     return not isinstance(error, (ValueError, http.client.InvalidURL))

@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import queue
 import socket
+import ssl
 import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from ipaddress import IPv4Address
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 TINY_BACKOFF = "0.001"
 
@@ -114,11 +122,38 @@ def _check_login(server, session, envelope, mechanism, auth_data):
 
 
 @contextmanager
-def running_smtp_server():
+def running_smtp_server(tls_context: ssl.SSLContext | None = None):
+    """With a TLS context the server requires STARTTLS before login and mail, as a real relay does."""
     mailbox = _Mailbox()
-    controller = Controller(
-        mailbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login, auth_require_tls=False
-    )
+    tls = {"tls_context": tls_context, "require_starttls": True} if tls_context else {"auth_require_tls": False}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), authenticator=_check_login, **tls)
     controller.start()
     yield SmtpServer(controller.hostname, controller.port, mailbox)
     controller.stop()
+
+
+def self_signed_tls(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 (the PEM a client is told to trust) and the server's TLS context."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return cert_file, context

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from alert_servers import running_smtp_server, running_webhook
+from alert_servers import running_smtp_server, running_webhook, self_signed_tls
 
 
 @pytest.fixture(autouse=True)
@@ -24,4 +24,13 @@ def webhook():
 @pytest.fixture
 def smtp_server():
     with running_smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path, monkeypatch):
+    """An SMTP server that requires STARTTLS, with a certificate the client trusts (SSL_CERT_FILE)."""
+    cert_file, context = self_signed_tls(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    with running_smtp_server(context) as server:
         yield server

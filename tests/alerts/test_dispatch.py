@@ -118,15 +118,22 @@ def test_a_channel_that_stays_down_is_retried_logged_and_never_raises(tmp_path, 
     assert "1 more alert(s) not sent" in warnings[1]
 
 
-def test_the_email_reaches_every_recipient_with_subject_and_body(tmp_path, smtp_server):
-    env = {
-        "P06_SMTP_HOST": smtp_server.host,
-        "P06_SMTP_PORT": str(smtp_server.port),
+def smtp_env(server, **more: str) -> dict[str, str]:
+    return {
+        "P06_SMTP_HOST": server.host,
+        "P06_SMTP_PORT": str(server.port),
         "P06_SMTP_USER": SMTP_USER,
         "P06_SMTP_PASSWORD": SMTP_PASSWORD,
-        "P06_ALERT_EMAIL_FROM": "p06@bocongan.gov.vn",
-        "P06_ALERT_EMAIL_TO": "ops@example.vn, truc.ban@example.vn",
+        "P06_ALERT_EMAIL_TO": "ops@example.vn",
+        "P06_ALERT_BACKOFF_SECONDS": TINY_BACKOFF,
+        **more,
     }
+
+
+def test_the_email_reaches_every_recipient_with_subject_and_body(tmp_path, smtp_server):
+    env = smtp_env(
+        smtp_server, P06_ALERT_EMAIL_FROM="p06@bocongan.gov.vn", P06_ALERT_EMAIL_TO="ops@example.vn, truc.ban@example.vn"
+    )
     dispatch([QUALITY], warehouse_dir=tmp_path, env=env)
 
     (mail,) = smtp_server.mails()
@@ -138,17 +145,19 @@ def test_the_email_reaches_every_recipient_with_subject_and_body(tmp_path, smtp_
     assert "Run: run-42" in body
 
 
+def test_starttls_protects_the_login_where_the_server_requires_it(tmp_path, tls_smtp_server, caplog):
+    dispatch([LATE], warehouse_dir=tmp_path, env=smtp_env(tls_smtp_server, P06_SMTP_STARTTLS="true"))
+    (mail,) = tls_smtp_server.mails()
+    assert mail.message["Subject"] == "[p06 warn] 1 province-period(s) past the submission deadline"
+
+    dispatch([LATE], warehouse_dir=tmp_path, env=smtp_env(tls_smtp_server))
+    assert tls_smtp_server.mails() == []
+    assert "not delivered by e-mail" in caplog.text and "1 attempt(s)" in caplog.text
+
+
 def test_a_refused_smtp_login_is_logged_without_the_password(tmp_path, smtp_server, caplog):
-    env = {
-        "P06_SMTP_HOST": smtp_server.host,
-        "P06_SMTP_PORT": str(smtp_server.port),
-        "P06_SMTP_USER": SMTP_USER,
-        "P06_SMTP_PASSWORD": "wrong-" + SMTP_PASSWORD,
-        "P06_ALERT_EMAIL_TO": "ops@example.vn",
-        "P06_ALERT_BACKOFF_SECONDS": TINY_BACKOFF,
-    }
     with caplog.at_level(logging.INFO):
-        dispatch([QUALITY], warehouse_dir=tmp_path, env=env)
+        dispatch([QUALITY], warehouse_dir=tmp_path, env=smtp_env(smtp_server, P06_SMTP_PASSWORD="wrong-" + SMTP_PASSWORD))
 
     assert smtp_server.mails() == []
     assert "SMTPAuthenticationError" in caplog.text
