@@ -30,6 +30,7 @@ from generate import Unit, write_template  # noqa: E402
 from orchestration.ingest import pipeline  # noqa: E402
 from orchestration.reference import load_indicators, load_provinces  # noqa: E402
 
+HISTORY_HEADER = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
 PERIODS = ["2024", "Quý I/2024", "2024-Q2", "6 tháng đầu năm 2024", "06/2024", "2025-Q3"]
 
 
@@ -78,7 +79,8 @@ def write_templates(folder: Path, count: int) -> None:
     for n in range(count):
         rows = [(code, rng.randint(0, 1_000_000) if code not in ("DIGITIZATION_RATE", "SERVICE_INDEX")
                  else round(rng.uniform(0, 100), 2)) for code in codes]
-        write_template(folder / f"t{n:05d}.xlsx", units[n % len(units)], f"{2022 + n // 252}-Q{n % 4 + 1}", rows)
+        period = f"{2022 + n // 252}-Q{n % 4 + 1}"
+        write_template(folder / f"t{n:05d}.xlsx", units[n % len(units)], period, rows)
 
 
 def bench_templates(work: Path, count: int) -> dict:
@@ -95,10 +97,10 @@ def bench_history(work: Path, history: int) -> dict:
     raw = work / "history"
     raw.mkdir()
     for n in range(history):
-        (raw / f"h{n:05d}.csv").write_text(f"ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,{n}\n")
+        (raw / f"h{n:05d}.csv").write_text(f"{HISTORY_HEADER}52,2024,VNEID_ISSUED,{n}\n")
     con = duckdb.connect(str(work / "history.duckdb"))
     pipeline.ingest_new_files(raw, con)
-    (raw / "new.csv").write_text("ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,-1\n")
+    (raw / "new.csv").write_text(f"{HISTORY_HEADER}52,2024,VNEID_ISSUED,-1\n")
     with mock.patch.object(pipeline, "read_submission", wraps=pipeline.read_submission) as parse:
         started = time.perf_counter()
         report = pipeline.ingest_new_files(raw, con)

@@ -101,7 +101,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, parts: list[pa.Table], e
     rows = pa.concat_tables(parts)
     con.register("incoming_rows", pa.Table.from_batches(rows.to_batches(_BATCH_ROWS), rows.schema))
     try:
-        con.execute(f"insert into raw.{table} by name select *{', ' + extra if extra else ''} from incoming_rows")
+        columns = f"*, {extra}" if extra else "*"
+        con.execute(f"insert into raw.{table} by name select {columns} from incoming_rows")
     finally:
         con.unregister("incoming_rows")
 
@@ -113,9 +114,12 @@ def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
     if "submitted_at" in rows.column_names:
         submitted = rows["submitted_at"].fill_null(pa.scalar(stored.ingested_at, pa.timestamp("us")))
         rows = rows.set_column(rows.schema.get_field_index("submitted_at"), "submitted_at", submitted)
+    def repeated(text: str | None) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(zeros, pa.array([text], pa.string()))
+
     return (rows
-            .append_column("file_hash", pa.DictionaryArray.from_arrays(zeros, pa.array([stored.file_hash], pa.string())))
-            .append_column("source_file", pa.DictionaryArray.from_arrays(zeros, pa.array([stored.source_file])))
+            .append_column("file_hash", repeated(stored.file_hash))
+            .append_column("source_file", repeated(stored.source_file))
             .append_column("ingested_at", pa.repeat(pa.scalar(stored.ingested_at, pa.timestamp("us")), n))
             .append_column("load_id", pa.repeat(pa.scalar(stored.load_id, pa.int64()), n)))
 

@@ -51,7 +51,8 @@ NUMBER_FORMS = (
 )
 
 _BLANK = "[ \t\u00a0\u202f]"
-_SHAPE_RE = re.compile(rf"(?s){_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*")
+_SHAPE_RE = re.compile(  # sign, body, percent sign
+    rf"(?s){_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*")
 _FORM_RES = [re.compile(form.pattern) for form in NUMBER_FORMS]
 _ASCII_0, _ASCII_9 = ord("0"), ord("9")
 
@@ -151,8 +152,9 @@ def parse_number_column(texts: pa.Array, units: pa.Array) -> tuple[pa.Array, pa.
     kept = np.concatenate([[0], np.cumsum(is_digit, dtype=np.int32)])
     digits = _string_array((kept[offsets] - kept[offsets[0]]).astype(np.int32), data[is_digit])
     magnitude = pc.cast(pc.if_else(pc.is_null(rules), digits, "0"), pa.float64())
-    values = pc.multiply(pc.divide(magnitude, per_row([float(10**c.decimals) for c in classified], pa.float64())),
-                         per_row([-1.0 if c.negative else 1.0 for c in classified], pa.float64()))
+    divisor = per_row([float(10**c.decimals) for c in classified], pa.float64())
+    sign = per_row([-1.0 if c.negative else 1.0 for c in classified], pa.float64())
+    values = pc.multiply(pc.divide(magnitude, divisor), sign)
 
     is_count = pa.array(np.array([u == "count" for u in unit_names])[unit_idx])
     for rule, failed in (("count_not_whole", pc.not_equal(values, pc.floor(values))),

@@ -48,7 +48,8 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         records = [(row, dict(zip(columns, values))) for row, *values in zip(source_rows.tolist(), *cells)]
         tasks, rejections = resolve_task_rows(source_file, None, records, {}, labels, lookups)
         return ParsedFile("csv_tasks", tasks=tasks, rejections=rejections)
-    values, rejections = resolve_long_rows(LongRows(source_file, None, source_rows, columns, labels=labels), lookups)
+    long_rows = LongRows(source_file, None, source_rows, columns, labels=labels)
+    values, rejections = resolve_long_rows(long_rows, lookups)
     return ParsedFile("csv_long", values=values, rejections=rejections)
 
 

@@ -72,6 +72,7 @@ def _indicator_pairs(indicators: object) -> list[tuple[object, object]]:
         pairs = []
         for item in indicators:
             fields = _canonical_keys(item)
-            pairs.append((fields.get("indicator_code", (None, None))[1], fields.get("value", (None, None))[1]))
+            code, value = (fields.get(name, (None, None))[1] for name in ("indicator_code", "value"))
+            pairs.append((code, value))
         return pairs
     return []

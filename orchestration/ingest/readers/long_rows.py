@@ -112,7 +112,8 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
             period=ok(period.at(i)), indicator_code=getattr(ok(indicator.at(i)), "code", None),
             submitted_at=ok(submitted.at(i)),
         )
-        rejections.extend(context.reject(f.at(i), *f.seen(i)) for f in key_fields if isinstance(f.at(i), ParseError))
+        rejections.extend(context.reject(f.at(i), *f.seen(i))
+                          for f in key_fields if isinstance(f.at(i), ParseError))
         rule = value_rules[i].as_py()
         if rule:
             rejections.append(context.reject(ParseError(rule, NUMBER_EXPECTED[rule]),

@@ -54,7 +54,8 @@ def resolve_task_rows(
                 errors.append((error, name))
         if errors:
             for error, name in errors:
-                seen = cell(name) if name != "province_code" else cell("province_code") or cell("province_name")
+                seen = cell(name) if name != "province_code" \
+                    else cell("province_code") or cell("province_name")
                 rejections.append(context.reject(error, labels.get(name, name), seen))
             continue
         accepted.append({

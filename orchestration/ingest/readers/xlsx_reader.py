@@ -23,7 +23,8 @@ HEADER_SEARCH_ROWS = 10
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # password-protected workbooks and old .xls files
 EXPECTED_WORKBOOK = "an .xlsx workbook (Excel 2007 or later, not password-protected)"
 EXPECTED_THONGTIN = "a sheet ThongTin with rows Tỉnh/Thành phố or Mã tỉnh, and Kỳ báo cáo"
-EXPECTED_CHITIEU = "a sheet ChiTieu with a header row (in its first 10 rows) naming Mã chỉ tiêu and Giá trị"
+EXPECTED_CHITIEU = (
+    "a sheet ChiTieu with a header row (in its first 10 rows) naming Mã chỉ tiêu and Giá trị")
 EXPECTED_NHIEMVU = "a header row (in the first 10 rows of NhiemVu) naming Mã nhiệm vụ and Trạng thái"
 FORMULA_UNCALCULATED = ParseError(
     "formula_uncalculated", "a value; the cell holds a formula never calculated (open and save in Excel)"
@@ -129,16 +130,20 @@ def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, lab
     kept, rejections = [], []
     for number, row in _data_rows(rows, header_row):
         if (number, value_column + 1) in cells.uncalculated:
-            context = RowContext(source_file, sheet_name, number, indicator_code=_text(_cell(row, code_column)))
+            context = RowContext(source_file, sheet_name, number,
+                                 indicator_code=_text(_cell(row, code_column)))
             rejections.append(context.reject(FORMULA_UNCALCULATED, value_label, "(formula without result)"))
         elif _cell(row, value_column) is not None:  # a template row left blank: not reported
             kept.append((number, row))
     columns = {"indicator_code": pa.array([_text(_cell(row, code_column)) for _, row in kept], pa.string())}
     if "commune_code" in fields:
-        columns["commune_code"] = pa.array([_text(_cell(r, fields["commune_code"][0])) or "" for _, r in kept], pa.string())
+        commune_column = fields["commune_code"][0]
+        columns["commune_code"] = pa.array([_text(_cell(r, commune_column)) or "" for _, r in kept],
+                                           pa.string())
     long_rows = LongRows(source_file, sheet_name, np.array([n for n, _ in kept], dtype=np.int64), columns,
                          fixed=fixed, labels=labels,
-                         value_cells=[_as_shown(_cell(row, value_column), (n, value_column + 1) in cells.percent)
+                         value_cells=[_as_shown(_cell(row, value_column),
+                                                (n, value_column + 1) in cells.percent)
                                       for n, row in kept])
     values, row_rejections = resolve_long_rows(long_rows, lookups)
     return values, sorted(rejections + row_rejections, key=lambda r: r.source_row)
