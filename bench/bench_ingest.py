@@ -4,7 +4,8 @@
 
 1. a long CSV of --rows rows through ingest_new_files, rows/s, and the ratio to DuckDB's own
    read_csv of the same file in the same run (target: >= 500,000 rows/s);
-2. --templates Excel templates through ingest_new_files (target: < 30 s);
+2. --templates Excel templates through ingest_new_files (target: < 30 s), and the time openpyxl
+   and python-calamine take to read the same workbooks (the reader uses the faster: calamine);
 3. --history already-ingested files plus one new one: how many files the refresh parses (1).
 """
 
@@ -21,6 +22,8 @@ from pathlib import Path
 from unittest import mock
 
 import duckdb
+import openpyxl
+from python_calamine import CalamineWorkbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -93,6 +96,28 @@ def bench_templates(work: Path, count: int) -> dict:
             "rows_accepted": report.rows_accepted, "seconds": round(time.perf_counter() - started, 3)}
 
 
+def bench_xlsx_libraries(folder: Path) -> dict:
+    """Reading every cell of the same workbooks with each library (the readers' choice)."""
+    paths = sorted(folder.glob("*.xlsx"))
+
+    def with_openpyxl(path: Path) -> None:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        [list(sheet.values) for sheet in workbook.worksheets]
+        workbook.close()
+
+    def with_calamine(path: Path) -> None:
+        workbook = CalamineWorkbook.from_path(str(path))
+        [workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names]
+
+    timings = {}
+    for name, read in (("openpyxl", with_openpyxl), ("python_calamine", with_calamine)):
+        started = time.perf_counter()
+        for path in paths:
+            read(path)
+        timings[f"{name}_ms_per_workbook"] = round((time.perf_counter() - started) * 1000 / len(paths), 2)
+    return timings
+
+
 def bench_history(work: Path, history: int) -> dict:
     raw = work / "history"
     raw.mkdir()
@@ -119,6 +144,7 @@ def main() -> None:
         work = Path(folder)
         results = {"long_csv": bench_long_csv(work, args.rows),
                    "templates": bench_templates(work, args.templates),
+                   "xlsx_libraries": bench_xlsx_libraries(work / "templates"),
                    "already_ingested": bench_history(work, args.history)}
     results["load_average_1min"] = os.getloadavg()[0]  # the 2 cores may be shared
     print(json.dumps(results, indent=2))
