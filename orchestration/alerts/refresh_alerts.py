@@ -44,10 +44,16 @@ def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
         return None
     errors = [rule for rule in failed if rule["severity"] == "error"]
     refused = summary.get("status") == "gate_refused"
+    quarantined = summary.get("quarantined_values", 0)
+    counts = [
+        f"{len(failed)} rule(s) failed" if failed else "",
+        f"{quarantined} value(s) quarantined" if quarantined else "",
+        f"{rows_rejected} row(s) and {files_rejected} file(s) rejected" if files_rejected or rows_rejected else "",
+    ]
     title = (
         "Quality gate refused to publish: previous marts still served"
         if refused
-        else f"{len(failed)} quality rule(s) failed, {summary.get('quarantined_values', 0)} value(s) quarantined"
+        else "Quality: " + ", ".join(count for count in counts if count)
     )
     lines = [f"{rule['severity']} {rule['rule']}: {rule['findings']} finding(s)" for rule in failed]
     if files_rejected or rows_rejected:
@@ -63,7 +69,7 @@ def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
         at=at,
         extra={
             "findings": failed,
-            "quarantined_values": summary.get("quarantined_values", 0),
+            "quarantined_values": quarantined,
             "rejected": {"files": files_rejected, "rows": rows_rejected},
         },
     )

@@ -98,6 +98,23 @@ def test_the_quality_alert_names_counts_and_gate_outcome(tmp_path):
     assert alert.payload()["findings"] == [failed("vneid_issued_le_received", "error", findings=7)]
 
 
+@pytest.mark.parametrize(
+    "refresh, title",
+    [
+        (
+            summary(rules={"passed": [], "failed": [failed("percent_within_0_100", "error")]}, quarantined_values=1),
+            "Quality: 1 rule(s) failed, 1 value(s) quarantined",
+        ),
+        (summary(rows={"accepted": 5, "rejected": 11}, files={"rejected": 3}), "Quality: 11 row(s) and 3 file(s) rejected"),
+        (summary(rules={"passed": [], "failed": [failed("stock_not_decreasing", "warn")]}), "Quality: 1 rule(s) failed"),
+    ],
+)
+def test_the_quality_title_counts_only_what_happened(tmp_path, refresh, title):
+    (alert,) = alerts_for_refresh(refresh, now=NIGHT, state_path=tmp_path / "state.json")
+
+    assert alert.title == title
+
+
 def test_a_failed_run_alert_carries_the_error(tmp_path):
     crashed = summary(status="failed", error="raw_submissions: disk full")
     (alert,) = alerts_for_refresh(crashed, now=NIGHT, state_path=tmp_path / "state.json")
