@@ -85,17 +85,16 @@ def test_the_same_bytes_under_another_name_start_no_new_run(raw_dir):
     assert isinstance(result, SkipReason)
 
 
-def test_a_new_file_beside_known_ones_starts_a_run_for_it_alone(raw_dir):
+def test_a_new_file_beside_known_ones_starts_a_run_keyed_by_it_alone(raw_dir):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
     _, cursor = evaluate()
     (raw_dir / "ha-noi-q2.csv").write_text(OTHER_CSV)
-
     result, _ = evaluate(cursor)
+    assert isinstance(result, RunRequest)
 
     (raw_dir / "ha-noi.csv").unlink()
-    only_new, _ = evaluate()
-    assert isinstance(result, RunRequest)
-    assert result.run_key == only_new.run_key
+    alone, _ = evaluate()  # a sensor that never saw the first file
+    assert result.run_key == alone.run_key
 
 
 def test_the_sensor_never_writes_the_raw_dir(raw_dir):
