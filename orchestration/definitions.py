@@ -4,7 +4,7 @@ import os
 
 from dagster import Definitions
 
-from orchestration.alerts.sensors import stale_marts_sensor
+from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
 from orchestration.ingest.assets import raw_submissions
 from orchestration.operations.jobs import refresh_job
 from orchestration.operations.schedules import nightly_refresh
@@ -29,7 +29,13 @@ def build_definitions(warehouse: WarehouseResource) -> Definitions:
         asset_checks=[quality_gate],
         jobs=[refresh_job],
         schedules=[nightly_refresh],
-        sensors=[raw_inbox_sensor, refresh_succeeded_sensor, refresh_failed_sensor, stale_marts_sensor],
+        sensors=[
+            raw_inbox_sensor,
+            refresh_succeeded_sensor,
+            refresh_failed_sensor,
+            run_failure_alert_sensor,
+            stale_marts_sensor,
+        ],
         resources={"warehouse": warehouse, "dbt": dbt_resource()},
     )
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
-
 from dagster import (
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -19,23 +17,13 @@ from orchestration.alerts.late_memory import operators_day
 from orchestration.alerts.refresh_alerts import run_failure_alert
 from orchestration.alerts.stale import stale_marts_alert
 from orchestration.operations.jobs import refresh_job
+from orchestration.operations.summary import root_cause_message
 from orchestration.settings import WarehousePaths
-
-if TYPE_CHECKING:
-    from dagster._utils.error import SerializableErrorInfo
-
 
 def _reported_with_its_summary(tags: dict[str, str], job_name: str) -> bool:
     # Refresh runs alert through their run summary (orchestration.operations.finish), whoever
     # launched them; alerting here as well would send their run_failure twice.
     return job_name == refresh_job.name or tags.get("p06/launched_by") == "cli"
-
-
-def _root_cause(error: SerializableErrorInfo) -> str:
-    # Dagster wraps the op's own exception ("Error occurred while executing op ..."): show the cause.
-    while error.cause:
-        error = error.cause
-    return error.message.strip()
 
 
 @run_failure_sensor(
@@ -47,7 +35,7 @@ def run_failure_alert_sensor(context: RunFailureSensorContext):
     if _reported_with_its_summary(run.tags, run.job_name):
         return SkipReason(f"run {run.run_id} of {run.job_name} alerts through its refresh summary")
     step_errors = [
-        f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"
+        f"{event.step_key}: {root_cause_message(event.event_specific_data.error)}"
         for event in context.get_step_failure_events()
         if event.event_specific_data and event.event_specific_data.error
     ]

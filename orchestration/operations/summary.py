@@ -22,6 +22,13 @@ FAILED = "failed"
 EXIT_CODES = {PUBLISHED: 0, FAILED: 1, GATE_REFUSED: 2}
 
 
+def root_cause_message(error) -> str:
+    """Dagster wraps an op's own exception ("Error occurred while executing op ..."): show the cause."""
+    while error.cause:
+        error = error.cause
+    return error.message.strip()
+
+
 def _metadata_values(metadata: dict) -> dict[str, Any]:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
@@ -67,7 +74,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
             error = data.error
             # A failed blocking check fails its step on purpose: that is the gate, not a crash.
             if error is None or error.cls_name != "DagsterAssetCheckFailedError":
-                errors.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+                errors.append(f"{event.step_key}: {root_cause_message(error) if error else 'failed'}")
         elif event.event_type == DagsterEventType.RUN_FAILURE and not steps_failed:
             failure = getattr(data, "error", None)
             errors.append(failure.message.strip() if failure else (entry.message or "run failed"))
