@@ -1,11 +1,10 @@
 {{ config(materialized='table') }}
 
 -- Input of the quality step: one value per province unit × period × indicator after
--- resubmission, before quarantine. Commune-level values are not part of this grain.
+-- resubmission, before quarantine. A commune-level file counts as one version: its sum.
 
 with province_values as (
-    select * from {{ ref('stg_raw__indicator_values') }}
-    where commune_code is null
+    select * from {{ ref('int_indicator_values_province_grain') }}
 ),
 
 ranked as (
@@ -13,7 +12,8 @@ ranked as (
         *,
         row_number() over (
             partition by province_code, province_valid_from, period, indicator_code
-            order by submitted_at desc, load_id desc, ingested_at desc, source_row desc
+            -- within one file, a province row wins over the sum of its communes (no source_row)
+            order by submitted_at desc, load_id desc, ingested_at desc, source_row desc nulls last
         ) as version_rank,
         count(*) over (
             partition by province_code, province_valid_from, period, indicator_code

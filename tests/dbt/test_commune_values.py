@@ -1,0 +1,61 @@
+"""Commune-level submissions reach the province grain as one sum per file (issue 8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pytest
+from dbt_fixtures import OLD_UNITS, WorkDb, dbt_build
+
+from orchestration.ingest.pipeline import ingest_new_files
+
+PROVINCE_FILE = """ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao
+52,2024,VNEID_ISSUED,999,2025-01-05
+52,2024,VNEID_ELIGIBLE,5000,2025-01-05
+"""
+# sent later: replaces the province file's VNEID_ISSUED; its rate cannot be added up over communes
+COMMUNE_FILE = """ma_tinh,ma_xa,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao
+52,21550,2024,VNEID_ISSUED,100,2025-01-10
+52,21553,2024,VNEID_ISSUED,200,2025-01-10
+52,21556,2024,VNEID_ISSUED,300,2025-01-10
+52,21550,2024,DIGITIZATION_RATE,80,2025-01-10
+52,21553,2024,DIGITIZATION_RATE,90,2025-01-10
+"""
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory) -> dict[str, dict]:
+    """int_indicator_values_resolved for Bình Định 2024, by indicator, after both files."""
+    tmp = tmp_path_factory.mktemp("communes")
+    raw = tmp / "raw"
+    raw.mkdir()
+    (raw / "binh_dinh_2024.csv").write_text(PROVINCE_FILE, encoding="utf-8")
+    (raw / "binh_dinh_2024_xa.csv").write_text(COMMUNE_FILE, encoding="utf-8")
+    db = WorkDb(tmp / "work.duckdb")
+    with duckdb.connect(str(db.path)) as con:
+        report = ingest_new_files(raw, con, now=datetime(2025, 1, 12))
+    assert (report.files_ingested, report.rows_rejected) == (2, 0)
+    dbt_build(db.path, tmp / "target", "--select", "+int_indicator_values_resolved")
+    rows = db.rows(
+        "select * from intermediate.int_indicator_values_resolved"
+        " where province_code = '52' and province_valid_from = ? and period = '2024'",
+        OLD_UNITS,
+    )
+    return {row["indicator_code"]: row for row in rows}
+
+
+def test_commune_counts_sum_to_the_province(resolved):
+    issued = resolved["VNEID_ISSUED"]
+    assert issued["value"] == 600
+    assert (issued["source_file"], issued["sheet"], issued["source_row"]) == ("binh_dinh_2024_xa.csv", None, None)
+    assert issued["versions_sent"] == 2
+
+
+def test_province_values_not_sent_by_commune_stay(resolved):
+    assert resolved["VNEID_ELIGIBLE"]["value"] == 5000
+    assert resolved["VNEID_ELIGIBLE"]["source_file"] == "binh_dinh_2024.csv"
+
+
+def test_commune_values_of_non_additive_indicators_are_ignored(resolved):
+    assert "DIGITIZATION_RATE" not in resolved
