@@ -10,11 +10,12 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+from typing import TYPE_CHECKING, Any
 
 from orchestration.quality.rules import all_rules
+
+if TYPE_CHECKING:  # importing dagster costs seconds: the no-op refresh writes summaries without it
+    from dagster import DagsterInstance
 
 PUBLISHED = "published"
 GATE_REFUSED = "gate_refused"
@@ -41,6 +42,8 @@ def _iso(timestamp: float | None) -> str | None:
 
 def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
     """Files, rows, rules, late submissions and published tables of one refresh run."""
+    from dagster import DagsterEventType, DagsterRunStatus
+
     levels = {rule.id: rule.severity for rule in all_rules()}
     run = instance.get_run_by_id(run_id)
     materialized: dict[str, dict[str, Any]] = {}
