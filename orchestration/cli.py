@@ -1,6 +1,6 @@
 """`p06`: the operator's command line (CONTRACT §1).
 
-    p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh]
+    p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
     p06 validate FILE...
     p06 rollback [--warehouse-dir DIR]
 """
@@ -50,6 +50,12 @@ def refresh(args: argparse.Namespace) -> int:
     paths = _configure_environment(args)
     from orchestration.operations.summary import format_summary
 
+    if not (getattr(args, "force", False) or args.full_refresh):
+        from orchestration.operations.noop import format_noop, skip_unchanged_refresh
+
+        if summary := skip_unchanged_refresh(paths):
+            print(format_summary(summary) + "\n" + format_noop(summary))
+            return summary["exit_code"]
     try:
         from dagster import DagsterInstance
 
@@ -142,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--raw-dir", help="submissions folder (default: $P06_RAW_DIR or ./raw)")
     run.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from all history")
+    run.add_argument("--force", action="store_true", help="rebuild even when nothing changed since today's publish")
     run.set_defaults(handler=refresh)
 
     check = commands.add_parser("validate", help="check submission files without touching the warehouse")

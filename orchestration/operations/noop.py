@@ -1,0 +1,149 @@
+"""Skip a refresh that would change nothing (issue 8): the no-op path of `p06 refresh`.
+
+Nothing changed when every submission file's content is already in the work DB, the last refresh
+published, and it did so today (Asia/Ho_Chi_Minh): a new day can make new periods due, so the
+first refresh of a day always rebuilds. A change to the dbt project or the expectations since the
+last refresh also rebuilds. Dagster is not imported on this path: it costs seconds to start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from orchestration.ingest import store
+from orchestration.ingest.pipeline import submission_files
+from orchestration.operations.finish import send_alerts
+from orchestration.operations.lock import WarehouseBusy, warehouse_lock
+from orchestration.operations.summary import write_summary
+from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, WarehousePaths
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+PUBLISHED = "published"
+BUILD_INPUTS = [DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "dbt_project.yml")] \
+    + [EXPECTATIONS_DIR]
+
+
+def unchanged_files_seen(
+    paths: WarehousePaths, previous: dict[str, Any] | None, now: datetime, build_inputs: list[Path] = BUILD_INPUTS
+) -> int | None:
+    """How many submission files were seen when a refresh now would change nothing, else None."""
+    if not previous or previous.get("status") != PUBLISHED or not paths.published_db.exists():
+        return None
+    if _local_day(previous.get("finished_at")) != now.astimezone(LOCAL_TIME).date():
+        return None
+    if _changed_since(build_inputs, _parse_time(previous.get("started_at"))):
+        return None
+    return _count_if_all_ingested(paths)
+
+
+def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime) -> dict[str, Any]:
+    """last_refresh.json of a skipped refresh: published marts unchanged, nothing checked again."""
+    at = now.astimezone(timezone.utc).isoformat()
+    return {
+        "run_id": f"noop-{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}",
+        "status": PUBLISHED,
+        "exit_code": 0,
+        "noop": True,
+        "noop_of_run": previous.get("noop_of_run") or previous.get("run_id"),
+        "started_at": at,
+        "finished_at": at,
+        "files": {"seen": files_seen, "ingested": 0, "skipped": files_seen, "rejected": 0},
+        "rows": {"accepted": 0, "rejected": 0},
+        "rules": {"passed": [], "failed": []},
+        "quarantined_values": 0,
+        "late_submissions": list(previous.get("late_submissions") or []),
+        "tables_published": list(previous.get("tables_published") or []),
+        "quality_report": previous.get("quality_report"),
+        "error": None,
+    }
+
+
+def skip_unchanged_refresh(
+    paths: WarehousePaths, now: datetime | None = None, build_inputs: list[Path] = BUILD_INPUTS
+) -> dict[str, Any] | None:
+    """When nothing changed: write the no-op summary, send the alerts due, and return it.
+
+    None means a real refresh is needed (also when another refresh holds the warehouse now).
+    """
+    now = now or datetime.now(timezone.utc)
+    previous = _read_json(paths.last_refresh)
+    if previous is None:
+        return None
+    try:
+        with warehouse_lock(paths.lock_file, timeout_seconds=0):
+            files_seen = unchanged_files_seen(paths, previous, now, build_inputs)
+            if files_seen is None:
+                return None
+            summary = noop_summary(previous, files_seen, now)
+            write_summary(summary, paths.last_refresh)
+    except WarehouseBusy:
+        return None
+    send_alerts(summary, paths)
+    return summary
+
+
+def format_noop(summary: dict[str, Any]) -> str:
+    return f"  nothing new: marts of run {summary['noop_of_run']} still served (p06 refresh --force rebuilds)"
+
+
+def _count_if_all_ingested(paths: WarehousePaths) -> int | None:
+    try:
+        with duckdb.connect(str(paths.work_db), read_only=True) as con:
+            seen, known = store.sightings(con), store.known_hashes(con)
+    except duckdb.Error:  # no work DB or no ingest tables yet: a refresh creates them
+        return None
+    files = submission_files(paths.raw_dir)
+    for path in files:
+        source_file = path.relative_to(paths.raw_dir).as_posix()
+        try:
+            stat = path.stat()
+            sighting = seen.get(source_file)
+            if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in known:
+                continue
+            with path.open("rb") as stream:
+                if hashlib.file_digest(stream, "sha256").hexdigest() not in known:
+                    return None
+        except OSError:  # the refresh reports unreadable files
+            return None
+    return len(files)
+
+
+def _changed_since(inputs: list[Path], since: datetime | None) -> bool:
+    if since is None:
+        return True
+    cutoff = since.timestamp()
+    for top in inputs:
+        if not top.exists():
+            continue
+        candidates = [top, *top.rglob("*")] if top.is_dir() else [top]
+        if any(path.stat().st_mtime > cutoff for path in candidates):
+            return True
+    return False
+
+
+def _local_day(iso: str | None):
+    moment = _parse_time(iso)
+    return moment.astimezone(LOCAL_TIME).date() if moment else None
+
+
+def _parse_time(iso: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return content if isinstance(content, dict) else None
