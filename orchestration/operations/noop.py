@@ -36,11 +36,12 @@ def unchanged_files_seen(
     """How many submission files were seen when a refresh now would change nothing, else None."""
     if not previous or previous.get("status") != PUBLISHED or not paths.published_db.exists():
         return None
-    if _local_day(previous.get("finished_at")) != now.astimezone(LOCAL_TIME).date():
+    published_at = _parse_time(previous.get("finished_at"))
+    if published_at is None or published_at.astimezone(LOCAL_TIME).date() != now.astimezone(LOCAL_TIME).date():
         return None
     if _changed_since(build_inputs, _parse_time(previous.get("started_at"))):
         return None
-    return _count_if_all_ingested(paths)
+    return _count_if_all_published(paths, published_at)
 
 
 def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime) -> dict[str, Any]:
@@ -83,7 +84,7 @@ def skip_unchanged_refresh(
                 return None
             summary = noop_summary(previous, files_seen, now)
             write_summary(summary, paths.last_refresh)
-    except WarehouseBusy:
+    except (WarehouseBusy, OSError):  # busy, or an unwritable warehouse the real refresh reports
         return None
     send_alerts(summary, paths)
     return summary
@@ -93,12 +94,17 @@ def format_noop(summary: dict[str, Any]) -> str:
     return f"  nothing new: marts of run {summary['noop_of_run']} still served (p06 refresh --force rebuilds)"
 
 
-def _count_if_all_ingested(paths: WarehousePaths) -> int | None:
+def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> int | None:
+    """None when a file's content is not in the work DB yet, or was ingested after the publish
+    (by a refresh that did not finish, e.g. killed)."""
     try:
         with duckdb.connect(str(paths.work_db), read_only=True) as con:
             seen, known = store.sightings(con), store.known_hashes(con)
-    except duckdb.Error:  # no work DB or no ingest tables yet: a refresh creates them
+            last_ingested = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()[0]
+    except duckdb.Error:  # no work DB or no ingest tables yet, or another program writes it
         return None
+    if last_ingested and last_ingested > published_at.astimezone(LOCAL_TIME).replace(tzinfo=None):
+        return None  # ingested_at is naive local time (orchestration/ingest/pipeline.py)
     files = submission_files(paths.raw_dir)
     for path in files:
         source_file = path.relative_to(paths.raw_dir).as_posix()
@@ -126,11 +132,6 @@ def _changed_since(inputs: list[Path], since: datetime | None) -> bool:
         if any(path.stat().st_mtime > cutoff for path in candidates):
             return True
     return False
-
-
-def _local_day(iso: str | None):
-    moment = _parse_time(iso)
-    return moment.astimezone(LOCAL_TIME).date() if moment else None
 
 
 def _parse_time(iso: str | None) -> datetime | None:

@@ -16,6 +16,8 @@ from orchestration.operations.noop import skip_unchanged_refresh, unchanged_file
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc)
 EARLIER_TODAY = NOW - timedelta(hours=2)
 LAST_NIGHT_LOCAL = datetime(2026, 3, 9, 16, 30, tzinfo=timezone.utc)
+# ingest writes naive Hà Nội time: files ingested by the 08:00 publish, and after it
+INGESTED_LOCAL, INGESTED_LOCAL_AFTER_PUBLISH = datetime(2026, 3, 10, 7, 30), datetime(2026, 3, 10, 9, 30)
 SUBMISSION = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,{value}\n"
 TABLES = ["dim_province", "fct_indicator_value"]
 
@@ -35,7 +37,7 @@ def ingested(warehouse_paths, tmp_path):
     (warehouse_paths.raw_dir / "b.csv").write_text(SUBMISSION.format(value=2), encoding="utf-8")
     warehouse_paths.warehouse_dir.mkdir()
     with duckdb.connect(str(warehouse_paths.work_db)) as con:
-        ingest_new_files(warehouse_paths.raw_dir, con)
+        ingest_new_files(warehouse_paths.raw_dir, con, now=INGESTED_LOCAL)
     warehouse_paths.published_db.write_bytes(b"")
     model = tmp_path / "model.sql"
     model.write_text("select 1", encoding="utf-8")
@@ -56,7 +58,7 @@ def test_a_file_touched_without_new_content_is_nothing_new(ingested):
 
 @pytest.mark.parametrize("change", [
     "new file", "changed content", "gate refused last", "failed last", "published last night (local day)",
-    "no summary", "no published marts", "dbt project changed",
+    "no summary", "no published marts", "dbt project changed", "ingested after the publish (killed run)",
 ])
 def test_refresh_needed(ingested, change):
     paths, inputs = ingested
@@ -77,6 +79,10 @@ def test_refresh_needed(ingested, change):
         paths.published_db.unlink()
     elif change == "dbt project changed":
         os.utime(inputs[0], (NOW.timestamp(),) * 2)
+    elif change == "ingested after the publish (killed run)":
+        (paths.raw_dir / "c.csv").write_text(SUBMISSION.format(value=3), encoding="utf-8")
+        with duckdb.connect(str(paths.work_db)) as con:
+            ingest_new_files(paths.raw_dir, con, now=INGESTED_LOCAL_AFTER_PUBLISH)
     assert unchanged_files_seen(paths, previous, NOW, inputs) is None
 
 
