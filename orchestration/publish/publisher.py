@@ -71,10 +71,17 @@ def _temporary_database(final: Path) -> Iterator[Path]:
 
 
 def remove_stale_temp_files(paths: WarehousePaths) -> None:
-    """Leftovers of a publish that was killed midway: never served, safe to delete."""
-    for directory in (paths.warehouse_dir, paths.parquet_dir):
+    """Leftovers of a publish that was killed midway: never served, safe to delete.
+
+    Only the publisher's own temporary names: other writers (the run summary) have theirs.
+    """
+    patterns = {
+        paths.warehouse_dir: f".{paths.published_db.name}.*.tmp*",  # with its .wal
+        paths.parquet_dir: ".*.parquet.*.tmp",
+    }
+    for directory, pattern in patterns.items():
         if directory.is_dir():
-            for leftover in directory.glob(".*.tmp*"):
+            for leftover in directory.glob(pattern):
                 leftover.unlink(missing_ok=True)
 
 

@@ -2,6 +2,8 @@
 
 history      raw files 0 .. HISTORY_FILES-1, refreshed once (the marts BI tools see today)
 complete     the history plus NEW_FILES more (some resubmit history with later dates)
+incremental  the history warehouse refreshed with the complete files, dashboards querying it
+rebuilt      a fresh warehouse fully refreshed from the complete files
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from dashboards import Observations, refresh_while_dashboards_query
+from dated_submissions import write_submissions
 from mart_content import copy_warehouse
 from refresh_process import assert_published, run_refresh
-from dated_submissions import write_submissions
 
 from orchestration.settings import WarehousePaths
 
-HISTORY_FILES = 300
-NEW_FILES = 500
+HISTORY_FILES = 40
+NEW_FILES = 60  # the last 17 resubmit history with later dates and new figures
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,24 @@ def history_warehouse(raw_sets, tmp_path_factory) -> WarehousePaths:
     return paths
 
 
+@dataclass(frozen=True)
+class IncrementalRefresh:
+    paths: WarehousePaths
+    observations: Observations
+
+
 @pytest.fixture(scope="session")
-def incremental_warehouse(raw_sets, history_warehouse, tmp_path_factory) -> WarehousePaths:
-    """The history warehouse refreshed again once the new files arrived: published twice."""
-    paths = copy_warehouse(history_warehouse, tmp_path_factory.mktemp("incremental") / "warehouse")
-    assert_published(run_refresh(raw_sets.complete, paths.warehouse_dir))
-    return WarehousePaths(raw_sets.complete, paths.warehouse_dir)
+def incremental(raw_sets, history_warehouse, tmp_path_factory) -> IncrementalRefresh:
+    """The history warehouse refreshed again once the new files arrived (published twice), while
+    dashboards query it, as happens every night."""
+    copied = copy_warehouse(history_warehouse, tmp_path_factory.mktemp("incremental") / "warehouse")
+    paths = WarehousePaths(raw_sets.complete, copied.warehouse_dir)
+    return IncrementalRefresh(paths, refresh_while_dashboards_query(paths, paths.raw_dir))
+
+
+@pytest.fixture(scope="session")
+def incremental_warehouse(incremental) -> WarehousePaths:
+    return incremental.paths
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from mart_content import copy_warehouse, served_bytes, served_marts, served_parquet, temp_files
+from mart_content import PROCESSING_COLUMNS, copy_warehouse, served_bytes, served_marts, served_parquet, temp_files
 from refresh_process import LoggedProcess, assert_published, poll_until, run_refresh, start_refresh
 
 from orchestration.settings import WarehousePaths
@@ -74,6 +74,6 @@ def test_kill_9_keeps_the_served_marts_and_the_next_refresh_publishes_every_row_
     assert served_marts(paths) == marts_before
 
     assert_published(run_refresh(raw_sets.complete, paths.warehouse_dir))
-    assert served_marts(paths) == served_marts(rebuilt_warehouse)
-    assert served_parquet(paths) == served_parquet(rebuilt_warehouse)
+    assert served_marts(paths, PROCESSING_COLUMNS) == served_marts(rebuilt_warehouse, PROCESSING_COLUMNS)
+    assert served_parquet(paths, PROCESSING_COLUMNS) == served_parquet(rebuilt_warehouse, PROCESSING_COLUMNS)
     assert temp_files(paths) == []

@@ -4,22 +4,33 @@ went wrong, exits 1, and the marts BI tools read stay exactly as they were."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import duckdb
 import pytest
-from mart_content import copy_warehouse, served_bytes, served_marts, temp_files
+from mart_content import (
+    copy_warehouse,
+    publish_tagged_marts,
+    served_bytes,
+    served_marts,
+    temp_files,
+    write_tagged_marts,
+)
 from refresh_process import LoggedProcess, run_refresh
 
+from orchestration.publish.publisher import publish
 from orchestration.settings import WarehousePaths
 
 HOLD_WRITE_CONNECTION = (
     "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('holding', flush=True); sys.stdin.read()"
 )
-TMPFS_HEADROOM_BYTES = 1 << 20  # room for part of the new files, never for a whole refresh
+TMPFS_SIZE = "512m"  # room to set a warehouse up, before the file system is shrunk to nearly full
+TMPFS_HEADROOM_BYTES = 256 << 10  # what is left free for the run under test
 
 
 def _mount(*args: str) -> None:
@@ -49,17 +60,19 @@ def _read_only(directory: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _tiny_tmpfs(directory: Path, size: int) -> Iterator[None]:
+def _tmpfs(directory: Path) -> Iterator[None]:
     directory.mkdir()
-    _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(directory))
+    _mount("-t", "tmpfs", "-o", f"size={TMPFS_SIZE}", "tmpfs", str(directory))
     try:
         yield
     finally:
         subprocess.run(["umount", str(directory)], check=True)
 
 
-def _disk_usage(directory: Path) -> int:
-    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
+def _fill_up(mount_point: Path) -> None:
+    """Shrink the tmpfs to what it holds now plus a little headroom: the disk is all but full."""
+    size = shutil.disk_usage(mount_point).used + TMPFS_HEADROOM_BYTES
+    _mount("-o", f"remount,size={size}", str(mount_point))
 
 
 def _assert_failed_cleanly(result: subprocess.CompletedProcess, *explanations: str) -> None:
@@ -100,13 +113,30 @@ def test_work_database_held_by_another_program(paths, raw_sets):
 
 def test_disk_full(history_warehouse, raw_sets, tmp_path):
     mount_point = tmp_path / "tmpfs"
-    with _tiny_tmpfs(mount_point, _disk_usage(history_warehouse.warehouse_dir) + TMPFS_HEADROOM_BYTES):
+    with _tmpfs(mount_point):
         paths = copy_warehouse(history_warehouse, mount_point / "warehouse")
         served_before, marts_before = served_bytes(paths), served_marts(paths)
+        _fill_up(mount_point)
 
         result = run_refresh(raw_sets.complete, paths.warehouse_dir)
 
-        _assert_failed_cleanly(result, "No space left on device")
+        _assert_failed_cleanly(result, "No space left on device", "disk is full")
         assert served_bytes(paths) == served_before
         assert served_marts(paths) == marts_before
+        assert temp_files(paths) == []
+
+
+def test_publish_on_a_full_disk_fails_leaving_the_served_files_and_no_temp_files(tmp_path):
+    mount_point = tmp_path / "tmpfs"
+    with _tmpfs(mount_point):
+        paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=mount_point / "warehouse")
+        publish_tagged_marts(paths, version=1, rows=50_000)
+        write_tagged_marts(paths, version=2, rows=50_000)
+        served_before = served_bytes(paths)
+        _fill_up(mount_point)
+
+        with pytest.raises(duckdb.Error, match="No space left on device"):
+            publish(paths)
+
+        assert served_bytes(paths) == served_before
         assert temp_files(paths) == []

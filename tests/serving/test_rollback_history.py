@@ -6,21 +6,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from mart_content import publish_tagged_marts
 
-from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.publish.publisher import list_snapshots, publish, rollback
+from orchestration.publish.publisher import list_snapshots, rollback
 from orchestration.settings import WarehousePaths
-
-
-def _publish_version(paths: WarehousePaths, version: int) -> None:
-    """Publish marts whose every table holds one row tagged with `version`."""
-    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(paths.work_db))
-    con.execute("create schema if not exists marts")
-    for table in PUBLISHED_MARTS:
-        con.execute(f"create or replace table marts.{table} as select {version}::bigint as version")
-    con.close()
-    publish(paths)
 
 
 def _served_version(paths: WarehousePaths) -> int:
@@ -35,7 +24,7 @@ def _served_version(paths: WarehousePaths) -> int:
 def paths(tmp_path: Path) -> WarehousePaths:
     paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
     for version in (1, 2, 3):
-        _publish_version(paths, version)
+        publish_tagged_marts(paths, version)
     return paths
 
 
@@ -49,7 +38,7 @@ def test_rollback_after_a_publish_killed_before_its_snapshot_serves_the_one_befo
 
 def test_a_publish_after_a_rollback_never_makes_the_rolled_back_marts_the_previous_ones(paths):
     rollback(paths)  # version 3 was wrong
-    _publish_version(paths, 4)
+    publish_tagged_marts(paths, 4)
 
     rollback(paths)
 
