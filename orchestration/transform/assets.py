@@ -5,11 +5,19 @@
     dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
+import os
+from pathlib import Path
+
 from dagster import AssetExecutionContext, AssetsDefinition, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
 
-from orchestration.transform.project import dbt_project, prepare_manifest_once
+from orchestration.transform.project import (
+    dbt_project,
+    keep_partial_parse,
+    prepare_manifest_once,
+    use_partial_parse_of,
+)
 from orchestration.transform.translator import P06Translator
 
 AFTER_QUARANTINE = "source:quality+"
@@ -37,8 +45,12 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
         name=name,
     )
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+        work_db = Path(os.environ["P06_WORK_DB"])
+        use_partial_parse_of(work_db)
         args = ["build"] + (["--full-refresh"] if config.full_refresh else [])
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
+        keep_partial_parse(invocation.target_path, work_db)
 
     return _assets
 
