@@ -55,10 +55,13 @@ def measure(args: list[str], env: dict) -> dict:
     }
 
 
-def refresh(raw: Path, warehouse: Path) -> dict:
+def refresh(raw: Path, warehouse: Path, *flags: str) -> dict:
+    """One `p06 refresh` measured, with the status and error its summary reports."""
     env = {**os.environ, "P06_RAW_DIR": str(raw), "P06_WAREHOUSE_DIR": str(warehouse)}
     env.pop("DAGSTER_HOME", None)
-    return measure([P06, "refresh"], env)
+    result = measure([P06, "refresh", *flags], env)
+    summary = json.loads((warehouse / "last_refresh.json").read_text(encoding="utf-8"))
+    return {**result, "status": summary["status"], "noop": summary.get("noop", False), "error": summary["error"]}
 
 
 def floor(raw: Path) -> dict:
@@ -128,6 +131,18 @@ def commune_level(work: Path, total_values: int) -> dict:
     }
 
 
+def machine() -> dict:
+    memory_kib = int(Path("/proc/meminfo").read_text().split()[1])
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "python": sys.version.split()[0],
+        "duckdb": duckdb.__version__,
+        "load_average_at_start": os.getloadavg(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=5000)
@@ -139,12 +154,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="p06-bench-"))
     try:
         report = {
-            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "duckdb": duckdb.__version__},
+            "machine": machine(),
             "mixed_history": mixed_history(work, args.files),
             "commune_level": commune_level(work, args.commune_values),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    report["load_average_at_end"] = os.getloadavg()
     print(json.dumps(report, indent=2))
 
 
