@@ -1,6 +1,6 @@
 """Refresh benchmarks at national scale (issue 8); prints one JSON object.
 
-    python bench/run.py [--files 5000] [--commune-values 10000000] [--quick]
+    python bench/run.py [--files 5000] [--commune-values 10000000] [--quick] [--only SET]
 
 Scenarios, each a real `p06 refresh` process (wall seconds, peak RSS of the process tree):
 full refresh of the history, no-op refresh (nothing new), incremental refresh (one new file),
@@ -148,16 +148,17 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--commune-values", type=int, default=10_000_000)
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
+    parser.add_argument("--only", choices=["mixed_history", "commune_level"], help="run one scenario set")
     args = parser.parse_args()
     if args.quick:
         args.files, args.commune_values = 200, 200_000
     work = Path(tempfile.mkdtemp(prefix="p06-bench-"))
     try:
-        report = {
-            "machine": machine(),
-            "mixed_history": mixed_history(work, args.files),
-            "commune_level": commune_level(work, args.commune_values),
-        }
+        report = {"machine": machine()}
+        if args.only in (None, "mixed_history"):
+            report["mixed_history"] = mixed_history(work, args.files)
+        if args.only in (None, "commune_level"):
+            report["commune_level"] = commune_level(work, args.commune_values)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report["load_average_at_end"] = os.getloadavg()

@@ -86,12 +86,26 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
             "file_size": f.size, "status": "rejected" if f.parsed.file_rejected else "ingested",
             "rows_accepted": f.parsed.rows_accepted, "rows_rejected": f.parsed.rows_rejected,
             "load_id": f.load_id, "ingested_at": f.ingested_at} for f in readable])] if readable else [])
-        for f in readable:
-            record_sighting(con, f.source_file, f.size, f.mtime_ns, f.file_hash)
+        record_sightings(con, readable)
         con.commit()
     except BaseException:
         con.rollback()
         raise
+
+
+def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
+    """One statement for all the files: one per file costs milliseconds each (12 s for 5,000)."""
+    if not files:
+        return
+    con.register("sighted_files", pa.table({
+        "source_file": [f.source_file for f in files], "file_size": [f.size for f in files],
+        "mtime_ns": [f.mtime_ns for f in files], "file_hash": [f.file_hash for f in files],
+    }))
+    try:
+        con.execute("insert or replace into raw.file_sightings"
+                    " select source_file, file_size, mtime_ns, file_hash from sighted_files")
+    finally:
+        con.unregister("sighted_files")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, parts: list[pa.Table], extra: str = "") -> None:

@@ -166,7 +166,7 @@ def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
     def crash(*args):  # the last write of the file's transaction fails
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "record_sighting", crash)
+    monkeypatch.setattr(store, "record_sightings", crash)
     with pytest.raises(RuntimeError):
         ingest_new_files(raw_dir, con, now=NOW)
     tables = ["indicator_values", "ingest_rejections", "ingested_files"]
