@@ -61,10 +61,14 @@ def refresh(args: argparse.Namespace) -> int:
 
         from orchestration.definitions import build_definitions
         from orchestration.operations.finish import finish_refresh
+        from orchestration.operations.lock import warehouse_lock
         from orchestration.resources import WarehouseResource
 
         defs = build_definitions(WarehouseResource.from_env())
-        instance = DagsterInstance.from_config(str(dagster_home(paths)))
+        home = dagster_home(paths)
+        # Two first refreshes at once would both migrate the new instance's database.
+        with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
+            instance = DagsterInstance.from_config(str(home))
         result = defs.get_job_def("refresh").execute_in_process(
             instance=instance,
             raise_on_error=False,

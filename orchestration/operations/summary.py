@@ -80,7 +80,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
                 errors.append(f"{event.step_key}: {root_cause_message(error) if error else 'failed'}")
         elif event.event_type == DagsterEventType.RUN_FAILURE and not steps_failed:
             failure = getattr(data, "error", None)
-            errors.append(failure.message.strip() if failure else (entry.message or "run failed"))
+            errors.append(root_cause_message(failure) if failure else (entry.message or "run failed"))
 
     ingest = materialized.get("raw_submissions", {})
     quarantine = materialized.get("quarantined_values", {})
