@@ -68,28 +68,23 @@ def raw_inbox_sensor(context: SensorEvaluationContext):
     return RunRequest(run_key=run_key, tags={"p06/new_files": str(len(new_hashes))})
 
 
-@run_status_sensor(
-    monitored_jobs=[refresh_job],
-    run_status=DagsterRunStatus.SUCCESS,
-    default_status=DefaultSensorStatus.RUNNING,
-    name="refresh_succeeded_sensor",
-)
-def refresh_succeeded_sensor(context: RunStatusSensorContext):
-    _finish(context)
+def _refresh_finished_sensor(name: str, status: DagsterRunStatus):
+    """Writes the summary and sends the alerts of a refresh the daemon ran (schedule, sensor, UI)."""
+
+    @run_status_sensor(
+        monitored_jobs=[refresh_job],
+        run_status=status,
+        default_status=DefaultSensorStatus.RUNNING,
+        name=name,
+    )
+    def _sensor(context: RunStatusSensorContext):
+        # `p06 refresh` reports its own runs.
+        if context.dagster_run.tags.get("p06/launched_by") == "cli":
+            return
+        finish_refresh(context.instance, context.dagster_run.run_id, WarehousePaths.from_env())
+
+    return _sensor
 
 
-@run_status_sensor(
-    monitored_jobs=[refresh_job],
-    run_status=DagsterRunStatus.FAILURE,
-    default_status=DefaultSensorStatus.RUNNING,
-    name="refresh_failed_sensor",
-)
-def refresh_failed_sensor(context: RunStatusSensorContext):
-    _finish(context)
-
-
-def _finish(context: RunStatusSensorContext) -> None:
-    # `p06 refresh` reports its own runs; the daemon reports the rest (schedule, sensor, UI).
-    if context.dagster_run.tags.get("p06/launched_by") == "cli":
-        return
-    finish_refresh(context.instance, context.dagster_run.run_id, WarehousePaths.from_env())
+refresh_succeeded_sensor = _refresh_finished_sensor("refresh_succeeded_sensor", DagsterRunStatus.SUCCESS)
+refresh_failed_sensor = _refresh_finished_sensor("refresh_failed_sensor", DagsterRunStatus.FAILURE)

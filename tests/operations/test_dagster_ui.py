@@ -31,7 +31,13 @@ REFRESH_ASSETS = {
     "published_marts",
 }
 SUBMISSION = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,2024-Q1,VNEID_ISSUED,1000\n"
-SENSORS = ("raw_inbox_sensor", "refresh_succeeded_sensor", "refresh_failed_sensor", "stale_marts_sensor")
+SENSORS = (
+    "raw_inbox_sensor",
+    "refresh_succeeded_sensor",
+    "refresh_failed_sensor",
+    "run_failure_alert_sensor",
+    "stale_marts_sensor",
+)
 
 
 def _ensure_dbt_manifest(repo_root: Path) -> None:
