@@ -61,7 +61,13 @@ def refresh(raw: Path, warehouse: Path, *flags: str) -> dict:
     env.pop("DAGSTER_HOME", None)
     result = measure([P06, "refresh", *flags], env)
     summary = json.loads((warehouse / "last_refresh.json").read_text(encoding="utf-8"))
-    return {**result, "status": summary["status"], "noop": summary.get("noop", False), "error": summary["error"]}
+    return {
+        **result,
+        "status": summary["status"],
+        "noop": summary.get("noop", False),
+        "rows_accepted": summary["rows"]["accepted"],
+        "error": summary["error"],
+    }
 
 
 def floor(raw: Path) -> dict:
