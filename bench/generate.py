@@ -4,7 +4,7 @@
 
 Files cycle through the formats (long CSV in UTF-8/Windows-1258/UTF-16, Excel template, JSON);
 each holds one province x period with `--values` indicator values. With `--communes N`, instead
-writes commune-level long CSVs (a `commune_code` column beside the province) of about `--values`
+writes commune-level long CSVs (an `ma_xa` commune column beside the province) of about `--values`
 rows each. Figures are consistent (activated <= issued <= received <= eligible, ...) so the
 benchmark measures the platform, not the quarantine.
 """
