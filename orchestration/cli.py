@@ -73,7 +73,7 @@ def refresh(args: argparse.Namespace) -> int:
             instance=instance,
             raise_on_error=False,
             tags={"p06/launched_by": "cli"},
-            run_config=_dbt_run_config(args.full_refresh),
+            run_config=_run_config(args.full_refresh),
         )
         summary = finish_refresh(instance, result.run_id, paths)
     except Exception as exc:  # anything before or around the run: still report and alert
@@ -83,10 +83,14 @@ def refresh(args: argparse.Namespace) -> int:
     return summary["exit_code"]
 
 
-def _dbt_run_config(full_refresh: bool) -> dict:
+def _run_config(full_refresh: bool) -> dict:
     from orchestration.transform.assets import STAGES
 
-    return {"ops": {stage: {"config": {"full_refresh": full_refresh}} for stage in STAGES}}
+    return {
+        "ops": {stage: {"config": {"full_refresh": full_refresh}} for stage in STAGES},
+        # Step-by-step DEBUG events are in the UI; the terminal gets progress and problems.
+        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+    }
 
 
 def _failure_summary(exc: Exception) -> dict:
