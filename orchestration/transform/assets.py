@@ -5,19 +5,12 @@
     dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
-import os
-from pathlib import Path
-
 from dagster import AssetExecutionContext, AssetsDefinition, Config
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
 
-from orchestration.transform.project import (
-    dbt_project,
-    keep_partial_parse,
-    prepare_manifest_once,
-    use_partial_parse_of,
-)
+from orchestration.resources import WarehouseResource
+from orchestration.transform.project import dbt_project, prepare_manifest_once
 from orchestration.transform.translator import P06Translator
 
 AFTER_QUARANTINE = "source:quality+"
@@ -44,13 +37,15 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
         exclude=exclude,
         name=name,
     )
-    def _assets(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-        work_db = Path(os.environ["P06_WORK_DB"])
-        use_partial_parse_of(work_db)
+    def _assets(
+        context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+    ):
         args = ["build"] + (["--full-refresh"] if config.full_refresh else [])
-        invocation = dbt.cli(args, context=context)
-        yield from invocation.stream()
-        keep_partial_parse(invocation.target_path, work_db)
+        # One target dir per warehouse, shared by the stages (they run one after the other):
+        # dbt's partial-parse cache there stays valid for this warehouse's profile, so only the
+        # first stage of the first refresh parses the whole project, and disk use stays bounded.
+        target = warehouse.paths.warehouse_dir / "dbt_target"
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return _assets
 
