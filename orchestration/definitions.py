@@ -8,6 +8,7 @@ from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_s
 from orchestration.ingest.assets import raw_submissions
 from orchestration.operations.jobs import refresh_job
 from orchestration.operations.schedules import nightly_refresh
+from orchestration.postgres.refresh import use_postgres_for_dbt
 from orchestration.operations.sensors import (
     raw_inbox_sensor,
     refresh_failed_sensor,
@@ -22,8 +23,10 @@ from orchestration.transform.project import dbt_resource
 
 def build_definitions(warehouse: WarehouseResource) -> Definitions:
     """The code location for one raw dir and warehouse dir (`p06 refresh` passes its own)."""
-    # dbt runs as a subprocess and finds the work database through its profile's env var.
+    # dbt runs as a subprocess and finds its database through its profile's env vars:
+    # the DuckDB work database, or PostgreSQL when P06_WAREHOUSE_URL is set.
     os.environ["P06_WORK_DB"] = str(warehouse.paths.work_db)
+    use_postgres_for_dbt()
     return Definitions(
         assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts],
         asset_checks=[quality_gate],

@@ -11,6 +11,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 
 from orchestration.operations.lock import DEFAULT_TIMEOUT_SECONDS, warehouse_lock
+from orchestration.postgres.target import PostgresTarget
 from orchestration.settings import WarehousePaths
 
 
@@ -35,6 +36,12 @@ class WarehouseResource(ConfigurableResource):
     @property
     def paths(self) -> WarehousePaths:
         return WarehousePaths(Path(self.raw_dir), Path(self.warehouse_dir))
+
+    @property
+    def postgres(self) -> PostgresTarget | None:
+        """The PostgreSQL warehouse when P06_WAREHOUSE_URL is set (read from the environment,
+        never from run config: the URL holds a password)."""
+        return PostgresTarget.from_env()
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["WarehouseResource"]:

@@ -9,10 +9,9 @@ import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-# The operators' day: a nightly 02:00 run and a retry at 09:00 fall on the same day.
-OPERATORS_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from orchestration.settings import VIETNAM
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,7 +21,8 @@ def late_fingerprint(late_submissions: list[dict[str, Any]]) -> str:
 
 
 def operators_day(now: datetime) -> str:
-    return now.astimezone(OPERATORS_TIMEZONE).date().isoformat()
+    # The operators' day: a nightly 02:00 run and a retry at 09:00 fall on the same day.
+    return now.astimezone(VIETNAM).date().isoformat()
 
 
 def already_sent_today(state_path: Path, fingerprint: str, now: datetime) -> bool:

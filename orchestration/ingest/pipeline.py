@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -17,10 +16,10 @@ from orchestration.ingest.readers import READERS, read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.records import ParsedFile, Rejection, format_rejection
 from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.settings import VIETNAM
 
 __all__ = ["IngestReport", "format_rejection", "ingest_new_files", "validate_files"]
 
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # submission dates are local dates; so is ingested_at
 
 
 @dataclass
@@ -131,7 +130,7 @@ def _unreadable(source_file: str, error: OSError) -> ParsedFile:
 
 
 def _local_now() -> datetime:
-    return datetime.now(LOCAL_TIME).replace(tzinfo=None)
+    return datetime.now(VIETNAM).replace(tzinfo=None)
 
 
 def submission_files(raw_dir: Path) -> list[Path]:

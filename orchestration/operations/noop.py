@@ -13,7 +13,6 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -22,9 +21,8 @@ from orchestration.ingest.pipeline import submission_files
 from orchestration.operations.finish import send_alerts
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.operations.summary import write_summary
-from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, WarehousePaths
+from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, VIETNAM, WarehousePaths
 
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 PUBLISHED = "published"
 BUILD_INPUTS = [DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "dbt_project.yml")] \
     + [EXPECTATIONS_DIR]
@@ -37,7 +35,7 @@ def unchanged_files_seen(
     if not previous or previous.get("status") != PUBLISHED or not paths.published_db.exists():
         return None
     published_at = _parse_time(previous.get("finished_at"))
-    if published_at is None or published_at.astimezone(LOCAL_TIME).date() != now.astimezone(LOCAL_TIME).date():
+    if published_at is None or published_at.astimezone(VIETNAM).date() != now.astimezone(VIETNAM).date():
         return None
     if _changed_since(build_inputs, _parse_time(previous.get("started_at"))):
         return None
@@ -103,7 +101,7 @@ def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> in
             last_ingested = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()[0]
     except duckdb.Error:  # no work DB or no ingest tables yet, or another program writes it
         return None
-    if last_ingested and last_ingested > published_at.astimezone(LOCAL_TIME).replace(tzinfo=None):
+    if last_ingested and last_ingested > published_at.astimezone(VIETNAM).replace(tzinfo=None):
         return None  # ingested_at is naive local time (orchestration/ingest/pipeline.py)
     files = submission_files(paths.raw_dir)
     for path in files:

@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from orchestration.postgres import refresh as postgres
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, remove_stale_temp_files
 from orchestration.resources import WarehouseResource
@@ -15,11 +16,19 @@ from orchestration.resources import WarehouseResource
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """warehouse/p06.duckdb (schema marts) swapped in atomically, plus warehouse/parquet/*.parquet.
 
-    Only runs when every blocking quality check passed; BI tools read this file read-only.
+    Only runs when every blocking quality check passed; BI tools read this file read-only. With
+    P06_WAREHOUSE_URL set, schema marts on PostgreSQL is swapped too (readable by bi_reader).
     """
     remove_stale_temp_files(warehouse.paths)
+    target = warehouse.postgres
+    if target:
+        with warehouse.connect() as con:
+            postgres.pull_marts(con, target)
     result = publish(warehouse.paths)
     context.log.info(f"published {result.published_db} (snapshot {result.snapshot.name})")
+    if target:
+        postgres.publish(target)
+        context.log.info(f"published schema marts on PostgreSQL {target}")
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(result.published_db)),

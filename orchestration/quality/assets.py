@@ -18,6 +18,7 @@ from dagster import (
     multi_asset_check,
 )
 
+from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import RuleResult, gate, quarantine
 from orchestration.quality.report import REPORT_FILE, rule_url
@@ -38,7 +39,11 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
     (both values of a rule comparing two indicators). The report is warehouse/quality/index.html.
     """
     with warehouse.connect() as con:
+        if warehouse.postgres:  # dbt built the candidates there: check them here, send findings back
+            pull_quality_inputs(con, warehouse.postgres)
         outcome = quarantine(con, report_dir=warehouse.paths.quality_dir)
+        if warehouse.postgres:
+            push_findings(con, warehouse.postgres)
     for result in outcome.failed:
         context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {result.n_findings} finding(s)")
     return MaterializeResult(
@@ -94,6 +99,8 @@ def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
 def quality_gate(warehouse: WarehouseResource):
     """Every rule of expectations/ over the values about to be published."""
     with warehouse.connect() as con:
+        if warehouse.postgres:
+            pull_marts(con, warehouse.postgres, GATE_INPUTS)
         results = gate(con)
     report_path = warehouse.paths.quality_dir / REPORT_FILE
     for result in results:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -31,11 +30,11 @@ from orchestration.quality.findings import (
 from orchestration.quality.report import rule_url, write_report
 from orchestration.quality.rules import Rule, all_rules, suite_files
 from orchestration.quality.validation import ExpectationOutcome, validate
+from orchestration.settings import today_in_vietnam
 
 CANDIDATES = "intermediate.int_indicator_values_resolved"
 FACTS = "marts.fct_indicator_value"
 SUBMISSION_STATUS = "marts.submission_status"
-REPORTING_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,6 @@ class QualityOutcome:
         """Distinct values held back (a value breaking two rules counts once)."""
         held = self.findings[self.findings["quarantined"]]
         return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(REPORTING_TIMEZONE).date()
 
 
 def pair_indicators(suites: dict[str, dict]) -> list[str]:

@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
 
 from orchestration.resources import WarehouseResource
+from orchestration.settings import today_in_vietnam
 from orchestration.transform.project import dbt_project, prepare_manifest_once
 from orchestration.transform.translator import P06Translator
 
@@ -40,7 +41,8 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
     def _assets(
         context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
     ):
-        args = ["build"] + (["--full-refresh"] if config.full_refresh else [])
+        run_date = today_in_vietnam().isoformat()
+        args = ["build", "--vars", f"{{run_date: '{run_date}'}}"] + (["--full-refresh"] if config.full_refresh else [])
         # One target dir per warehouse, shared by the stages (they run one after the other):
         # dbt's partial-parse cache there stays valid for this warehouse's profile, so only the
         # first stage of the first refresh parses the whole project, and disk use stays bounded.

@@ -1,0 +1,63 @@
+"""`P06_WAREHOUSE_URL=postgresql://... p06 refresh`: dbt on PostgreSQL, marts published to both.
+
+One real refresh of raw/ against a real server: BI on PostgreSQL reads the same figures as BI on
+the DuckDB file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import duckdb
+
+from orchestration.settings import REPO_ROOT, WarehousePaths
+
+P06 = str(Path(sys.executable).parent / "p06")
+BINH_DINH_2024 = (
+    "select vneid_activation_rate, vneid_issuance_rate from marts.province_scorecard "
+    "where province_code = '52' and period = '2024'"
+)
+GIA_LAI_2024_TODAY = (
+    "select vneid_issuance_rate from marts.province_scorecard_current "
+    "where province_code = '52' and period = '2024'"
+)
+
+
+def _url(target) -> str:
+    return f"postgresql://{quote(target.user)}:{quote(target.password)}@{target.host}:{target.port}/{target.dbname}"
+
+
+def test_refresh_publishes_the_same_marts_on_postgres(pg_target, tmp_path):
+    paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
+    shutil.copytree(REPO_ROOT / "raw" / "real", paths.raw_dir / "real")
+    shutil.copytree(REPO_ROOT / "raw" / "synthetic" / "2024", paths.raw_dir / "2024")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
+    env["P06_WAREHOUSE_URL"] = _url(pg_target)
+
+    result = subprocess.run(
+        [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert pg_target.password not in result.stdout + result.stderr
+    conn = pg_target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(BINH_DINH_2024)
+            on_postgres = cur.fetchall()
+            cur.execute(GIA_LAI_2024_TODAY)
+            gia_lai_on_postgres = [round(row[0], 2) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    duck = duckdb.connect(str(paths.published_db), read_only=True)
+    on_duckdb = duck.execute(BINH_DINH_2024).fetchall()
+    duck.close()
+    assert [tuple(round(v, 2) for v in row) for row in on_postgres] == [(91.79, 96.30)]
+    assert on_duckdb == on_postgres
+    assert gia_lai_on_postgres == [93.80]
