@@ -18,6 +18,8 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from orchestration.quality.schema import ensure_findings_table
+
 TABLE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*){0,2}")
 INDICATOR_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 MIN_HISTORY = 4  # a shorter history gives no meaningful median absolute deviation
@@ -149,6 +151,43 @@ from status
 
 PAIR_TABLE = "indicator_pairs"  # one row per province and period: findings go to both values
 STATUS_TABLE = "submission_status"  # built from the status table, not from the values
+# Every row of these tables depends only on the values of one province unit x period, so a
+# refresh validates only the units x periods whose values changed since the last quarantine.
+ROW_LOCAL_TABLES = ("indicator_values", PAIR_TABLE)
+KEY_STATE = "quality_key_state"
+CHANGED_VALUES = "quality_changed_values"
+
+
+def same_unit_period(left: str, right: str) -> str:
+    """SQL: rows ``left`` and ``right`` belong to the same province unit x period (NULLs match)."""
+    return " and ".join(
+        f"{left}.{column} is not distinct from {right}.{column}"
+        for column in ("province_code", "province_valid_from", "period")
+    )
+
+
+# ``unchanged``: the unit x period's values (every column, load_id included) and the rules are
+# exactly those the last quarantine validated, so its findings still hold.
+KEY_STATE_SQL = f"""
+create or replace temp table {KEY_STATE} as
+with current_keys as (
+    select province_code, province_valid_from, period,
+           md5(? || string_agg(cast(v as varchar), '|' order by cast(v as varchar))) as fingerprint
+    from {{source}} v
+    group by province_code, province_valid_from, period
+)
+select c.*, ? and exists (
+    select 1 from quality.validated_keys k
+    where {same_unit_period("k", "c")} and k.fingerprint = c.fingerprint
+) as unchanged
+from current_keys c
+"""
+
+CHANGED_VALUES_SQL = f"""
+create or replace temp table {CHANGED_VALUES} as
+select v.* from {{source}} v
+where exists (select 1 from {KEY_STATE} k where not k.unchanged and {same_unit_period("k", "v")})
+"""
 
 VALUE_TABLE_SQL = {
     "indicator_values": INDICATOR_VALUES,
@@ -228,6 +267,26 @@ def materialized(con: duckdb.DuckDBPyConnection, name: str, **query) -> Iterator
         yield table
     finally:
         con.execute(f"drop table if exists {table}")
+
+
+@contextmanager
+def changed_values(
+    con: duckdb.DuckDBPyConnection, source: str, *, rules_version: str, full: bool
+) -> Iterator[str]:
+    """The values of the units x periods that changed since the last quarantine, as a temp table.
+
+    Alongside it, the temp table KEY_STATE fingerprints every unit x period of ``source``.
+    With ``full``, or when quality.validated_keys is empty, every value counts as changed.
+    """
+    ensure_findings_table(con)
+    source = checked_table_name(source)
+    con.execute(KEY_STATE_SQL.format(source=source), [rules_version, not full])
+    con.execute(CHANGED_VALUES_SQL.format(source=source))
+    try:
+        yield CHANGED_VALUES
+    finally:
+        con.execute(f"drop table if exists {CHANGED_VALUES}")
+        con.execute(f"drop table if exists {KEY_STATE}")
 
 
 def read_rows(

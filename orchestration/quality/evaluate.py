@@ -1,11 +1,13 @@
 """Every quality rule over a table of indicator values: quarantine before the facts, gate after.
 
     quarantine(con, report_dir=...)   candidates -> quality.findings + warehouse/quality/index.html
+                                      (row-local rules only on the units x periods that changed)
     gate(con)                         the facts about to be published -> results only, no writes
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -15,14 +17,18 @@ import pandas as pd
 
 from orchestration.quality.check_tables import (
     PAIR_TABLE,
+    ROW_LOCAL_TABLES,
     STATUS_TABLE,
+    changed_values,
     materialized,
     read_rows,
     table_columns,
 )
 from orchestration.quality.findings import (
     FINDING_COLUMNS,
+    PAIR_KEY,
     empty_findings,
+    kept_findings,
     pair_findings,
     replace_findings,
     row_findings,
@@ -123,8 +129,12 @@ def evaluate(
     source: str,
     status_table: str = SUBMISSION_STATUS,
     as_of: date | None = None,
+    row_local_source: str | None = None,
 ) -> list[RuleResult]:
-    """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines)."""
+    """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines).
+
+    ``row_local_source`` replaces ``source`` for the suites of ROW_LOCAL_TABLES.
+    """
     suites = suite_files()
     status_exists = table_columns(con, status_table) is not None
     query = {
@@ -138,13 +148,14 @@ def evaluate(
         check_table = suite["meta"]["check_table"]
         if check_table == STATUS_TABLE and not status_exists:
             continue
-        with materialized(con, check_table, **query) as table:
+        values = row_local_source if row_local_source and check_table in ROW_LOCAL_TABLES else source
+        with materialized(con, check_table, **{**query, "source": values}) as table:
             frame = read_rows(con, table, columns=checked_columns(suite))
             for outcome in validate(frame, suite):
                 tally = tallies.setdefault(outcome.rule, _RuleTally())
                 tally.passed &= outcome.success
                 tally.n_unexpected += len(outcome.offending_rows)
-                tally.findings.append(_findings(con, outcome, table, check_table, source))
+                tally.findings.append(_findings(con, outcome, table, check_table, values))
     return [
         RuleResult(
             rule=rule,
@@ -158,6 +169,26 @@ def evaluate(
     ]
 
 
+def rules_version(source: str) -> str:
+    """Changes whenever the row-local rules or the checked table do: then everything is re-validated."""
+    suites = [suite for suite in suite_files().values() if suite["meta"]["check_table"] in ROW_LOCAL_TABLES]
+    return json.dumps([source, suites], sort_keys=True)
+
+
+def with_kept(result: RuleResult, kept: pd.DataFrame) -> RuleResult:
+    """A row-local rule's result over the changed values, plus its findings in unchanged ones."""
+    previous = kept[kept["rule"] == result.rule.id]
+    if previous.empty:
+        return result
+    rows = len(previous.drop_duplicates(PAIR_KEY)) if result.rule.check_table == PAIR_TABLE else len(previous)
+    return replace(
+        result,
+        passed=False,
+        n_unexpected=result.n_unexpected + rows,
+        findings=_concat([previous, result.findings]),
+    )
+
+
 def quarantine(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -165,14 +196,23 @@ def quarantine(
     source: str = CANDIDATES,
     status_table: str = SUBMISSION_STATUS,
     as_of: date | None = None,
+    full: bool = False,
 ) -> QualityOutcome:
     """Check the candidate values, replace quality.findings and write the report.
 
-    Error-level findings are quarantined: the facts leave those values out.
+    Error-level findings are quarantined: the facts leave those values out. Row-local rules
+    check only the units x periods whose values changed since the last quarantine (all of them
+    with ``full``); their findings elsewhere are kept.
     """
-    results = evaluate(con, source=source, status_table=status_table, as_of=as_of)
-    findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
-    replace_findings(con, findings)
+    with changed_values(con, source, rules_version=rules_version(source), full=full) as changed:
+        results = evaluate(
+            con, source=source, status_table=status_table, as_of=as_of, row_local_source=changed
+        )
+        row_local = [rule.id for rule in all_rules() if rule.check_table in ROW_LOCAL_TABLES]
+        kept = kept_findings(con, row_local)
+        results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]
+        findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
+        replace_findings(con, findings, remember_validated=True)
     report_path = write_report(results, report_dir, source=source)
     linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)

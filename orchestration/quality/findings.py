@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 import duckdb
 import pandas as pd
 
-from orchestration.quality.check_tables import checked_table_name
+from orchestration.quality.check_tables import KEY_STATE, checked_table_name, same_unit_period
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.quality.validation import ExpectationOutcome
 
@@ -36,6 +36,19 @@ select rule, severity, province_code, cast(province_valid_from as date), period,
        indicator_code, source_file, sheet, cast(source_row as bigint), cast(value as double),
        detail, quarantined
 from quality_new_findings
+"""
+
+
+KEPT_FINDINGS_SQL = f"""
+select {", ".join(FINDING_COLUMNS)} from quality.findings f
+where f.rule in (select unnest(?))
+  and exists (select 1 from {KEY_STATE} k where k.unchanged and {same_unit_period("k", "f")})
+"""
+
+REMEMBER_VALIDATED_SQL = f"""
+delete from quality.validated_keys;
+insert into quality.validated_keys
+select province_code, province_valid_from, period, fingerprint from {KEY_STATE};
 """
 
 
@@ -101,14 +114,27 @@ def pair_findings(
     return _labelled(origins, outcome)
 
 
-def replace_findings(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> None:
-    """Replace quality.findings wholesale with these findings, in one transaction."""
+def kept_findings(con: duckdb.DuckDBPyConnection, rules: list[str]) -> pd.DataFrame:
+    """The stored findings of these rules in the units x periods KEY_STATE marks unchanged."""
+    ensure_findings_table(con)
+    return con.execute(KEPT_FINDINGS_SQL, [rules]).df()
+
+
+def replace_findings(
+    con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, *, remember_validated: bool = False
+) -> None:
+    """Replace quality.findings wholesale with these findings, in one transaction.
+
+    ``remember_validated`` also stores KEY_STATE's fingerprints as quality.validated_keys.
+    """
     ensure_findings_table(con)
     con.register("quality_new_findings", findings)
     try:
         con.execute("begin transaction")
         con.execute("delete from quality.findings")
         con.execute(REPLACE_FINDINGS_SQL)
+        if remember_validated:
+            con.execute(REMEMBER_VALIDATED_SQL)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -1,4 +1,4 @@
-"""The table the quality step writes in the work database (schema ``quality``)."""
+"""The tables the quality step writes in the work database (schema ``quality``)."""
 
 FINDINGS_DDL = """
 create schema if not exists quality;
@@ -17,9 +17,17 @@ create table if not exists quality.findings (
     detail               varchar not null,
     quarantined          boolean not null
 );
+
+-- what the last quarantine validated: a fingerprint of every province unit x period's values
+create table if not exists quality.validated_keys (
+    province_code        varchar,
+    province_valid_from  date,
+    period               varchar,
+    fingerprint          varchar not null
+);
 """
 
 
 def ensure_findings_table(con) -> None:
-    """Create quality.findings if it does not exist yet (idempotent)."""
+    """Create quality.findings and quality.validated_keys if they do not exist yet (idempotent)."""
     con.execute(FINDINGS_DDL)
