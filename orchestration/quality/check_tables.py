@@ -167,12 +167,13 @@ def same_unit_period(left: str, right: str) -> str:
 
 
 # ``unchanged``: the unit x period's values (every column, load_id included) and the rules are
-# exactly those the last quarantine validated, so its findings still hold.
+# those the last quarantine validated, so its findings still hold. The fingerprint is the rules'
+# version, the row count and the sum of the rows' 64-bit hashes (a sum, unlike xor, keeps duplicates).
 KEY_STATE_SQL = f"""
 create or replace temp table {KEY_STATE} as
 with current_keys as (
     select province_code, province_valid_from, period,
-           md5(? || string_agg(cast(v as varchar), '|' order by cast(v as varchar))) as fingerprint
+           concat(?, ':', count(*), ':', sum(cast(hash(v) as hugeint))) as fingerprint
     from {{source}} v
     group by province_code, province_valid_from, period
 )
@@ -184,7 +185,7 @@ from current_keys c
 """
 
 CHANGED_VALUES_SQL = f"""
-create or replace temp table {CHANGED_VALUES} as
+create or replace temp view {CHANGED_VALUES} as
 select v.* from {{source}} v
 where exists (select 1 from {KEY_STATE} k where not k.unchanged and {same_unit_period("k", "v")})
 """
@@ -273,7 +274,7 @@ def materialized(con: duckdb.DuckDBPyConnection, name: str, **query) -> Iterator
 def changed_values(
     con: duckdb.DuckDBPyConnection, source: str, *, rules_version: str, full: bool
 ) -> Iterator[str]:
-    """The values of the units x periods that changed since the last quarantine, as a temp table.
+    """The values of the units x periods that changed since the last quarantine, as a temp view.
 
     Alongside it, the temp table KEY_STATE fingerprints every unit x period of ``source``.
     With ``full``, or when quality.validated_keys is empty, every value counts as changed.
@@ -285,7 +286,7 @@ def changed_values(
     try:
         yield CHANGED_VALUES
     finally:
-        con.execute(f"drop table if exists {CHANGED_VALUES}")
+        con.execute(f"drop view if exists {CHANGED_VALUES}")
         con.execute(f"drop table if exists {KEY_STATE}")
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -172,7 +173,7 @@ def evaluate(
 def rules_version(source: str) -> str:
     """Changes whenever the row-local rules or the checked table do: then everything is re-validated."""
     suites = [suite for suite in suite_files().values() if suite["meta"]["check_table"] in ROW_LOCAL_TABLES]
-    return json.dumps([source, suites], sort_keys=True)
+    return hashlib.sha256(json.dumps([source, suites], sort_keys=True).encode()).hexdigest()
 
 
 def with_kept(result: RuleResult, kept: pd.DataFrame) -> RuleResult:
