@@ -77,7 +77,9 @@ def refresh(args: argparse.Namespace) -> int:
         )
         summary = finish_refresh(instance, result.run_id, paths)
     except Exception as exc:  # anything before or around the run: still report and alert
-        summary = _failure_summary(exc)
+        from orchestration.operations.finish import with_storage_diagnosis
+
+        summary = with_storage_diagnosis(_failure_summary(exc), paths)
         _finish_without_run(summary, paths)
     print(format_summary(summary))
     return summary["exit_code"]
