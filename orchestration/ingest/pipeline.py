@@ -85,17 +85,17 @@ class _Refresh:
             if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in self.known:
                 return None
             data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
-            file_hash = hashlib.sha256(data).hexdigest() if data is not None else _hash_file(path)
+            digest = hashlib.sha256(data).hexdigest() if data is not None else file_hash(path)
         except OSError as error:  # vanished or not readable by us: reported, tried again next time
             return store.StoredFile(None, source_file, 0, 0, _unreadable(source_file, error),
                                     self.clock(), self.load_id)
-        if file_hash in self.known:
-            store.record_sighting(self.con, source_file, stat.st_size, stat.st_mtime_ns, file_hash)
+        if digest in self.known:
+            store.record_sighting(self.con, source_file, stat.st_size, stat.st_mtime_ns, digest)
             return None
-        self.known.add(file_hash)
+        self.known.add(digest)
         parsed = read_submission(data, source_file, self.limits) if data is not None \
             else too_large(source_file, self.limits)
-        return store.StoredFile(file_hash, source_file, stat.st_size, stat.st_mtime_ns, parsed,
+        return store.StoredFile(digest, source_file, stat.st_size, stat.st_mtime_ns, parsed,
                                 self.clock(), self.load_id)
 
     def write(self, stored: store.StoredFile) -> None:
@@ -147,9 +147,7 @@ def submission_files(raw_dir: Path) -> list[Path]:
     return sorted(found)
 
 
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_hash(path: Path) -> str:
+    """A submission's identity: the SHA-256 of its bytes (CONTRACT §2)."""
     with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()

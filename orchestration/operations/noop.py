@@ -8,7 +8,6 @@ last refresh also rebuilds. Dagster is not imported on this path: it costs secon
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import duckdb
 
 from orchestration.ingest import store
-from orchestration.ingest.pipeline import submission_files
+from orchestration.ingest.pipeline import file_hash, submission_files
 from orchestration.operations.finish import send_alerts
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.operations.summary import write_summary
@@ -111,9 +110,8 @@ def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> in
             sighting = seen.get(source_file)
             if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in known:
                 continue
-            with path.open("rb") as stream:
-                if hashlib.file_digest(stream, "sha256").hexdigest() not in known:
-                    return None
+            if file_hash(path) not in known:
+                return None
         except OSError:  # the refresh reports unreadable files
             return None
     return len(files)

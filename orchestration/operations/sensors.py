@@ -17,18 +17,10 @@ from dagster import (
     sensor,
 )
 
-from orchestration.ingest.pipeline import submission_files
+from orchestration.ingest.pipeline import file_hash, submission_files
 from orchestration.operations.finish import finish_refresh
 from orchestration.operations.jobs import refresh_job
 from orchestration.settings import WarehousePaths
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def scan_raw_dir(raw_dir: Path, known: dict[str, list]) -> dict[str, list]:
@@ -45,7 +37,7 @@ def scan_raw_dir(raw_dir: Path, known: dict[str, list]) -> dict[str, list]:
         if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
             seen[key] = previous
         else:
-            seen[key] = [stat.st_size, stat.st_mtime_ns, _file_digest(path)]
+            seen[key] = [stat.st_size, stat.st_mtime_ns, file_hash(path)]
     return seen
 
 
