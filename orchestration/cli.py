@@ -97,21 +97,10 @@ def _run_config(full_refresh: bool) -> dict:
 
 def _failure_summary(exc: Exception) -> dict:
     traceback.print_exc()
+    from orchestration.operations.summary import FAILED, summary_without_run
+
     now = datetime.now(timezone.utc).isoformat()
-    return {
-        "run_id": f"cli-{uuid.uuid4().hex[:8]}",
-        "status": "failed",
-        "exit_code": EXIT_FAILED,
-        "started_at": now,
-        "finished_at": now,
-        "files": {"seen": 0, "ingested": 0, "skipped": 0, "rejected": 0},
-        "rows": {"accepted": 0, "rejected": 0},
-        "rules": {"passed": [], "failed": []},
-        "quarantined_values": 0,
-        "late_submissions": [],
-        "tables_published": [],
-        "error": f"{type(exc).__name__}: {exc}",
-    }
+    return summary_without_run(f"cli-{uuid.uuid4().hex[:8]}", FAILED, now, error=f"{type(exc).__name__}: {exc}")
 
 
 def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:

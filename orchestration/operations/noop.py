@@ -19,10 +19,9 @@ from orchestration.ingest import store
 from orchestration.ingest.pipeline import file_hash, submission_files
 from orchestration.operations.finish import send_alerts
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
-from orchestration.operations.summary import write_summary
+from orchestration.operations.summary import PUBLISHED, summary_without_run, write_summary
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, VIETNAM, WarehousePaths
 
-PUBLISHED = "published"
 BUILD_INPUTS = [DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "dbt_project.yml")] \
     + [EXPECTATIONS_DIR]
 
@@ -44,23 +43,17 @@ def unchanged_files_seen(
 def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime) -> dict[str, Any]:
     """last_refresh.json of a skipped refresh: published marts unchanged, nothing checked again."""
     at = now.astimezone(timezone.utc).isoformat()
-    return {
-        "run_id": f"noop-{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}",
-        "status": PUBLISHED,
-        "exit_code": 0,
-        "noop": True,
-        "noop_of_run": previous.get("noop_of_run") or previous.get("run_id"),
-        "started_at": at,
-        "finished_at": at,
-        "files": {"seen": files_seen, "ingested": 0, "skipped": files_seen, "rejected": 0},
-        "rows": {"accepted": 0, "rejected": 0},
-        "rules": {"passed": [], "failed": []},
-        "quarantined_values": 0,
-        "late_submissions": list(previous.get("late_submissions") or []),
-        "tables_published": list(previous.get("tables_published") or []),
-        "quality_report": previous.get("quality_report"),
-        "error": None,
-    }
+    return summary_without_run(
+        f"noop-{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}",
+        PUBLISHED,
+        at,
+        noop=True,
+        noop_of_run=previous.get("noop_of_run") or previous.get("run_id"),
+        files={"seen": files_seen, "ingested": 0, "skipped": files_seen, "rejected": 0},
+        late_submissions=list(previous.get("late_submissions") or []),
+        tables_published=list(previous.get("tables_published") or []),
+        quality_report=previous.get("quality_report"),
+    )
 
 
 def skip_unchanged_refresh(

@@ -129,6 +129,25 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
     }
 
 
+def summary_without_run(run_id: str, status: str, at: str, **fields: Any) -> dict[str, Any]:
+    """A summary for a refresh that ran no Dagster steps (failed before its run, or a no-op)."""
+    return {
+        "run_id": run_id,
+        "status": status,
+        "exit_code": EXIT_CODES[status],
+        "started_at": at,
+        "finished_at": at,
+        "files": {"seen": 0, "ingested": 0, "skipped": 0, "rejected": 0},
+        "rows": {"accepted": 0, "rejected": 0},
+        "rules": {"passed": [], "failed": []},
+        "quarantined_values": 0,
+        "late_submissions": [],
+        "tables_published": [],
+        "error": None,
+        **fields,
+    }
+
+
 def write_summary(summary: dict[str, Any], path: Path) -> None:
     """last_refresh.json, replaced atomically so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
