@@ -13,8 +13,8 @@ SOURCE_ASSET_KEYS = {
     "quality": AssetKey("quarantined_values"),
 }
 
-# The first folder under models/ decides the group in the UI; seeds are reference data.
-GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+# The first folder under models/ is the model's group in the UI; seeds are reference data.
+LAYERS = ("staging", "intermediate", "marts")
 
 
 class P06Translator(DagsterDbtTranslator):
@@ -30,4 +30,5 @@ class P06Translator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
-        return GROUPS.get(fqn[1] if len(fqn) > 2 else "", "transform")
+        folder = fqn[1] if len(fqn) > 2 else None
+        return folder if folder in LAYERS else "transform"
