@@ -27,7 +27,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 INDEX_COLUMN = "check_row"
-RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [INDEX_COLUMN]}
+RESULT_FORMAT = {"result_format": "COMPLETE"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,14 @@ def _exception_messages(exception_info: dict) -> list[str]:
 
 
 def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
-    """Validate the frame (which has a check_row column) against the suite."""
+    """Validate the frame (which has a check_row column) against the suite.
+
+    check_row becomes the frame's unnamed index, which GX reports as is for unexpected rows;
+    naming it in ``unexpected_index_column_names`` instead makes GX look up every unexpected
+    row one cell at a time (a second per 10,000 findings).
+    """
+    frame = frame.set_index(INDEX_COLUMN)
+    frame.index.name = None
     batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
     validation = batch.validate(build_suite(suite_file), result_format=RESULT_FORMAT)
     outcomes = []
@@ -86,10 +93,7 @@ def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
                 detail_template=config.meta["detail"],
                 kwargs=dict(config.kwargs),
                 success=bool(result.success),
-                offending_rows=[
-                    int(row[INDEX_COLUMN])
-                    for row in result.result.get("unexpected_index_list", [])
-                ],
+                offending_rows=[int(row) for row in result.result.get("unexpected_index_list", [])],
             )
         )
     return outcomes
