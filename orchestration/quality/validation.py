@@ -9,22 +9,42 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from orchestration.quality.rules import SuiteFileError
 
-# before GX is imported: no calls home, and no registry chatter in the run's logs
-os.environ["GX_ANALYTICS_ENABLED"] = "false"
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
+if TYPE_CHECKING:
+    import great_expectations as gx
 
-import great_expectations as gx  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-# this module sets its own logger to INFO on import, to announce a temporary docs directory
-logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+@cache
+def load_great_expectations() -> ModuleType:
+    """GX, imported on first use: the import alone takes 2 to 3 s (bench/README.md)."""
+    # before GX is imported: no calls home, and no registry chatter in the run's logs
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+    import great_expectations.data_context.types.base
+
+    # this module sets its own logger to INFO on import, to announce a temporary docs directory
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    return gx
+
+
+def import_in_background() -> None:
+    """Import GX in a thread while this process mostly waits (ingestion, the first dbt build).
+
+    The quality step then finds GX imported instead of spending seconds importing it; if it comes
+    first, Python's import lock makes it wait for the same import to finish.
+    """
+    threading.Thread(target=load_great_expectations, name="import-great-expectations", daemon=True).start()
+
 
 INDEX_COLUMN = "check_row"
 RESULT_FORMAT = {"result_format": "COMPLETE"}
@@ -44,17 +64,18 @@ class ExpectationOutcome:
 
 @cache
 def batch_definition():
-    """GX's context costs seconds to create: one per process, reused by every validation."""
+    """One GX context per process, reused by every validation."""
+    gx = load_great_expectations()
     context = gx.get_context(mode="ephemeral")
     context.enable_analytics(False)
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("p06_quality").add_dataframe_asset("check_table")
     return asset.add_batch_definition_whole_dataframe("whole_table")
 
 
 def build_suite(suite_file: dict) -> gx.ExpectationSuite:
     try:
-        suite = gx.ExpectationSuite(**copy.deepcopy(suite_file))  # GX writes into meta
+        suite = load_great_expectations().ExpectationSuite(**copy.deepcopy(suite_file))  # GX writes into meta
     except ValueError as error:
         raise SuiteFileError(f"suite {suite_file['name']}: GX rejected an expectation: {error}") from error
     if len(suite.expectations) != len(suite_file["expectations"]):
