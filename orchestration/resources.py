@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -11,12 +11,14 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 
 from orchestration.operations.lock import DEFAULT_TIMEOUT_SECONDS, warehouse_lock
+from orchestration.postgres.lock import postgres_writer_lock
 from orchestration.postgres.target import PostgresTarget
 from orchestration.settings import WarehousePaths
 
 
 class WarehouseResource(ConfigurableResource):
-    """The raw dir and the warehouse dir; holds the warehouse lock for the whole run."""
+    """The raw dir and the warehouse dir; holds the warehouse lock for the whole run (and, with
+    PostgreSQL, the database's writer lock, so two hosts never refresh one database at once)."""
 
     raw_dir: str
     warehouse_dir: str
@@ -45,8 +47,10 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["WarehouseResource"]:
+        target = self.postgres
         with warehouse_lock(self.paths.lock_file, self.lock_timeout_seconds):
-            yield self
+            with postgres_writer_lock(target, self.lock_timeout_seconds) if target else nullcontext():
+                yield self
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
