@@ -2,13 +2,10 @@
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from orchestration.quality.assets import import_great_expectations_while_dbt_runs
-
 refresh_job = define_asset_job(
     name="refresh",
     selection=AssetSelection.all(),
     executor_def=in_process_executor,
     description="Ingest new submissions, build the warehouse, check every rule, publish the marts.",
     tags={"p06/writes_warehouse": "true"},
-    hooks={import_great_expectations_while_dbt_runs},
 )

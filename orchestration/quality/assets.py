@@ -12,12 +12,10 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    HookContext,
     MaterializeResult,
     MetadataValue,
     asset,
     multi_asset_check,
-    success_hook,
 )
 
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
@@ -25,10 +23,8 @@ from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import RuleResult, gate, quarantine
 from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.rules import Rule, all_rules
-from orchestration.quality.validation import import_in_background
 from orchestration.resources import WarehouseResource
 
-INGESTION_STEP = "raw_submissions"
 CANDIDATES = AssetKey("int_indicator_values_resolved")
 FACTS = AssetKey("fct_indicator_value")
 SUBMISSIONS = AssetKey("submission_status")
@@ -110,13 +106,3 @@ def quality_gate(warehouse: WarehouseResource):
     for result in results:
         yield _check_result(result, report_path)
 
-
-@success_hook
-def import_great_expectations_while_dbt_runs(context: HookContext) -> None:
-    """Start importing GX when ingestion is done (2 to 3 s, bench/README.md).
-
-    The next step builds dbt in a subprocess, and this process mostly waits for it: the import
-    then costs the run nothing. Started earlier, it would slow down the run's own Python work.
-    """
-    if context.op.name == INGESTION_STEP:
-        import_in_background()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import threading
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
@@ -25,7 +24,8 @@ if TYPE_CHECKING:
 
 @cache
 def load_great_expectations() -> ModuleType:
-    """GX, imported on first use: the import alone takes 2 to 3 s (bench/README.md)."""
+    """GX, imported on first use: 2 to 3 s (bench/README.md) that processes which never validate
+    (the webserver, the daemon, sensors, `p06 validate`) do not pay."""
     # before GX is imported: no calls home, and no registry chatter in the run's logs
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -35,15 +35,6 @@ def load_great_expectations() -> ModuleType:
     # this module sets its own logger to INFO on import, to announce a temporary docs directory
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx
-
-
-def import_in_background() -> None:
-    """Import GX in a thread while this process mostly waits (ingestion, the first dbt build).
-
-    The quality step then finds GX imported instead of spending seconds importing it; if it comes
-    first, Python's import lock makes it wait for the same import to finish.
-    """
-    threading.Thread(target=load_great_expectations, name="import-great-expectations", daemon=True).start()
 
 
 INDEX_COLUMN = "check_row"
