@@ -112,9 +112,9 @@ def mixed_history(work: Path, files: int) -> dict:
         "values": values,
         "floor_duckdb_alone": base,
         "full_refresh": with_ratio(full, base["seconds"]),
-        "noop_refresh": noop,
+        "noop_refresh": with_ratio(noop, base["seconds"]),
         "incremental_refresh": {
-            **incremental,
+            **with_ratio(incremental, base["seconds"]),
             "share_of_full": round(incremental["seconds"] / full["seconds"], 2) if full["seconds"] else None,
         },
         "targets": {"noop_s": 5, "incremental_s": 20, "incremental_share_of_full": 0.25, "full_s": 120},
