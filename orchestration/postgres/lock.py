@@ -40,7 +40,8 @@ def postgres_writer_lock(target: PostgresTarget, timeout_seconds: float) -> Iter
         with conn.cursor() as cur:
             cur.execute("set application_name = %s", [lock_holder_name()])
             # lock_timeout = 0 would mean "wait forever": wait at least a millisecond
-            cur.execute("select set_config('lock_timeout', %s, false)", [f"{max(1, round(timeout_seconds * 1000))}ms"])
+            timeout = f"{max(1, round(timeout_seconds * 1000))}ms"
+            cur.execute("select set_config('lock_timeout', %s, false)", [timeout])
             try:
                 cur.execute("select pg_advisory_lock(0, %s)", [LOCK_KEY])
             except errors.LockNotAvailable:
@@ -60,4 +61,5 @@ def _holder(cur) -> str:
     if row is None:
         return "holder gone"
     name, address, since = row
-    return f"{name or 'unknown'} from {address or 'a local socket'}, connected since {since.isoformat(timespec='seconds')}"
+    connected = since.isoformat(timespec="seconds")
+    return f"{name or 'unknown'} from {address or 'a local socket'}, connected since {connected}"

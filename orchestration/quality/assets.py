@@ -105,4 +105,3 @@ def quality_gate(warehouse: WarehouseResource):
     report_path = warehouse.paths.quality_dir / REPORT_FILE
     for result in results:
         yield _check_result(result, report_path)
-
