@@ -69,7 +69,7 @@ def refresh(args: argparse.Namespace) -> int:
         # Two first refreshes at once would both migrate the new instance's database.
         with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
             instance = DagsterInstance.from_config(str(home))
-        result = defs.get_job_def("refresh").execute_in_process(
+        result = defs.resolve_job_def("refresh").execute_in_process(
             instance=instance,
             raise_on_error=False,
             tags={"p06/launched_by": "cli"},
