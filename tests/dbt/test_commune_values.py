@@ -59,3 +59,36 @@ def test_province_values_not_sent_by_commune_stay(resolved):
 
 def test_commune_values_of_non_additive_indicators_are_ignored(resolved):
     assert "DIGITIZATION_RATE" not in resolved
+
+
+@pytest.fixture(scope="module")
+def two_refreshes(tmp_path_factory) -> WorkDb:
+    """The same files, each arriving before a refresh of its own (int_indicator_values_province_grain
+    is incremental: the second build sums only the second load)."""
+    tmp = tmp_path_factory.mktemp("communes_later")
+    raw = tmp / "raw"
+    raw.mkdir()
+    db = WorkDb(tmp / "work.duckdb")
+    for name, text, day in (("binh_dinh_2024.csv", PROVINCE_FILE, 6), ("binh_dinh_2024_xa.csv", COMMUNE_FILE, 12)):
+        (raw / name).write_text(text, encoding="utf-8")
+        with duckdb.connect(str(db.path)) as con:
+            assert ingest_new_files(raw, con, now=datetime(2025, 1, day)).files_ingested == 1
+        dbt_build(db.path, tmp / "target", "--select", "+int_indicator_values_resolved")
+    return db
+
+
+def test_a_later_commune_file_is_summed_once_and_wins_as_in_one_refresh(resolved, two_refreshes):
+    rows = two_refreshes.rows(
+        "select indicator_code, value, versions_sent, source_file from intermediate.int_indicator_values_resolved"
+        " where province_code = '52' and province_valid_from = ? and period = '2024'",
+        OLD_UNITS,
+    )
+    by_indicator = {row["indicator_code"]: (row["value"], row["versions_sent"], row["source_file"]) for row in rows}
+    assert by_indicator == {
+        code: (row["value"], row["versions_sent"], row["source_file"]) for code, row in resolved.items()
+    }
+    per_load = two_refreshes.rows(
+        "select load_id, count(*) as n from intermediate.int_indicator_values_province_grain group by load_id order by load_id"
+    )
+    # load 1: the province file's two values; load 2: one sum per indicator of the commune file
+    assert [(row["load_id"], row["n"]) for row in per_load] == [(1, 2), (2, 2)]

@@ -1,22 +1,30 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail'
+    )
+}}
+
 -- Every value sent, at the province grain: province-level values as sent, and commune-level
 -- values summed to their province within the file that sent them (one sum per file version,
--- lineage = the file: no sheet row). Only additive indicators are summed: commune values of a
--- non-additive indicator (rates, scores, ONLINE_PROCEDURES) cannot be added up and are ignored.
+-- lineage = the file: no sheet row). Raw values are only ever appended, one load at a time, so
+-- each refresh adds the loads this table has not seen: the years of commune rows behind it are
+-- summed once, not every night.
 
 with values_sent as (
     select * from {{ ref('stg_raw__indicator_values') }}
-),
-
-additive_indicators as (
-    select indicator_code from {{ ref('indicators') }}
-    where additive
+    {% if is_incremental() %}
+    where load_id > (select coalesce(max(load_id), 0) from {{ this }})
+    {% endif %}
 ),
 
 province_values as (
     select
         file_hash, source_file, sheet, source_row, load_id,
         province_code, province_valid_from, period, period_grain, period_start, period_end,
-        indicator_code, value, submitted_at, ingested_at
+        indicator_code, value, submitted_at, ingested_at,
+        false as is_commune_sum
     from values_sent
     where commune_code is null
 ),
@@ -32,10 +40,10 @@ commune_sums as (
         indicator_code,
         sum(value) as value,
         max(submitted_at) as submitted_at,
-        max(ingested_at) as ingested_at
+        max(ingested_at) as ingested_at,
+        true as is_commune_sum
     from values_sent
     where commune_code is not null
-      and indicator_code in (select indicator_code from additive_indicators)
     group by
         file_hash, load_id,
         province_code, province_valid_from, period, period_grain, period_start, period_end,

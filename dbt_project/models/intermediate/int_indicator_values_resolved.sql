@@ -1,10 +1,18 @@
 {{ config(materialized='table') }}
 
 -- Input of the quality step: one value per province unit × period × indicator after
--- resubmission, before quarantine. A commune-level file counts as one version: its sum.
+-- resubmission, before quarantine. A commune-level file counts as one version: its sum. Commune
+-- values of a non-additive indicator (rates, scores) cannot be added up: their sums are ignored.
 
-with province_values as (
-    select * from {{ ref('int_indicator_values_province_grain') }}
+with indicators as (
+    select * from {{ ref('indicators') }}
+),
+
+province_values as (
+    select values_.*
+    from {{ ref('int_indicator_values_province_grain') }} as values_
+    inner join indicators on values_.indicator_code = indicators.indicator_code
+    where not values_.is_commune_sum or indicators.additive
 ),
 
 ranked as (
@@ -19,10 +27,6 @@ ranked as (
             partition by province_code, province_valid_from, period, indicator_code
         ) as versions_sent
     from province_values
-),
-
-indicators as (
-    select * from {{ ref('indicators') }}
 )
 
 select
