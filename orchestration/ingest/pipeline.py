@@ -21,7 +21,6 @@ from orchestration.settings import VIETNAM
 __all__ = ["IngestReport", "format_rejection", "ingest_new_files", "validate_files"]
 
 
-
 @dataclass
 class IngestReport:
     files_seen: int = 0
@@ -81,8 +80,7 @@ class _Refresh:
         """The file parsed, or None when its bytes were ingested before."""
         try:
             stat = path.stat()
-            sighting = self.seen.get(source_file)
-            if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in self.known:
+            if store.seen_unchanged(self.seen.get(source_file), stat, self.known):
                 return None
             data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
             digest = hashlib.sha256(data).hexdigest() if data is not None else file_hash(path)

@@ -7,6 +7,7 @@ in the same transaction, so a crash never leaves part of a file. Small files sha
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -62,6 +63,11 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 def sightings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
     rows = con.execute("select source_file, file_size, mtime_ns, file_hash from raw.file_sightings")
     return {path: (size, mtime, digest) for path, size, mtime, digest in rows.fetchall()}
+
+
+def seen_unchanged(sighting: tuple[int, int, str] | None, stat: os.stat_result, known: set[str]) -> bool:
+    """The file has the size and mtime it had when last seen, and that content was ingested."""
+    return bool(sighting) and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in known
 
 
 def record_sighting(con: duckdb.DuckDBPyConnection, source_file: str, size: int, mtime_ns: int,

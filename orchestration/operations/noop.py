@@ -99,9 +99,7 @@ def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> in
     for path in files:
         source_file = path.relative_to(paths.raw_dir).as_posix()
         try:
-            stat = path.stat()
-            sighting = seen.get(source_file)
-            if sighting and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in known:
+            if store.seen_unchanged(seen.get(source_file), path.stat(), known):
                 continue
             if file_hash(path) not in known:
                 return None
