@@ -9,7 +9,7 @@ with indicators as (
 ),
 
 province_values as (
-    select values_.*
+    select values_.*, indicators.unit, indicators.time_aggregation, indicators.additive
     from {{ ref('int_indicator_values_province_grain') }} as values_
     inner join indicators on values_.indicator_code = indicators.indicator_code
     where not values_.is_commune_sum or indicators.additive
@@ -37,9 +37,9 @@ select
     ranked.period_start,
     ranked.period_end,
     ranked.indicator_code,
-    indicators.unit,
-    indicators.time_aggregation,
-    indicators.additive,
+    ranked.unit,
+    ranked.time_aggregation,
+    ranked.additive,
     ranked.value,
     ranked.submitted_at,
     ranked.ingested_at,
@@ -50,5 +50,4 @@ select
     ranked.load_id,
     cast(ranked.versions_sent as bigint) as versions_sent
 from ranked
-inner join indicators on ranked.indicator_code = indicators.indicator_code
 where ranked.version_rank = 1
