@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from urllib.parse import quote
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,13 @@ def _admin(server: PostgresServer, statement: str) -> None:
             cur.execute(statement)
     finally:
         conn.close()
+
+
+@pytest.fixture
+def pg_url(pg_target: PostgresTarget) -> str:
+    """pg_target as the P06_WAREHOUSE_URL a host would be given."""
+    t = pg_target
+    return f"postgresql://{quote(t.user)}:{quote(t.password)}@{t.host}:{t.port}/{t.dbname}"
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import duckdb
 
@@ -28,16 +27,12 @@ GIA_LAI_2024_TODAY = (
 )
 
 
-def _url(target) -> str:
-    return f"postgresql://{quote(target.user)}:{quote(target.password)}@{target.host}:{target.port}/{target.dbname}"
-
-
-def test_refresh_publishes_the_same_marts_on_postgres(pg_target, tmp_path):
+def test_refresh_publishes_the_same_marts_on_postgres(pg_target, pg_url, tmp_path):
     paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
     shutil.copytree(REPO_ROOT / "raw" / "real", paths.raw_dir / "real")
     shutil.copytree(REPO_ROOT / "raw" / "synthetic" / "2024", paths.raw_dir / "2024")
     env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
-    env["P06_WAREHOUSE_URL"] = _url(pg_target)
+    env["P06_WAREHOUSE_URL"] = pg_url
 
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -19,15 +18,11 @@ HOLDER = Path(__file__).with_name("pg_lock_holder.py")
 P06 = str(Path(sys.executable).parent / "p06")
 
 
-def _url(target) -> str:
-    return f"postgresql://{quote(target.user)}:{quote(target.password)}@{target.host}:{target.port}/{target.dbname}"
-
-
 @pytest.fixture
-def other_host(pg_target):
+def other_host(pg_url):
     """Another host's refresh holding the writer lock of pg_target's database."""
     process = subprocess.Popen(
-        [sys.executable, str(HOLDER), _url(pg_target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(HOLDER), pg_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert process.stdout.readline().strip() == "acquired"
     yield process
@@ -47,14 +42,14 @@ def test_a_second_writer_gives_up_naming_the_database_and_the_holder(pg_target, 
     assert pg_target.password not in message
 
 
-def test_the_lock_passes_on_when_the_holder_releases_it_or_dies(pg_target, other_host):
+def test_the_lock_passes_on_when_the_holder_releases_it_or_dies(pg_target, pg_url, other_host):
     other_host.stdin.close()
     assert other_host.wait(timeout=10) == 0
     with postgres_writer_lock(pg_target, timeout_seconds=10):
         pass
 
     crashed = subprocess.Popen(
-        [sys.executable, str(HOLDER), _url(pg_target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(HOLDER), pg_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert crashed.stdout.readline().strip() == "acquired"
     crashed.kill()  # the server ends the session when the connection drops: no stale lock
@@ -63,13 +58,13 @@ def test_the_lock_passes_on_when_the_holder_releases_it_or_dies(pg_target, other
         pass
 
 
-def test_a_refresh_while_another_host_writes_fails_and_publishes_nothing(pg_target, other_host, tmp_path):
+def test_a_refresh_while_another_host_writes_fails_and_publishes_nothing(pg_target, pg_url, other_host, tmp_path):
     paths = WarehousePaths(raw_dir=tmp_path / "raw", warehouse_dir=tmp_path / "warehouse")
     (paths.raw_dir / "real").mkdir(parents=True)
     for source in sorted((REPO_ROOT / "raw" / "real").iterdir())[:2]:
         (paths.raw_dir / "real" / source.name).write_bytes(source.read_bytes())
     env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
-    env |= {"P06_WAREHOUSE_URL": _url(pg_target), "P06_LOCK_TIMEOUT_SECONDS": "1"}
+    env |= {"P06_WAREHOUSE_URL": pg_url, "P06_LOCK_TIMEOUT_SECONDS": "1"}
 
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
