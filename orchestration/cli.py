@@ -50,7 +50,7 @@ def refresh(args: argparse.Namespace) -> int:
     paths = _configure_environment(args)
     from orchestration.operations.summary import format_summary
 
-    if not (getattr(args, "force", False) or args.full_refresh):
+    if not (args.force or args.full_refresh):
         from orchestration.operations.noop import format_noop, skip_unchanged_refresh
 
         if summary := skip_unchanged_refresh(paths):

@@ -27,18 +27,14 @@ where l.locktype = 'advisory' and l.granted and l.classid = 0 and l.objid = %s a
 """
 
 
-def lock_holder_name() -> str:
-    """How this process shows in pg_stat_activity while it holds the lock."""
-    return f"p06 refresh on {socket.gethostname()} pid {os.getpid()}"
-
-
 @contextmanager
 def postgres_writer_lock(target: PostgresTarget, timeout_seconds: float) -> Iterator[None]:
     conn = target.connect()
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute("set application_name = %s", [lock_holder_name()])
+            # how the holder shows in pg_stat_activity, hence in the message another host gets
+            cur.execute("set application_name = %s", [f"p06 refresh on {socket.gethostname()} pid {os.getpid()}"])
             # lock_timeout = 0 would mean "wait forever": wait at least a millisecond
             timeout = f"{max(1, round(timeout_seconds * 1000))}ms"
             cur.execute("select set_config('lock_timeout', %s, false)", [timeout])
