@@ -23,7 +23,7 @@ from orchestration.transform.project import dbt_resource
 
 def build_definitions(warehouse: WarehouseResource) -> Definitions:
     """The code location for one raw dir and warehouse dir (`p06 refresh` passes its own)."""
-    # dbt runs as a subprocess and finds its database through its profile's env vars:
+    # dbt finds its database through its profile's env vars:
     # the DuckDB work database, or PostgreSQL when P06_WAREHOUSE_URL is set.
     os.environ["P06_WORK_DB"] = str(warehouse.paths.work_db)
     use_postgres_for_dbt()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,12 +25,12 @@ from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.quality.evaluate import quarantine
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
-from orchestration.transform.project import dbt_executable
 
 RAW_DIR = REPO_ROOT / "raw"
 RUN_DATE = date.today()  # one calendar cut-off for both engines, whatever their clocks say
 MODELS_AND_SEEDS = ["--resource-type", "seed", "--resource-type", "model"]
 DECIMALS = 6
+DBT = str(Path(sys.executable).parent / "dbt")  # beside this interpreter, also when .venv is not activated
 
 
 class Warehouse:
@@ -45,7 +46,7 @@ class Warehouse:
         run_results = self.target_path / "run_results.json"
         run_results.unlink(missing_ok=True)
         done = subprocess.run(
-            [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR),
+            [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR),
              "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(self.target_path),
              "--log-path", str(self.log_path), "--vars", json.dumps({"run_date": RUN_DATE.isoformat()})],
             cwd=DBT_PROJECT_DIR, env=self.env, capture_output=True, text=True,

@@ -2,7 +2,7 @@
 refresh publishes exactly what a clean refresh of the same files does (CONTRACT §5, issue 7).
 
 Each kill point is reached by watching the run's real progress: its Dagster event log, the work
-database's write-ahead log, the dbt process it started, the temporary files of the publish step.
+database's write-ahead log (ingestion and dbt writing), the temporary files of the publish step.
 """
 
 from __future__ import annotations
@@ -17,18 +17,6 @@ from mart_content import PROCESSING_COLUMNS, copy_warehouse, served_bytes, serve
 from refresh_process import LoggedProcess, assert_published, poll_until, run_refresh, start_refresh
 
 from orchestration.settings import WarehousePaths
-
-
-def _children_commands(pid: int) -> list[str]:
-    """Command lines of the direct children of `pid` (Linux /proc)."""
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                children.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode())
-            except FileNotFoundError:  # ended meanwhile
-                pass
-    return children
 
 
 def _run_databases(paths: WarehousePaths) -> set[Path]:
@@ -62,10 +50,10 @@ KILL_POINTS = [
         "STEP_START",
         lambda refresh, paths: Path(f"{paths.work_db}.wal").exists(),
     ),
-    KillPoint(  # dbt has built its first models and is running
+    KillPoint(  # dbt is building models into the work database
         "dbt_prepare",
-        "ASSET_MATERIALIZATION",
-        lambda refresh, paths: any("dbt" in command for command in _children_commands(refresh.process.pid)),
+        "STEP_START",
+        lambda refresh, paths: Path(f"{paths.work_db}.wal").exists(),
     ),
     KillPoint(  # the new file is built and its Parquet copies are being written aside
         "published_marts",

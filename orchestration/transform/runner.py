@@ -1,0 +1,145 @@
+"""dbt run inside the Dagster process (dbt-core's dbtRunner), reporting what dagster-dbt would.
+
+dagster-dbt 0.29 runs every `dbt build` as a subprocess that starts Python, imports dbt and
+loads the project again: ~2.4 s for each of the three stages of a refresh (bench/README.md).
+In this process dbt is already imported (dagster-dbt imports it), and the project is parsed once
+per run; each stage then only builds. dagster-dbt still decides what to build (the stage's
+selection, or the subset picked in the UI) and turns dbt's results into Dagster events
+(materializations, asset check results): the same functions its CLI resource uses, module-level
+in dagster-dbt 0.29 (pinned below 0.30).
+
+Two differences from the subprocess, both deliberate: a stage's events reach Dagster when its
+build ends, not node by node (dbt's own log lines still print as they happen), and dbt must not
+run twice at once in one process, which the refresh job's in-process executor guarantees.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, ConfigurableResource, Failure
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_EXCLUDE_METADATA_KEY,
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    get_manifest_and_translator_from_dbt_assets,
+    get_subset_selection_for_context,
+)
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
+from dbt_common.events.functions import msg_to_dict
+
+# Node statuses of a build that did not go through (dbt's RunStatus and TestStatus values).
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+# One parsed project, for the stages of the run that parsed it: (run id, parse arguments).
+_parsed: tuple[tuple, Manifest] | None = None
+
+
+class DbtInProcess(ConfigurableResource):
+    """`dbt build` for a @dbt_assets stage, in this process."""
+
+    project_dir: str
+    profiles_dir: str
+
+    def build(
+        self,
+        context: AssetExecutionContext,
+        *,
+        target_path: Path,
+        dbt_vars: Mapping[str, str],
+        full_refresh: bool = False,
+    ) -> Iterator[Any]:
+        """Build the stage's selection (or the subset Dagster selected) and yield its events.
+
+        Raises Failure naming every model and test that failed, after the events of those
+        that succeeded, as dagster-dbt does.
+        """
+        manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+        tags = context.op_execution_context.op.tags
+        selection, indirect_selection = get_subset_selection_for_context(
+            context=context,
+            manifest=manifest,
+            select=tags.get(DAGSTER_DBT_SELECT_METADATA_KEY),
+            exclude=tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+            selector=tags.get(DAGSTER_DBT_SELECTOR_METADATA_KEY),
+            dagster_dbt_translator=translator,
+            current_dbt_indirect_selection_env=None,
+        )
+        project_args = [
+            "--project-dir", self.project_dir,
+            "--profiles-dir", self.profiles_dir,
+            "--target-path", str(target_path),
+            "--log-path", str(target_path),
+            "--vars", json.dumps(dict(dbt_vars)),
+        ]
+        args = [
+            "build", *project_args, *selection,
+            *(["--indirect-selection", indirect_selection] if indirect_selection else []),
+            *(["--full-refresh"] if full_refresh else []),
+            "--no-use-colors",
+        ]
+        context.log.info(f"dbt {' '.join(args)}")
+        events: list = []
+        result = _invoke(dbtRunner(manifest=self._parse(context.run.run_id, project_args), callbacks=[events.append]), args)
+
+        for event in events:
+            message = DbtCoreCliEventMessage(raw_event=msg_to_dict(event), event_history_metadata={})
+            yield from message.to_default_asset_events(
+                manifest=manifest, dagster_dbt_translator=translator, context=context,
+                target_path=target_path, project=project,
+            )
+        if not result.success:
+            raise Failure(description=f"dbt build failed: {failure_summary(result)}")
+
+    def _parse(self, run_id: str, project_args: list[str]) -> Manifest:
+        """The project parsed once per run (dbt's partial parsing keeps it short across runs)."""
+        global _parsed
+        key = (run_id, *project_args)
+        if _parsed is None or _parsed[0] != key:
+            result = _invoke(dbtRunner(), ["parse", *project_args, "--no-use-colors"])
+            if not result.success:
+                raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
+            _parsed = (key, result.result)
+        return _parsed[1]
+
+
+def _invoke(runner: dbtRunner, args: list[str]) -> dbtRunnerResult:
+    try:
+        return runner.invoke(args)
+    finally:
+        _release_duckdb()
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    Held open, it would keep the file from other processes (BI, `dbt` by hand) and from this
+    process's own read-only connections ("different configuration"), and the publish step would
+    copy a database whose last writes sit in its WAL.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not installed: nothing to release
+        return
+    try:
+        DuckDBConnectionManager.env().close()
+    except Exception:  # no environment was created (PostgreSQL target, or failed before connecting)
+        pass
+    DuckDBConnectionManager.close_all_connections()
+
+
+def failure_summary(result: dbtRunnerResult) -> str:
+    """What failed, one node per clause: `model fct_x (error: ...); test not_null_y (fail: ...)`."""
+    if result.exception is not None:
+        return str(result.exception).strip()
+    failed = [
+        f"{node.node.resource_type} {node.node.name} ({node.status}: {(node.message or '').strip()})"
+        for node in (result.result or [])
+        if str(node.status) in FAILED_STATUSES
+    ]
+    return "; ".join(failed) or "no failed node reported (see dbt.log in the dbt target directory)"

@@ -1,0 +1,103 @@
+"""dbt run inside the Dagster process reports what a user sees in Dagster: materializations,
+check results, and a failure naming the dbt test that failed; the database is free afterwards."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetExecutionContext, AssetKey, materialize
+from dagster_dbt import dbt_assets
+from dbt.cli.main import dbtRunner
+
+from orchestration.transform.runner import DbtInProcess
+
+MODELS = {
+    "counted.sql": "select 1 as province_code, 10 as issued",
+    "broken.sql": "select cast(null as integer) as province_code",
+    "schema.yml": """
+version: 2
+models:
+  - name: counted
+    columns:
+      - name: province_code
+        data_tests: [not_null]
+  - name: broken
+    columns:
+      - name: province_code
+        data_tests: [not_null]
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A two-model dbt project on its own DuckDB file, parsed (manifest.json) like `make` does."""
+    root = tmp_path_factory.mktemp("dbt_in_process")
+    (root / "models").mkdir()
+    for name, text in MODELS.items():
+        (root / "models" / name).write_text(text)
+    (root / "dbt_project.yml").write_text("name: tiny\nprofile: tiny\nversion: '1.0'\n")
+    (root / "profiles.yml").write_text(
+        f"tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '{root / 'tiny.duckdb'}'\n"
+    )
+    result = dbtRunner().invoke(["parse", "--project-dir", str(root), "--profiles-dir", str(root), "--quiet"])
+    assert result.success, result.exception
+    return root
+
+
+def _run(project: Path, selection: list[AssetKey] | None = None):
+    @dbt_assets(manifest=project / "target" / "manifest.json")
+    def tiny_assets(context: AssetExecutionContext, dbt: DbtInProcess):
+        yield from dbt.build(context, target_path=project / "run_target", dbt_vars={"run_date": "2025-11-30"})
+
+    return materialize(
+        [tiny_assets],
+        resources={"dbt": DbtInProcess(project_dir=str(project), profiles_dir=str(project))},
+        selection=selection,
+        raise_on_error=False,
+    )
+
+
+def _tables(project: Path) -> set[str]:
+    with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as con:
+        return {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def test_failed_dbt_test_fails_the_step_naming_it_after_recording_what_succeeded(project):
+    result = _run(project)
+
+    assert not result.success
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    message = failure.step_failure_data.error.message
+    assert "test not_null_broken_province_code (fail" in message
+    assert "counted" not in message
+    materialized = {m.asset_key for m in result.asset_materializations_for_node("tiny_assets")}
+    assert materialized == {AssetKey("counted"), AssetKey("broken")}
+    checks = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {
+        (AssetKey("counted"), "not_null_counted_province_code"): True,
+        (AssetKey("broken"), "not_null_broken_province_code"): False,
+    }
+
+
+def test_the_database_is_free_for_other_processes_after_the_build(project):
+    _run(project)
+
+    writer = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(project / 'tiny.duckdb')!r}).close()"],
+        capture_output=True, text=True,
+    )
+    assert writer.returncode == 0, writer.stderr
+    assert {"counted", "broken"} <= _tables(project)  # a read-only connection in this process, too
+
+
+def test_a_subset_selected_in_dagster_builds_only_that_model(tmp_path, project):
+    (project / "tiny.duckdb").unlink()
+
+    result = _run(project, selection=[AssetKey("counted")])
+
+    assert result.success
+    assert {m.asset_key for m in result.asset_materializations_for_node("tiny_assets")} == {AssetKey("counted")}
+    assert _tables(project) == {"counted"}
