@@ -29,6 +29,7 @@ from dagster_dbt.asset_utils import (
     get_subset_selection_for_context,
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.functions import msg_to_dict
@@ -122,10 +123,6 @@ def _release_duckdb() -> None:
     process's own read-only connections ("different configuration"), and the publish step would
     copy a database whose last writes sit in its WAL.
     """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # dbt-duckdb not installed: nothing to release
-        return
     try:
         DuckDBConnectionManager.env().close()
     except Exception:  # no environment was created (PostgreSQL target, or failed before connecting)

@@ -93,7 +93,7 @@ def test_the_database_is_free_for_other_processes_after_the_build(project):
     assert {"counted", "broken"} <= _tables(project)  # a read-only connection in this process, too
 
 
-def test_a_subset_selected_in_dagster_builds_only_that_model(tmp_path, project):
+def test_a_subset_selected_in_dagster_builds_only_that_model(project):
     (project / "tiny.duckdb").unlink()
 
     result = _run(project, selection=[AssetKey("counted")])
