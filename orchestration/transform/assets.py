@@ -5,8 +5,6 @@
     dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
-from typing import NamedTuple
-
 from dagster import AssetExecutionContext, AssetsDefinition, Config
 from dagster_dbt import dbt_assets
 from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
@@ -20,16 +18,11 @@ from orchestration.transform.translator import P06Translator
 AFTER_QUARANTINE = "source:quality+"
 FACTS = "source:quality+,+fct_indicator_value"
 
-
-class Stage(NamedTuple):
-    select: str  # dbt selection syntax
-    exclude: str
-
-
+# stage name -> (select, exclude), in dbt selection syntax
 STAGES = {
-    "dbt_prepare": Stage(DBT_DEFAULT_SELECT, AFTER_QUARANTINE),
-    "dbt_facts": Stage(FACTS, DBT_DEFAULT_EXCLUDE),
-    "dbt_reporting": Stage(AFTER_QUARANTINE, FACTS),
+    "dbt_prepare": (DBT_DEFAULT_SELECT, AFTER_QUARANTINE),
+    "dbt_facts": (FACTS, DBT_DEFAULT_EXCLUDE),
+    "dbt_reporting": (AFTER_QUARANTINE, FACTS),
 }
 
 
@@ -37,13 +30,13 @@ class DbtBuildConfig(Config):
     full_refresh: bool = False
 
 
-def _stage(name: str, stage: Stage) -> AssetsDefinition:
+def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
     @dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         dagster_dbt_translator=P06Translator(),
-        select=stage.select,
-        exclude=stage.exclude,
+        select=select,
+        exclude=exclude,
         name=name,
     )
     def _assets(
@@ -63,4 +56,4 @@ def _stage(name: str, stage: Stage) -> AssetsDefinition:
 
 
 prepare_manifest_once()
-DBT_STAGES = [_stage(name, stage) for name, stage in STAGES.items()]
+DBT_STAGES = [_stage(name, select, exclude) for name, (select, exclude) in STAGES.items()]

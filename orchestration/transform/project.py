@@ -23,4 +23,4 @@ def prepare_manifest_once() -> None:
 
 
 def dbt_resource() -> DbtInProcess:
-    return DbtInProcess(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR))
+    return DbtInProcess(project_dir=str(dbt_project.project_dir), profiles_dir=str(dbt_project.profiles_dir))

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import AssetExecutionContext, ConfigurableResource, Failure
 from dagster_dbt.asset_utils import (
@@ -30,15 +31,14 @@ from dagster_dbt.asset_utils import (
 )
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-from dbt.cli.main import dbtRunner, dbtRunnerResult
-from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.functions import msg_to_dict
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+    from dbt.contracts.graph.manifest import Manifest
 
 # Node statuses of a build that did not go through (dbt's RunStatus and TestStatus values).
 FAILED_STATUSES = {"error", "fail", "runtime error"}
-
-# One parsed project, for the stages of the run that parsed it: (run id, parse arguments).
-_parsed: tuple[tuple, Manifest] | None = None
 
 
 class DbtInProcess(ConfigurableResource):
@@ -71,22 +71,22 @@ class DbtInProcess(ConfigurableResource):
             dagster_dbt_translator=translator,
             current_dbt_indirect_selection_env=None,
         )
-        project_args = [
+        common_args = [  # every command of the run: the parse and each stage's build
             "--project-dir", self.project_dir,
             "--profiles-dir", self.profiles_dir,
             "--target-path", str(target_path),
             "--log-path", str(target_path),
             "--vars", json.dumps(dict(dbt_vars)),
+            "--no-use-colors",
         ]
         args = [
-            "build", *project_args, *selection,
+            "build", *common_args, *selection,
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
-            "--no-use-colors",
         ]
         context.log.info(f"dbt {' '.join(args)}")
         events: list = []
-        result = _invoke(dbtRunner(manifest=self._parse(context.run.run_id, project_args), callbacks=[events.append]), args)
+        result = _invoke(args, manifest=_parse(context.run.run_id, tuple(common_args)), callbacks=[events.append])
 
         for event in events:
             message = DbtCoreCliEventMessage(raw_event=msg_to_dict(event), event_history_metadata={})
@@ -97,21 +97,24 @@ class DbtInProcess(ConfigurableResource):
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
 
-    def _parse(self, run_id: str, project_args: list[str]) -> Manifest:
-        """The project parsed once per run (dbt's partial parsing keeps it short across runs)."""
-        global _parsed
-        key = (run_id, *project_args)
-        if _parsed is None or _parsed[0] != key:
-            result = _invoke(dbtRunner(), ["parse", *project_args, "--no-use-colors"])
-            if not result.success:
-                raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
-            _parsed = (key, result.result)
-        return _parsed[1]
+
+@lru_cache(maxsize=1)
+def _parse(run_id: str, common_args: tuple[str, ...]) -> Manifest:
+    """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
+    across runs)."""
+    result = _invoke(["parse", *common_args])
+    if not result.success:
+        raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
+    return result.result
 
 
-def _invoke(runner: dbtRunner, args: list[str]) -> dbtRunnerResult:
+def _invoke(args: list[str], **runner_options) -> dbtRunnerResult:
+    # imported here: 0.3 s that processes loading the code location without building dbt
+    # (webserver, daemon, sensors) do not pay
+    from dbt.cli.main import dbtRunner
+
     try:
-        return runner.invoke(args)
+        return dbtRunner(**runner_options).invoke(args)
     finally:
         _release_duckdb()
 

@@ -14,6 +14,7 @@ from orchestration.ingest.parsing.periods import parse_period
 from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform.runner import failure_summary
 
 OLD_UNITS = date(2008, 8, 1)  # valid_from of the 63 units before the 2025 merger
 NEW_UNITS = date(2025, 7, 1)  # valid_from of the 34 units since
@@ -147,9 +148,4 @@ def dbt_build(work_db: Path, target_dir: Path, *args: str, run_date: str = "2025
         else:
             os.environ["P06_WORK_DB"] = previous
     if not result.success:
-        failures = [
-            f"{node.node.name}: {node.message}"
-            for node in (result.result or [])
-            if node.status not in ("success", "pass")
-        ]
-        raise AssertionError(f"dbt build failed: {result.exception or failures}")
+        raise AssertionError(f"dbt build failed: {failure_summary(result)}")
