@@ -15,6 +15,7 @@ VALUE_SCHEMA = pa.schema([
     ("period_start", pa.date32()), ("period_end", pa.date32()),
     ("indicator_code", pa.string()), ("value", pa.float64()),
     ("submitted_at", pa.timestamp("us")),
+    ("note", pa.string()),
 ])
 TASK_SCHEMA = pa.schema([
     ("sheet", pa.string()), ("source_row", pa.int64()),

@@ -34,8 +34,11 @@ create table if not exists raw.indicator_values (
     value                double not null,
     submitted_at         timestamp not null,
     ingested_at          timestamp not null,
-    load_id              bigint not null
+    load_id              bigint not null,
+    note                 varchar
 );
+-- warehouses created before notes were kept
+alter table raw.indicator_values add column if not exists note varchar;
 
 create table if not exists raw.task_rows (
     file_hash            varchar not null,

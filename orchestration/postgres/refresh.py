@@ -6,7 +6,8 @@ Ingestion and the quality step keep using the DuckDB work database; dbt runs on 
     raw_submissions     afterwards  push_raw             raw.*              DuckDB -> PostgreSQL
     dbt_prepare         dbt on PostgreSQL
     quarantined_values  before      pull_quality_inputs  candidates, status PostgreSQL -> DuckDB
-                        afterwards  push_findings        quality.findings   DuckDB -> PostgreSQL
+                        afterwards  push_findings        quality.findings,  DuckDB -> PostgreSQL
+                                                         quality.history
     dbt_facts           dbt on PostgreSQL
     quality_gate        before      pull_marts(GATE_INPUTS)                 PostgreSQL -> DuckDB
     dbt_reporting       dbt on PostgreSQL
@@ -22,7 +23,7 @@ from typing import MutableMapping, Sequence
 
 import duckdb
 
-from orchestration.postgres.load import FINDINGS_TABLE, RAW_TABLES, TableCopy, pull_table, push_tables
+from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES, TableCopy, pull_table, push_tables
 from orchestration.postgres.publish import publish_marts
 from orchestration.postgres.target import PostgresTarget
 from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
@@ -55,7 +56,7 @@ def push_raw(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> list[Ta
 
 
 def push_findings(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> list[TableCopy]:
-    return _push(duck, target, [FINDINGS_TABLE])
+    return _push(duck, target, [FINDINGS_TABLE, HISTORY_TABLE])
 
 
 def pull_quality_inputs(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> dict[str, int]:

@@ -10,6 +10,8 @@ PUBLISHED_MARTS = (
     "task_completion",
     "submission_status",
     "quality_issues",
+    "reporting_rates",
+    "quality_history",
 )
 
 PUBLISHED_SCHEMA = "marts"

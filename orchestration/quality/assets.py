@@ -21,6 +21,7 @@ from dagster import (
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.history import record_history
 from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
@@ -35,6 +36,8 @@ OFFENDING_ROWS_SHOWN = 20
 def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """quality.findings: every candidate value that breaks a rule, once per rule it broke.
 
+    Also appends this refresh's counts per rule to quality.history (marts.quality_history).
+
     Values breaking an error-level rule are quarantined: fct_indicator_value leaves them out
     (both values of a rule comparing two indicators). The report is warehouse/quality/index.html.
     """
@@ -42,6 +45,7 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
         if warehouse.postgres:  # dbt built the candidates there: check them here, send findings back
             pull_quality_inputs(con, warehouse.postgres)
         outcome = quarantine(con, report_dir=warehouse.paths.quality_dir)
+        record_history(con, context.run_id)
         if warehouse.postgres:
             push_findings(con, warehouse.postgres)
     for result in outcome.failed:

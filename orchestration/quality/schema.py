@@ -18,6 +18,19 @@ create table if not exists quality.findings (
     quarantined          boolean not null
 );
 
+-- one row per refresh x rule, appended and never replaced: survives rebuilds and rollbacks
+create table if not exists quality.history (
+    run_id            varchar not null,
+    refreshed_at      timestamp not null,
+    rule              varchar not null,
+    severity          varchar not null,
+    findings          bigint not null,
+    values_held_back  bigint not null,
+    files_rejected    bigint not null,
+    rows_rejected     bigint not null,
+    last_load_id      bigint not null
+);
+
 -- what the last quarantine validated: a fingerprint of every province unit x period's values
 create table if not exists quality.validated_keys (
     province_code        varchar,
@@ -29,5 +42,5 @@ create table if not exists quality.validated_keys (
 
 
 def ensure_findings_table(con) -> None:
-    """Create quality.findings and quality.validated_keys if they do not exist yet (idempotent)."""
+    """Create the quality tables if they do not exist yet (idempotent)."""
     con.execute(FINDINGS_DDL)

@@ -12,6 +12,7 @@ from dbt.cli.main import dbtRunner
 
 from orchestration.ingest.parsing.periods import parse_period
 from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.quality.history import record_history
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.transform.runner import failure_summary
@@ -33,6 +34,7 @@ class Value:
     load_id: int = 1
     source_file: str = "submission.csv"
     source_row: int = 2
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,12 @@ class WorkDb:
                 f"hash-{v.source_file}", v.source_file, None, v.source_row, v.province_code,
                 v.province_valid_from, None, period.code, period.grain, period.start, period.end,
                 v.indicator_code,
-                v.value, v.submitted_at, ingested_at, v.load_id,
+                v.value, v.submitted_at, ingested_at, v.load_id, v.note,
             ))
         with self.connect() as con:
             con.executemany(
                 "insert into raw.indicator_values values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -120,6 +122,10 @@ class WorkDb:
                     for v in quarantined
                 ],
             )
+
+    def record_history(self, run_id: str, refreshed_at: datetime) -> None:
+        with self.connect() as con:
+            record_history(con, run_id, refreshed_at)
 
     def rows(self, sql: str, *params) -> list[dict]:
         with self.connect() as con:

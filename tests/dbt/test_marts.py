@@ -7,6 +7,7 @@ rebuilt with --full-refresh. Values are asserted on the final state.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -28,6 +29,8 @@ BINH_DINH_2024 = values(
     "52", OLD_UNITS, "2024", ON_TIME_2024,
     VNEID_ELIGIBLE=1_272_073, VNEID_ISSUED=1_224_975, VNEID_ACTIVATED=1_124_445,
 )
+BINH_DINH_NOTE = "=HYPERLINK(\"x\") số liệu tạm tính"
+BINH_DINH_2024[1] = replace(BINH_DINH_2024[1], note=BINH_DINH_NOTE)
 OLD_GIA_LAI_2024 = values(
     "64", OLD_UNITS, "2024", ON_TIME_2024,
     VNEID_ELIGIBLE=1_100_000, VNEID_ISSUED=1_000_000, VNEID_ACTIVATED=900_000,
@@ -128,7 +131,7 @@ CONTRACT_COLUMNS = {
     },
     "fct_indicator_value": {
         "province_code": "VARCHAR", **PERIOD, "indicator_code": "VARCHAR", "value": "DOUBLE",
-        "submitted_at": "TIMESTAMP", "source_file": "VARCHAR",
+        "submitted_at": "TIMESTAMP", "source_file": "VARCHAR", "note": "VARCHAR",
     },
     "province_scorecard": {"province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES},
     "province_scorecard_current": {
@@ -144,6 +147,16 @@ CONTRACT_COLUMNS = {
         "province_code": "VARCHAR", "period": "VARCHAR", "submitted": "BOOLEAN",
         "first_submitted_at": "TIMESTAMP", "last_submitted_at": "TIMESTAMP", "on_time": "BOOLEAN",
         "rows_accepted": "BIGINT", "rows_rejected": "BIGINT",
+    },
+    "reporting_rates": {
+        "period": "VARCHAR", "province_code": "VARCHAR", "province_name": "VARCHAR",
+        "reports_expected": "BIGINT", "reports_submitted": "BIGINT", "reports_on_time": "BIGINT",
+        "reporting_rate": "DOUBLE", "on_time_rate": "DOUBLE",
+    },
+    "quality_history": {
+        "run_id": "VARCHAR", "refreshed_at": "TIMESTAMP", "rule": "VARCHAR", "severity": "VARCHAR",
+        "findings": "BIGINT", "values_held_back": "BIGINT", "files_rejected": "BIGINT",
+        "rows_rejected": "BIGINT",
     },
     "quality_issues": {
         "rule": "VARCHAR", "severity": "VARCHAR", "province_code": "VARCHAR", "period": "VARCHAR",
@@ -175,6 +188,7 @@ def scenario(tmp_path_factory):
     for reason in ("number_invalid", "count_negative"):
         db.add_rejection("52", "2024", source_row=9, rule=reason)
     db.replace_findings(indicator(DA_NANG_2024, "VNEID_ISSUED"), indicator(DA_NANG_2024, "VNEID_ACTIVATED"))
+    db.record_history("run-1", datetime(2026, 1, 1, 8))
     dbt_build(db.path, tmp / "target", *WITHOUT_TESTS, run_date=RUN_DATE)
     after_load_1 = db.rows("select * from marts.fct_indicator_value")
 
@@ -182,6 +196,7 @@ def scenario(tmp_path_factory):
     db.replace_findings(
         indicator(QUANG_NINH_2024, "VNEID_ISSUED"), indicator(QUANG_NINH_2024_RESENT, "VNEID_ACTIVATED")
     )
+    db.record_history("run-2", datetime(2026, 1, 2, 8))
     dbt_build(db.path, tmp / "target", run_date=RUN_DATE)
     incremental = mart_contents(db)
     dbt_build(db.path, tmp / "target", "--full-refresh", *WITHOUT_TESTS, run_date=RUN_DATE)
@@ -377,3 +392,53 @@ def test_mart_has_the_contract_columns_and_types(scenario, table):
     )
     types = {c["column_name"]: c["data_type"] for c in columns}
     assert {name: types.get(name) for name in CONTRACT_COLUMNS[table]} == CONTRACT_COLUMNS[table]
+
+
+def test_note_is_published_as_text_and_null_when_none(scenario):
+    notes = scenario["db"].rows(
+        "select indicator_code, note from marts.fct_indicator_value"
+        " where province_code = '52' and period = '2024' order by indicator_code")
+    assert [(r["indicator_code"], r["note"]) for r in notes] == [
+        ("VNEID_ACTIVATED", None), ("VNEID_ELIGIBLE", None), ("VNEID_ISSUED", BINH_DINH_NOTE)]
+
+
+def rates(db, period, code):
+    return one(db, "select * from marts.reporting_rates where period = ? and province_code = ?", period, code)
+
+
+def test_national_reporting_rate_counts_every_unit_valid_in_the_period(scenario):
+    db = scenario["db"]
+    national_2024 = rates(db, "2024", "00")
+    # 2024: 52, 64, 35, 36, 37, 48, 22, 46 on time; Cần Thơ (92) only sent 2024-Q4 (derived year rows are not reports)
+    assert (national_2024["province_name"], national_2024["reports_expected"]) == ("Toàn quốc", 63)
+    assert (national_2024["reports_submitted"], national_2024["reports_on_time"]) == (8, 8)
+    assert national_2024["reporting_rate"] == pytest.approx(100 * 8 / 63, abs=0.005)
+    q3 = rates(db, "2025-Q3", "00")  # after the merger: 34 units; Gia Lai sent late
+    assert (q3["reports_expected"], q3["reports_submitted"], q3["reports_on_time"]) == (34, 1, 0)
+    assert (q3["on_time_rate"], q3["reporting_rate"]) == (0.0, pytest.approx(100 / 34, abs=0.005))
+
+
+def test_unit_reporting_rate_is_0_or_100_and_only_calendar_periods(scenario):
+    db = scenario["db"]
+    gia_lai = rates(db, "2025-Q3", "52")
+    assert (gia_lai["province_name"], gia_lai["reporting_rate"], gia_lai["on_time_rate"]) == ("Gia Lai", 100.0, 0.0)
+    bac_kan = rates(db, "2024", "06")
+    assert (bac_kan["reports_submitted"], bac_kan["reporting_rate"]) == (0, 0.0)
+    periods = db.rows("select period, count(*) as n from marts.reporting_rates"
+                      " where province_code = '00' group by period")
+    assert {r["n"] for r in periods} == {1}
+    assert "2025-Q4" not in {r["period"] for r in periods}  # not ended on the run date
+
+
+def test_quality_history_keeps_every_refresh(scenario):
+    rows = scenario["db"].rows(
+        "select run_id, findings, values_held_back from marts.quality_history"
+        " where rule = 'vneid_activated_le_issued' order by run_id")
+    assert [(r["run_id"], r["findings"], r["values_held_back"]) for r in rows] == [
+        ("run-1", 2, 2), ("run-2", 2, 2)]
+    ingest = scenario["db"].rows(
+        "select run_id, rule, findings, rows_rejected from marts.quality_history"
+        " where severity = 'error' and rule in ('number_invalid', 'count_negative') order by rule")
+    # the rejections came with load 1: counted by the refresh that ingested them, not again
+    assert [(r["run_id"], r["rule"], r["findings"], r["rows_rejected"]) for r in ingest] == [
+        ("run-1", "count_negative", 1, 1), ("run-1", "number_invalid", 1, 1)]

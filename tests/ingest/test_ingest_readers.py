@@ -169,3 +169,38 @@ def test_json_both_shapes(indicators):
                                         (b'{"period": "2024"}', "header_missing")])
 def test_bad_json(data, rule):
     assert [r.rule for r in read_submission(data, "x.json").rejections] == [rule]
+
+
+def notes_of(parsed):
+    return [(r["indicator_code"], r["note"]) for r in parsed.values.to_pylist()]
+
+
+def test_csv_note_column_is_kept_as_text():
+    parsed = read_submission(LONG_CSV.encode(), "q1.csv")
+    assert notes_of(parsed) == [("VNEID_ISSUED", "ghi chú, có dấu phẩy"), ("DIGITIZATION_RATE", None)]
+
+
+def test_xlsx_note_is_the_stored_text_never_a_formula_result(tmp_path):
+    path = write_template(tmp_path / "n.xlsx", values=(("VNEID_ISSUED", 10), ("VNEID_ELIGIBLE", 20)))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["ChiTieu"]
+    sheet["D4"] = "số liệu tạm tính"
+    sheet["D5"].value, sheet["D5"].data_type = "=SUM(C4:C5)", "s"  # typed as text, looks like a formula
+    workbook.save(path)
+    parsed = read_submission(path.read_bytes(), "n.xlsx")
+    assert parsed.rejections == []
+    assert notes_of(parsed) == [("VNEID_ISSUED", "số liệu tạm tính"), ("VNEID_ELIGIBLE", "=SUM(C4:C5)")]
+
+
+def test_xlsx_uncalculated_formula_in_note_is_no_note(tmp_path):
+    # write_template puts "=1+1" (never calculated) in every note cell: its stored value is empty
+    parsed = read_submission(write_template(tmp_path / "f.xlsx").read_bytes(), "f.xlsx")
+    assert [note for _, note in notes_of(parsed)] == [None, None]
+
+
+def test_json_note_per_value():
+    document = {"province_code": "79", "period": "2025-Q3",
+                "indicators": [{"code": "VNEID_ISSUED", "value": 5, "ghi_chu": "đã rà soát"},
+                               {"code": "VNEID_ELIGIBLE", "value": 9}]}
+    parsed = read_submission(json.dumps(document, ensure_ascii=False).encode(), "n.json")
+    assert notes_of(parsed) == [("VNEID_ISSUED", "đã rà soát"), ("VNEID_ELIGIBLE", None)]

@@ -29,7 +29,7 @@ def _add_values(
         con.execute(
             "insert into raw.indicator_values values "
             "(?, ?, ?, ?, '52', date '2008-08-01', null, '2024', 'year', date '2024-01-01', "
-            "date '2024-12-31', 'VNEID_ISSUED', ?, ?, ?, ?)",
+            "date '2024-12-31', 'VNEID_ISSUED', ?, ?, ?, ?, null)",
             [f"hash{load_id}", source_file, sheet, n, value,
              datetime(2025, 1, 15, 8, 30, 1, 123456), ingested_at, load_id],
         )

@@ -20,9 +20,10 @@ import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.postgres.load import FINDINGS_TABLE, RAW_TABLES, push_tables
+from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES, push_tables
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.quality.evaluate import quarantine
+from orchestration.quality.history import record_history
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -76,13 +77,14 @@ def warehouses(tmp_path_factory, new_database):
     with duckdb.connect(str(work_db)) as con:
         quarantine(con, report_dir=workdir / "quality", source=on_duckdb.relation("int_indicator_values_resolved"),
                    as_of=RUN_DATE)
+        record_history(con, "run-1", refreshed_at=datetime(2026, 1, 2, 8, 5))
     on_duckdb.dbt("build", *MODELS_AND_SEEDS)
 
     with new_database() as target:
         on_postgres = Warehouse("postgres", target.dbt_env(), workdir)
         pg_conn = target.connect()
         with duckdb.connect(str(work_db), read_only=True) as con:
-            push_tables(con, pg_conn, [*RAW_TABLES, FINDINGS_TABLE])
+            push_tables(con, pg_conn, [*RAW_TABLES, FINDINGS_TABLE, HISTORY_TABLE])
         on_postgres.dbt("build", *MODELS_AND_SEEDS)
         yield {"duckdb": (on_duckdb, work_db), "postgres": (on_postgres, pg_conn)}
         pg_conn.close()

@@ -13,7 +13,7 @@ from orchestration.quality.schema import ensure_findings_table
 
 VALUE = ("h1", "ha_noi.csv", None, 2, "01", date(2008, 8, 1), None, "2024", "year",
          date(2024, 1, 1), date(2024, 12, 31), "VNEID_ISSUED", 7_000_000.0,
-         datetime(2025, 1, 10), datetime(2025, 1, 11, 9, 30), 1)
+         datetime(2025, 1, 10), datetime(2025, 1, 11, 9, 30), 1, None)
 
 
 def _pg_rows(target, query: str) -> list[tuple]:

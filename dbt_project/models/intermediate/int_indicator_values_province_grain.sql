@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail'
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -24,7 +24,8 @@ province_values as (
         file_hash, source_file, sheet, source_row, load_id,
         province_code, province_valid_from, period, period_grain, period_start, period_end,
         indicator_code, value, submitted_at, ingested_at,
-        false as is_commune_sum
+        false as is_commune_sum,
+        note
     from values_sent
     where commune_code is null
 ),
@@ -41,7 +42,8 @@ commune_sums as (
         sum(value) as value,
         max(submitted_at) as submitted_at,
         max(ingested_at) as ingested_at,
-        true as is_commune_sum
+        true as is_commune_sum,
+        string_agg(distinct note, '; ' order by note) as note
     from values_sent
     where commune_code is not null
     group by

@@ -48,6 +48,7 @@ select
     ranked.source_row,
     ranked.file_hash,
     ranked.load_id,
-    cast(ranked.versions_sent as bigint) as versions_sent
+    cast(ranked.versions_sent as bigint) as versions_sent,
+    ranked.note
 from ranked
 where ranked.version_rank = 1

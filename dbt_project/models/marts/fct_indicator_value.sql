@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['province_code', 'province_valid_from', 'period', 'indicator_code'],
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
         post_hook="{{ delete_quarantined_values(this) }}"
     )
 }}

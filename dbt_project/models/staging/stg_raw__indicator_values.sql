@@ -21,6 +21,7 @@ renamed as (
         cast(indicator_code as varchar) as indicator_code,
         ---------- value
         cast(value as double precision) as value,
+        cast(note as varchar) as note,
         ---------- timestamps
         cast(submitted_at as timestamp) as submitted_at,
         cast(ingested_at as timestamp) as ingested_at

@@ -1,6 +1,6 @@
 """JSON submissions: {"province", "province_code", "period", "submitted_at", "indicators", "tasks"}.
 
-``indicators`` is either {"CODE": value} or [{"code": ..., "value": ...}]; the row of a value is
+``indicators`` is either {"CODE": value} or [{"code": ..., "value": ..., "note": ...}]; the row of a value is
 its 1-based position in ``indicators`` (sheet "indicators"), of a task in ``tasks``.
 """
 
@@ -45,9 +45,10 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     lookups = Lookups()
     long_rows = LongRows(
         source_file, "indicators", np.arange(1, len(pairs) + 1, dtype=np.int64),
-        {"indicator_code": pa.array([None if c is None else str(c) for c, _ in pairs], pa.string())},
+        {"indicator_code": pa.array([None if c is None else str(c) for c, _, _ in pairs], pa.string()),
+         "note": pa.array(["" if n is None else str(n) for _, _, n in pairs], pa.string())},
         fixed=fixed, labels={**labels, "indicator_code": "code", "value": "value"},
-        value_cells=[value for _, value in pairs],
+        value_cells=[value for _, value, _ in pairs],
     )
     values, rejections = resolve_long_rows(long_rows, lookups)
     records = [(position, {name: v for name, (_, v) in _canonical_keys(item).items()})
@@ -64,15 +65,14 @@ def _canonical_keys(mapping: object) -> dict[str, tuple[str, object]]:
     return {name: (keys[i], mapping[keys[i]]) for name, i in field_positions(keys).items()}
 
 
-def _indicator_pairs(indicators: object) -> list[tuple[object, object]]:
-    """(code, value) in document order, for either shape of ``indicators``."""
+def _indicator_pairs(indicators: object) -> list[tuple[object, object, object]]:
+    """(code, value, note) in document order, for either shape of ``indicators``."""
     if isinstance(indicators, dict):
-        return list(indicators.items())
+        return [(code, value, None) for code, value in indicators.items()]
     if isinstance(indicators, list):
         pairs = []
         for item in indicators:
             fields = _canonical_keys(item)
-            code, value = (fields.get(name, (None, None))[1] for name in ("indicator_code", "value"))
-            pairs.append((code, value))
+            pairs.append(tuple(fields.get(name, (None, None))[1] for name in ("indicator_code", "value", "note")))
         return pairs
     return []

@@ -133,6 +133,7 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
         "indicator_code": indicator.column("code", pa.string(), accepted),
         "value": values.take(accepted),
         "submitted_at": submitted.column(None, pa.timestamp("us"), accepted),
+        "note": _notes(rows, accepted),
     }, schema=VALUE_SCHEMA)
     return table, rejections
 
@@ -153,6 +154,14 @@ def _parse_values(rows: LongRows, units: pa.DictionaryArray) -> tuple[pa.Array, 
 
 def _value_seen(rows: LongRows, i: int) -> object:
     return rows.value_cells[i] if rows.value_cells is not None else rows.columns["value"][i].as_py()
+
+
+def _notes(rows: LongRows, accepted: np.ndarray) -> pa.Array:
+    """The province's note on each value, as text, NULL when blank."""
+    if "note" not in rows.columns:
+        return pa.nulls(len(accepted), pa.string())
+    notes = pc.utf8_trim_whitespace(rows.columns["note"].take(accepted))
+    return pc.if_else(pc.equal(notes, ""), None, notes)
 
 
 def _commune_codes(rows: LongRows, accepted: np.ndarray) -> pa.Array:

@@ -140,6 +140,9 @@ def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, lab
         commune_column = fields["commune_code"][0]
         columns["commune_code"] = pa.array([_text(_cell(r, commune_column)) or "" for _, r in kept],
                                            pa.string())
+    if "note" in fields:  # a note is text: the stored value, a formula's cached result, never evaluated
+        note_column = fields["note"][0]
+        columns["note"] = pa.array([_text(_cell(r, note_column)) or "" for _, r in kept], pa.string())
     long_rows = LongRows(source_file, sheet_name, np.array([n for n, _ in kept], dtype=np.int64), columns,
                          fixed=fixed, labels=labels,
                          value_cells=[_as_shown(_cell(row, value_column),
