@@ -2,6 +2,7 @@
 
     p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
     p06 validate FILE...
+    p06 template PROVINCE PERIOD [--output FILE] | p06 template --all PERIOD [--output-dir DIR]
     p06 rollback [--warehouse-dir DIR]
 """
 
@@ -124,6 +125,35 @@ def validate(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if rejections else EXIT_OK
 
 
+def template(args: argparse.Namespace) -> int:
+    """The pre-filled Excel template(s); exit 1 with the reason, and no file, when the unit or
+    period cannot be resolved."""
+    from orchestration.ingest.parsing.errors import ParseError
+    from orchestration.templates.plan import plan_for, plans_for_all
+    from orchestration.templates.workbook import write_template
+
+    if len(args.unit_and_period) != (0 if args.all else 2):
+        print("template: give PROVINCE PERIOD, or --all PERIOD", file=sys.stderr)
+        return EXIT_FAILED
+    published_db = _configure_environment(args).published_db
+    try:
+        if args.all:
+            plans = plans_for_all(args.all, published_db)
+            paths = [Path(args.output_dir or ".") / plan.file_name for plan in plans]
+        else:
+            plans = [plan_for(*args.unit_and_period, published_db)]
+            paths = [Path(args.output) if args.output else Path(plans[0].file_name)]
+    except ParseError as error:
+        given = args.all or " ".join(args.unit_and_period)
+        print(f"template: no unit and period for {given!r}: expected {error.expected} ({error.rule})",
+              file=sys.stderr)
+        return EXIT_FAILED
+    for plan, path in zip(plans, paths):
+        write_template(plan, path)
+        print(f"{path}: {plan.unit.name} ({plan.unit.code}), {plan.period.code}, deadline {plan.deadline}")
+    return EXIT_OK
+
+
 def rollback(args: argparse.Namespace) -> int:
     from orchestration.operations.lock import warehouse_lock
     from orchestration.publish.publisher import rollback as rollback_published
@@ -153,6 +183,15 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("validate", help="check submission files without touching the warehouse")
     check.add_argument("files", nargs="+", help="files to check")
     check.set_defaults(handler=validate)
+
+    form = commands.add_parser("template", help="write the official Excel template, pre-filled for a unit and period")
+    form.add_argument("unit_and_period", nargs="*", metavar="PROVINCE PERIOD",
+                      help="province code or name, and the period (e.g. 52 2025-Q3, \"Gia Lai\" \"Quý III/2025\")")
+    form.add_argument("--output", help="file to write (default: <code>_<period>.xlsx)")
+    form.add_argument("--all", metavar="PERIOD", help="one template per unit valid in PERIOD")
+    form.add_argument("--output-dir", help="folder of the --all templates (default: the current folder)")
+    form.add_argument("--warehouse-dir", help="where the last accepted values are read (default: $P06_WAREHOUSE_DIR)")
+    form.set_defaults(handler=template)
 
     back = commands.add_parser("rollback", help="serve the previously published marts again")
     back.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
