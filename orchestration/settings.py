@@ -57,6 +57,11 @@ class WarehousePaths:
         return self.warehouse_dir / "quality"
 
     @property
+    def feedback_dir(self) -> Path:
+        """One page per province, rewritten every refresh."""
+        return self.warehouse_dir / "feedback"
+
+    @property
     def last_refresh(self) -> Path:
         return self.warehouse_dir / "last_refresh.json"
 

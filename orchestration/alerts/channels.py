@@ -69,7 +69,10 @@ class Webhook:
 
 @dataclass(frozen=True)
 class Email:
+    """An alert to P06_ALERT_EMAIL_TO; or, with `to`, a page (payload `subject`, `text`, `html`)."""
+
     settings: AlertSettings
+    to: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -78,10 +81,15 @@ class Email:
     def send(self, payload: Payload) -> None:
         settings = self.settings
         message = EmailMessage()
-        message["Subject"] = f"[p06 {payload['severity']}] {payload['title']}"
         message["From"] = settings.email_from
-        message["To"] = ", ".join(settings.email_to)
-        message.set_content(f"{payload['text']}\n\n{json.dumps(payload, ensure_ascii=False, indent=2, default=str)}\n")
+        message["To"] = ", ".join(self.to or settings.email_to)
+        if "html" in payload:
+            message["Subject"] = payload["subject"]
+            message.set_content(payload["text"])
+            message.add_alternative(payload["html"], subtype="html")
+        else:
+            message["Subject"] = f"[p06 {payload['severity']}] {payload['title']}"
+            message.set_content(f"{payload['text']}\n\n{json.dumps(payload, ensure_ascii=False, indent=2, default=str)}\n")
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())

@@ -87,3 +87,9 @@ def _deliver(
             delay = settings.backoff_seconds * 2 ** (attempt - 1)
             log.info(f"{channel.name} attempt {attempt} of {attempts} failed: {reason}; retrying in {delay:g} s")
             time.sleep(delay)
+
+
+def send_with_retries(channel: Channel, payload: Payload, *, env: Mapping[str, str] = os.environ,
+                      log: logging.Logger = logger) -> bool:
+    """One payload through one channel, retried like alerts; False (logged) when it stayed down."""
+    return _deliver(channel, payload, AlertSettings.from_env(env), secret_values(env), log)
