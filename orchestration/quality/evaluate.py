@@ -214,9 +214,28 @@ def quarantine(
         results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]
         findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
         replace_findings(con, findings, remember_validated=True)
-    report_path = write_report(results, report_dir, source=source)
+    report_path = write_report(_with_notes(con, results, source), report_dir, source=source)
     linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)
+
+
+def _with_notes(con: duckdb.DuckDBPyConnection, results: list[RuleResult], source: str) -> list[RuleResult]:
+    """The results with the province's note beside each finding, for the report."""
+    if "note" not in (table_columns(con, source) or []):
+        return results
+    notes = con.execute(
+        f"select province_code, province_valid_from, period, indicator_code, note from {source} where note is not null"
+    ).df()
+    if notes.empty:
+        return results
+    key = ["province_code", "valid_from", "period", "indicator_code"]  # dates compared as timestamps
+    notes = notes.assign(valid_from=pd.to_datetime(notes["province_valid_from"]))[[*key, "note"]].drop_duplicates(key)
+
+    def noted(findings: pd.DataFrame) -> pd.DataFrame:
+        keyed = findings.assign(valid_from=pd.to_datetime(findings["province_valid_from"]))
+        return keyed.merge(notes, on=key, how="left").drop(columns="valid_from")
+
+    return [replace(result, findings=noted(result.findings)) if result.n_findings else result for result in results]
 
 
 def gate(

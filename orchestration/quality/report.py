@@ -25,6 +25,7 @@ FINDING_HEADINGS = {
     "value": "value",
     "detail": "detail",
     "quarantined": "held back",
+    "note": "province's note",
 }
 
 STYLE = """
@@ -79,7 +80,7 @@ def _rule_section(result: RuleResult) -> str:
     shown = result.findings.head(MAX_ROWS_SHOWN)
     header = "".join(f"<th>{title}</th>" for title in FINDING_HEADINGS.values())
     rows = "".join(
-        "<tr>" + "".join(_cell(row[column], column) for column in FINDING_HEADINGS) + "</tr>"
+        "<tr>" + "".join(_cell(row.get(column), column) for column in FINDING_HEADINGS) + "</tr>"
         for row in shown.to_dict("records")
     )
     more = ""

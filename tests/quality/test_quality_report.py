@@ -56,8 +56,24 @@ def test_report_lists_each_rule_and_the_offending_rows(work_db, tmp_path):
     assert summary["vneid_activated_le_issued"] == ["error", "passed", "0", "0"]
     assert {rule.id for rule in all_rules()} <= summary.keys()
     detail = "DOSSIERS_ONLINE 80 exceeds DOSSIERS_TOTAL 50"
-    assert ["01", "2024-Q1", "DOSSIERS_ONLINE", "hanoi/2024-Q1.csv", "", "8", "80", detail, "yes"] in rows
-    assert ["01", "2024-Q1", "DOSSIERS_TOTAL", "hanoi/2024-Q1.csv", "", "7", "50", detail, "yes"] in rows
+    assert ["01", "2024-Q1", "DOSSIERS_ONLINE", "hanoi/2024-Q1.csv", "", "8", "80", detail, "yes", ""] in rows
+    assert ["01", "2024-Q1", "DOSSIERS_TOTAL", "hanoi/2024-Q1.csv", "", "7", "50", detail, "yes", ""] in rows
+
+
+def test_report_shows_the_province_note_beside_its_value_as_text(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [
+        Value("01", "2024-Q1", "DOSSIERS_TOTAL", 50, 7, "hanoi/2024-Q1.csv"),
+        Value("01", "2024-Q1", "DOSSIERS_ONLINE", 80, 8, "hanoi/2024-Q1.csv"),
+    ])
+    work_db.execute(f"alter table {CANDIDATES} add column note varchar")
+    work_db.execute(f"update {CANDIDATES} set note = '<i>=A1</i> gồm hồ sơ liên thông'"
+                    " where indicator_code = 'DOSSIERS_ONLINE'")
+
+    html = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1)).report_path.read_text(encoding="utf-8")
+
+    online = next(row for row in _rows(html) if row[2:3] == ["DOSSIERS_ONLINE"])
+    assert online[-1] == "<i>=A1</i> gồm hồ sơ liên thông"
+    assert "&lt;i&gt;=A1&lt;/i&gt;" in html
 
 
 def test_result_links_to_its_rule_in_the_report(work_db, tmp_path):
