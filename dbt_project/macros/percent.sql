@@ -1,4 +1,13 @@
-{#- numerator / denominator as a percent; NULL when either part is NULL or the denominator is 0. -#}
+{#- numerator / denominator as a percent rounded half-up to 2 decimals (35.125 -> 35.13), as a
+    DOUBLE; NULL when either part is NULL or the denominator is 0.
+    Exact on DuckDB and PostgreSQL alike: in hundredths of a percent the rate is
+    floor((20000 n + d) / 2d), and floor(a / b) = (a - a % b) / b, a division with no remainder.
+    Decimal +, *, % are exact on both engines; the one division (DOUBLE on DuckDB) has a whole
+    result, which round() restores exactly. -#}
 {% macro percent(numerator, denominator) -%}
-    100.0 * {{ numerator }} / nullif({{ denominator }}, 0)
+    {%- set n = 'cast(' ~ numerator ~ ' as decimal(38, 6))' -%}
+    {%- set d = 'cast(nullif(' ~ denominator ~ ', 0) as decimal(38, 6))' -%}
+    {%- set a = '(20000 * ' ~ n ~ ' + ' ~ d ~ ')' -%}
+    {%- set b = '(2 * ' ~ d ~ ')' -%}
+    cast(round(({{ a }} - {{ a }} % {{ b }}) / {{ b }}) / 100 as double precision)
 {%- endmacro %}
