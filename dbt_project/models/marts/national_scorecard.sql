@@ -25,7 +25,7 @@ province_sums as (
         count(
             case when
                 {%- for rate in var('scorecard_rates') %}
-                {{ 'or ' if not loop.first }}({{ rate.numerator | lower }} is not null and {{ rate.denominator | lower }} is not null)
+                {% if not loop.first %}or {% endif %}({{ rate.numerator | lower }} is not null and {{ rate.denominator | lower }} is not null)
                 {%- endfor %}
             then 1 end
         ) as provinces_in_rates,
