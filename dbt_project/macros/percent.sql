@@ -9,5 +9,13 @@
     {%- set d = 'cast(nullif(' ~ denominator ~ ', 0) as decimal(38, 6))' -%}
     {%- set a = '(20000 * ' ~ n ~ ' + ' ~ d ~ ')' -%}
     {%- set b = '(2 * ' ~ d ~ ')' -%}
-    cast(round(({{ a }} - {{ a }} % {{ b }}) / {{ b }}) / 100 as double precision)
+    cast(
+        case
+            when abs({{ numerator }}) < 1e18 and abs({{ denominator }}) < 1e18
+                then round(({{ a }} - {{ a }} % {{ b }}) / {{ b }}) / 100
+            {#- no real count comes near: such a value would overflow decimal(38, 6) and fail the
+                build, so it gets a rate in doubles instead #}
+            else round(10000.0 * {{ numerator }} / nullif({{ denominator }}, 0)) / 100
+        end
+    as double precision)
 {%- endmacro %}

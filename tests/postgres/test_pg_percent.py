@@ -14,7 +14,8 @@ import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR
 
-# (numerator, denominator): halfway cases, doubles that print badly, zero, NULL, big counts
+# (numerator, denominator): halfway cases, doubles that print badly, zero, NULL, big counts,
+# absurd counts beyond decimal(38, 6)
 CASES = [
     (281, 800),  # 35.125 -> 35.13, not 35.12
     (201, 20_000),  # 1.005 has no exact double: 1.01, not 1.0
@@ -28,6 +29,8 @@ CASES = [
     (None, 5),
     (5, None),
     (99_999_999_999, 100_000_000_000),
+    (10**40, 2 * 10**40),  # no count is that big, but it must not fail the build
+    (5, 10**40),
 ]
 
 
