@@ -223,17 +223,19 @@ def _with_notes(con: duckdb.DuckDBPyConnection, results: list[RuleResult], sourc
     """The results with the province's note beside each finding, for the report."""
     if "note" not in (table_columns(con, source) or []):
         return results
-    notes = con.execute(
+    rows = con.execute(
         f"select province_code, province_valid_from, period, indicator_code, note from {source} where note is not null"
-    ).df()
-    if notes.empty:
+    ).fetchall()
+    if not rows:
         return results
-    key = ["province_code", "valid_from", "period", "indicator_code"]  # dates compared as timestamps
-    notes = notes.assign(valid_from=pd.to_datetime(notes["province_valid_from"]))[[*key, "note"]].drop_duplicates(key)
+    # looked up, not merged: a rule's findings may hold only NULLs in a key column, of any dtype
+    notes = {(code, str(valid_from)[:10], period, indicator): note for code, valid_from, period, indicator, note in rows}
 
     def noted(findings: pd.DataFrame) -> pd.DataFrame:
-        keyed = findings.assign(valid_from=pd.to_datetime(findings["province_valid_from"]))
-        return keyed.merge(notes, on=key, how="left").drop(columns="valid_from")
+        keys = zip(findings["province_code"], findings["province_valid_from"], findings["period"],
+                   findings["indicator_code"])
+        return findings.assign(note=[notes.get((code, str(valid_from)[:10], period, indicator))
+                                     for code, valid_from, period, indicator in keys])
 
     return [replace(result, findings=noted(result.findings)) if result.n_findings else result for result in results]
 

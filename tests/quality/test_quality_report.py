@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html.parser import HTMLParser
 
-from quality_tables import CANDIDATES, Value, create_values
+from quality_tables import CANDIDATES, Status, Value, create_status, create_values
 
 from orchestration.quality.evaluate import quarantine
 from orchestration.quality.rules import all_rules
@@ -65,6 +65,7 @@ def test_report_shows_the_province_note_beside_its_value_as_text(work_db, tmp_pa
         Value("01", "2024-Q1", "DOSSIERS_TOTAL", 50, 7, "hanoi/2024-Q1.csv"),
         Value("01", "2024-Q1", "DOSSIERS_ONLINE", 80, 8, "hanoi/2024-Q1.csv"),
     ])
+    create_status(work_db, [Status("52", "2024-Q1", None)])  # late: a finding without an indicator
     work_db.execute(f"alter table {CANDIDATES} add column note varchar")
     work_db.execute(f"update {CANDIDATES} set note = '<i>=A1</i> gồm hồ sơ liên thông'"
                     " where indicator_code = 'DOSSIERS_ONLINE'")
