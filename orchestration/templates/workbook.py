@@ -28,6 +28,7 @@ DATE_FORMAT = "dd/mm/yyyy"
 TEXT_FORMAT = "@"  # a note typed as "=..." stays text
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 TASK_ROWS = 100
+MAX_TEXT = 2000  # characters of a note, task code or task name
 
 INDICATOR_HEADERS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Cách tính",
                      "Kỳ đã gửi gần nhất", "Giá trị đã gửi gần nhất", "Giá trị", "Ghi chú")
@@ -59,6 +60,11 @@ def _date_validation() -> DataValidation:
     return DataValidation(type="date", operator="between", formula1=_serial(FIRST_DAY), formula2=_serial(LAST_DAY),
                           showErrorMessage=True, errorTitle="Ngày không hợp lệ",
                           error="Nhập ngày dạng dd/mm/yyyy (a date).")
+
+
+def _text_validation() -> DataValidation:
+    return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(MAX_TEXT), allow_blank=True,
+                          showErrorMessage=True, errorTitle="Quá dài", error=f"Tối đa {MAX_TEXT} ký tự.")
 
 
 def _serial(day: date) -> str:
@@ -105,6 +111,7 @@ def _indicator_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
     sheet.append(list(INDICATOR_HEADERS))
     validations = {unit: DataValidation(showErrorMessage=True, errorTitle="Giá trị không hợp lệ", **rule)
                    for unit, rule in VALUE_RULES.items()}
+    notes = _text_validation()
     for indicator in plan.indicators:
         last = plan.last_values.get(indicator.code)
         sheet.append([indicator.code, indicator.name, UNITS.get(indicator.unit, indicator.unit),
@@ -114,7 +121,8 @@ def _indicator_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
         _entry(sheet.cell(row, VALUE_COLUMN))
         _entry(sheet.cell(row, NOTE_COLUMN), TEXT_FORMAT)
         validations[indicator.unit].add(sheet.cell(row, VALUE_COLUMN).coordinate)
-    for validation in validations.values():
+        notes.add(sheet.cell(row, NOTE_COLUMN).coordinate)
+    for validation in (*validations.values(), notes):
         if validation.sqref:
             sheet.add_data_validation(validation)
     for cell in sheet[3]:
@@ -132,8 +140,8 @@ def _task_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
     status = DataValidation(type="list", formula1='"' + ",".join(TASK_STATUSES) + '"', allow_blank=True,
                             showErrorMessage=True, errorTitle="Trạng thái không hợp lệ",
                             error="Chọn một trong: " + ", ".join(TASK_STATUSES))
-    dates = _date_validation()
-    for validation in (status, dates):
+    dates, texts = _date_validation(), _text_validation()
+    for validation in (status, dates, texts):
         sheet.add_data_validation(validation)
     first, last = 3, 2 + TASK_ROWS
     for column in range(1, len(TASK_HEADERS) + 1):
@@ -142,6 +150,7 @@ def _task_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
     status.add(f"D{first}:D{last}")
     dates.add(f"C{first}:C{last}")
     dates.add(f"E{first}:E{last}")
+    texts.add(f"A{first}:B{last}")
     for cell in sheet[2]:
         cell.font = BOLD
     sheet["A1"].font = BOLD

@@ -102,10 +102,13 @@ def test_every_entry_cell_is_validated_and_open_and_the_rest_locked(ha_noi_q4):
     assert f"G{rows['VNEID_ISSUED']}" in by_type["whole", "greaterThanOrEqual"]
     assert by_type["decimal", "between"] == [f"G{rows['DIGITIZATION_RATE']}"]
     assert validations(chi_tieu)[f"G{rows['DIGITIZATION_RATE']}"][2:] == ("0", "100")
-    assert sum(len(cells) for cells in by_type.values()) == len(rows)
+    values = [cell for kind, cells in by_type.items() if kind[0] != "textLength" for cell in cells]
+    assert sorted(values) == sorted(f"G{row}" for row in rows.values())
+    assert sorted(by_type["textLength", "lessThanOrEqual"]) == sorted(f"H{row}" for row in rows.values())
     tasks = validations(workbook["NhiemVu"])
     assert tasks["D3:D102"] == ("list", None, '"Hoàn thành,Đang thực hiện,Chưa thực hiện"', None)
     assert tasks["C3:C102 E3:E102"][0] == "date"
+    assert tasks["A3:B102"][0] == "textLength"
     assert validations(workbook["ThongTin"])["B8"][0] == "date"
     for sheet in workbook:
         assert sheet.protection.sheet
