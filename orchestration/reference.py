@@ -73,3 +73,20 @@ def load_indicators() -> dict[str, Indicator]:
         )
         for row in _read_seed("indicators.csv")
     }
+
+
+def province_name(code: str, valid_from: date | None = None) -> str | None:
+    """The name of the unit with this code (and valid_from: seven codes were reused), else None.
+
+    Without valid_from, the latest unit of that code.
+    """
+    units = [unit for unit in load_provinces() if unit.code == code]
+    if valid_from is not None:
+        day = valid_from.date() if hasattr(valid_from, "date") else valid_from
+        units = [unit for unit in units if unit.valid_from == day]
+    return max(units, key=lambda unit: unit.valid_from).name if units else None
+
+
+def province_label(code: str, name: str | None) -> str:
+    """`Hà Nội (01)`: a unit as officials read it; the bare code when the name is unknown."""
+    return f"{name} ({code})" if name else code

@@ -21,6 +21,7 @@ from dagster import (
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
@@ -70,9 +71,8 @@ def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
     }
     if len(offending):
         metadata["offending_rows"] = MetadataValue.md(offending.to_markdown(index=False))
-    if rule.id == "submitted_by_deadline":
-        late = result.findings[["province_code", "period"]].drop_duplicates()
-        metadata["late_submissions"] = MetadataValue.json(late.to_dict(orient="records"))
+    if rule.id == LATE_RULE:
+        metadata["late_submissions"] = MetadataValue.json(late_submissions(result.findings))
     return AssetCheckResult(
         asset_key=_checked_asset(rule),
         check_name=rule.id,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from orchestration.alerts import alerts_for_refresh
+from orchestration.ingest.parsing.periods import parse_period
+from orchestration.reference import load_provinces, province_name
 
 VN = timezone(timedelta(hours=7))
 NIGHT = datetime(2026, 11, 24, 2, 5, tzinfo=VN)
@@ -29,9 +31,20 @@ def failed(rule: str, severity: str, findings: int = 2) -> dict:
     return {"rule": rule, "severity": severity, "findings": findings, "stage": "quarantine"}
 
 
-def late(*keys: str) -> list[dict]:
-    """'52@2025-Q3' -> a late submission of province 52 for 2025-Q3."""
-    return [{"province_code": key.split("@")[0], "period": key.split("@")[1]} for key in keys]
+def late(*keys: str, sent: str | None = None) -> list[dict]:
+    """'52@2026-Q3' -> province 52 had sent nothing for 2026-Q3 by its deadline (as the run summary has it)."""
+    items = []
+    for key in keys:
+        code, period = key.split("@")
+        end = parse_period(period).end
+        items.append({
+            "province_code": code,
+            "province_name": province_name(code, date(2025, 7, 1) if end >= date(2025, 7, 1) else None),
+            "period": period,
+            "deadline": (end + timedelta(days=15)).isoformat(),
+            "first_submitted_at": sent,
+        })
+    return items
 
 
 def summary(**changes) -> dict:
@@ -70,7 +83,7 @@ CASES = {
         {"run_failure": ("error", [])},
     ),
     "late provinces are their own kind, not a quality finding": (
-        summary(rules={"passed": [], "failed": [failed("submitted_by_deadline", "warn")]}, late_submissions=late("52@2025-Q3")),
+        summary(rules={"passed": [], "failed": [failed("submitted_by_deadline", "warn")]}, late_submissions=late("52@2026-Q3")),
         {"late_submission": ("warn", ["submitted_by_deadline"])},
     ),
 }
@@ -122,57 +135,71 @@ def test_a_failed_run_alert_carries_the_error(tmp_path):
     assert alert.detail == "raw_submissions: disk full"
 
 
-def test_many_late_provinces_make_one_alert_listing_them_all(tmp_path):
-    provinces = [f"{code:02d}" for code in range(1, 35)]
-    overdue = late(*(f"{p}@2025-Q3" for p in provinces), *(f"{p}@2025-09" for p in provinces))
+def test_many_late_provinces_make_one_alert_naming_them_by_period(tmp_path):
+    units = sorted((unit.code, unit.name) for unit in load_provinces() if unit.valid_to is None and unit.code != "00")
+    provinces = [code for code, _ in units]
+    overdue = late(*(f"{p}@2026-Q3" for p in provinces[1:]), *(f"{p}@2026-09" for p in provinces))
+    overdue += late("01@2026-Q3", sent="2026-10-20T08:00:00")
 
     alerts = alerts_for_refresh(summary(late_submissions=overdue), now=NIGHT, state_path=tmp_path / "state.json")
 
     (alert,) = alerts
     assert alert.kind == "late_submission"
-    assert alert.title.startswith("68 province-period(s)")
+    assert alert.title == "68 late submissions for 2 periods due in the last 12 months"
     assert alert.payload()["late_submissions"] == overdue
-    q3_line = next(line for line in alert.detail.splitlines() if line.startswith("2025-Q3"))
-    assert q3_line == "2025-Q3 (deadline 2025-10-15): " + ", ".join(provinces)
+    q3, september = alert.detail.splitlines()
+    named = [f"{name} ({code})" for code, name in units]
+    assert q3 == f"2026-Q3 (deadline 2026-10-15): not sent: {', '.join(named[1:])}; sent late: {named[0]}"
+    assert september == f"2026-09 (deadline 2026-10-15): not sent: {', '.join(named)}"
 
 
-def test_a_long_backlog_lists_the_latest_periods_and_counts_the_rest(tmp_path):
-    quarters = [f"{year}-Q{q}" for year in range(2022, 2026) for q in range(1, 5)]
-    overdue = late(*(f"52@{quarter}" for quarter in quarters), "52@2025-12", "52@2023")
+def test_the_alert_covers_deadlines_of_the_window_and_counts_the_rest(tmp_path):
+    quarters = [f"{year}-Q{q}" for year in range(2022, 2027) for q in range(1, 4 if year == 2026 else 5)]
+    overdue = late(*(f"79@{quarter}" for quarter in quarters), "79@2025-12", "79@2025")
 
     (alert,) = alerts_for_refresh(summary(late_submissions=overdue), now=NIGHT, state_path=tmp_path / "state.json")
 
-    assert alert.detail.splitlines() == [
-        "2025-12 (deadline 2026-01-15): 52",
-        "2025-Q4 (deadline 2026-01-15): 52",
-        "2025-Q3 (deadline 2025-10-15): 52",
-        "2025-Q2 (deadline 2025-07-15): 52",
-        "2025-Q1 (deadline 2025-04-15): 52",
-        "2024-Q4 (deadline 2025-01-15): 52",
-        "and 12 earlier period(s), 2022-Q1 to 2024-Q3: see marts.submission_status",
+    assert alert.title == "6 late submissions for 6 periods due in the last 12 months"
+    assert [line.split(":")[0] for line in alert.detail.splitlines()] == [
+        "2026-Q3 (deadline 2026-10-15)",
+        "2026-Q2 (deadline 2026-07-15)",
+        "2026-Q1 (deadline 2026-04-15)",
+        "2025-Q4 (deadline 2026-01-15)",
+        "2025-12 (deadline 2026-01-15)",
+        "2025 (deadline 2026-01-15)",
+        "15 earlier late submissions (deadlines before 2025-11-24)",
     ]
-    assert len(alert.payload()["late_submissions"]) == 18
+    assert len(alert.payload()["late_submissions"]) == 6
+    assert alert.payload()["earlier_late_submissions"] == 15
+
+
+def test_no_late_alert_when_every_missed_deadline_is_older_than_the_window(tmp_path):
+    backlog = summary(late_submissions=late("79@2024-Q4", "79@2025-Q3"))
+
+    assert alerts_for_refresh(backlog, now=NIGHT, state_path=tmp_path / "state.json") == []
+    (wider,) = alerts_for_refresh(backlog, now=NIGHT, state_path=tmp_path / "state.json", late_window_months=24)
+    assert wider.title == "2 late submissions for 2 periods due in the last 24 months"
 
 
 def test_the_same_late_submissions_alert_once_a_day(tmp_path):
     state = tmp_path / "state.json"
-    overdue = summary(late_submissions=late("52@2025-Q3", "01@2025-Q3"))
+    overdue = summary(late_submissions=late("52@2026-Q3", "01@2026-Q3"))
 
     def kinds(refresh, at):
         return [a.kind for a in alerts_for_refresh(refresh, now=at, state_path=state)]
 
     assert kinds(overdue, NIGHT) == ["late_submission"]
     assert kinds(overdue, NIGHT.replace(hour=23, minute=59)) == []
-    reordered = summary(late_submissions=late("01@2025-Q3", "52@2025-Q3"))
+    reordered = summary(late_submissions=late("01@2026-Q3", "52@2026-Q3"))
     assert kinds(reordered, NIGHT.replace(hour=9)) == []
-    one_more = summary(late_submissions=late("52@2025-Q3", "01@2025-Q3", "79@2025-Q3"))
+    one_more = summary(late_submissions=late("52@2026-Q3", "01@2026-Q3", "79@2026-Q3"))
     assert kinds(one_more, NIGHT.replace(hour=10)) == ["late_submission"]
     assert kinds(one_more, NIGHT + timedelta(days=1)) == ["late_submission"]
 
 
 def test_the_day_is_the_operators_day_in_vietnam(tmp_path):
     state = tmp_path / "state.json"
-    overdue = summary(late_submissions=late("52@2025-Q3"))
+    overdue = summary(late_submissions=late("52@2026-Q3"))
     evening_utc = datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # 23:30 in Hà Nội
 
     assert alerts_for_refresh(overdue, now=evening_utc, state_path=state)
@@ -184,7 +211,7 @@ def test_an_unreadable_state_file_does_not_stop_the_alert(tmp_path):
     state = tmp_path / "state.json"
     state.write_text("{half a fil")
 
-    alerts = alerts_for_refresh(summary(late_submissions=late("52@2025-Q3")), now=NIGHT, state_path=state)
+    alerts = alerts_for_refresh(summary(late_submissions=late("52@2026-Q3")), now=NIGHT, state_path=state)
 
     assert [a.kind for a in alerts] == ["late_submission"]
     assert json.loads(state.read_text())["late_submission"]["day"] == "2026-11-24"
@@ -196,7 +223,7 @@ def test_a_state_file_that_cannot_be_written_still_lets_the_alert_out(tmp_path, 
     blocked.write_text("a file where the state folder should be")
 
     alerts = alerts_for_refresh(
-        summary(late_submissions=late("52@2025-Q3")), now=NIGHT, state_path=blocked / "state.json"
+        summary(late_submissions=late("52@2026-Q3")), now=NIGHT, state_path=blocked / "state.json"
     )
 
     assert [a.kind for a in alerts] == ["late_submission"]
