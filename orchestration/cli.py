@@ -55,7 +55,7 @@ def refresh(args: argparse.Namespace) -> int:
         from orchestration.operations.noop import format_noop, skip_unchanged_refresh
 
         if summary := skip_unchanged_refresh(paths):
-            print(format_summary(summary) + "\n" + format_noop(summary))
+            print(format_noop(summary))
             return summary["exit_code"]
     try:
         from dagster import DagsterInstance

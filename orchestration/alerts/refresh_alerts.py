@@ -13,6 +13,7 @@ from typing import Any
 from orchestration.alerts.alert import Alert
 from orchestration.alerts.late_memory import already_sent_today, late_fingerprint, remember_sent
 from orchestration.alerts.settings import DEFAULT_LATE_WINDOW_MONTHS
+from orchestration.operations.summary import rule_outcome
 from orchestration.quality.late import LATE_RULE, by_period, label, within
 from orchestration.settings import VIETNAM
 from orchestration.wording import count
@@ -44,28 +45,33 @@ def alerts_for_refresh(
 
 
 def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
-    failed = [rule for rule in summary.get("rules", {}).get("failed", []) if rule["rule"] != LATE_RULE]
-    failed.sort(key=lambda rule: (rule["severity"] != "error", rule["rule"]))
+    """Every failed rule, as the summary counts them; sent when more than late submissions (their
+    own alert) went wrong."""
+    failed = sorted(summary.get("rules", {}).get("failed", []), key=lambda rule: (rule["severity"] != "error", rule["rule"]))
     files_rejected = summary.get("files", {}).get("rejected", 0)
     rows_rejected = summary.get("rows", {}).get("rejected", 0)
-    if not failed and not files_rejected and not rows_rejected:
+    if not any(rule["rule"] != LATE_RULE for rule in failed) and not files_rejected and not rows_rejected:
         return None
     errors = [rule for rule in failed if rule["severity"] == "error"]
     refused = summary.get("status") == "gate_refused"
     quarantined = summary.get("quarantined_values", 0)
     counts = [
-        f"{len(failed)} rule(s) failed" if failed else "",
-        f"{quarantined} value(s) quarantined" if quarantined else "",
-        f"{rows_rejected} row(s) and {files_rejected} file(s) rejected" if files_rejected or rows_rejected else "",
+        f"{count(len(failed), 'rule')} failed" if failed else "",
+        f"{count(quarantined, 'value')} held back" if quarantined else "",
+        f"{count(rows_rejected, 'row')} and {count(files_rejected, 'file')} rejected" if files_rejected or rows_rejected else "",
     ]
     title = (
         "Quality gate refused to publish: previous marts still served"
         if refused
-        else "Quality: " + ", ".join(count for count in counts if count)
+        else "Quality: " + ", ".join(part for part in counts if part)
     )
-    lines = [f"{rule['severity']} {rule['rule']}: {rule['findings']} finding(s)" for rule in failed]
+    lines = [
+        f"{rule['severity']} {rule['rule']}: {count(rule['findings'], 'finding')}, {rule_outcome(rule)}"
+        + (" (the late_submission alert names them)" if rule["rule"] == LATE_RULE else "")
+        for rule in failed
+    ]
     if files_rejected or rows_rejected:
-        lines.append(f"ingestion rejected {files_rejected} file(s) and {rows_rejected} row(s)")
+        lines.append(f"ingestion rejected {count(files_rejected, 'file')} and {count(rows_rejected, 'row')}")
     lines.append("details: marts.quality_issues" + (f", {summary['quality_report']}" if summary.get("quality_report") else ""))
     return Alert(
         kind="quality",

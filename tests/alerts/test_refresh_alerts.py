@@ -9,6 +9,7 @@ import pytest
 
 from orchestration.alerts import alerts_for_refresh
 from orchestration.ingest.parsing.periods import parse_period
+from orchestration.operations.summary import format_summary
 from orchestration.reference import load_provinces, province_name
 
 VN = timezone(timedelta(hours=7))
@@ -27,8 +28,8 @@ CLEAN = {
 }
 
 
-def failed(rule: str, severity: str, findings: int = 2) -> dict:
-    return {"rule": rule, "severity": severity, "findings": findings, "stage": "quarantine"}
+def failed(rule: str, severity: str, findings: int = 2, stage: str = "quarantine") -> dict:
+    return {"rule": rule, "severity": severity, "findings": findings, "stage": stage}
 
 
 def late(*keys: str, sent: str | None = None) -> list[dict]:
@@ -106,7 +107,7 @@ def test_the_quality_alert_names_counts_and_gate_outcome(tmp_path):
     (alert,) = alerts_for_refresh(refused, now=NIGHT, state_path=tmp_path / "state.json")
 
     assert "refused to publish" in alert.title
-    assert "error vneid_issued_le_received: 7 finding(s)" in alert.detail
+    assert "error vneid_issued_le_received: 7 findings, values held back" in alert.detail
     assert alert.payload()["quarantined_values"] == 14
     assert alert.payload()["findings"] == [failed("vneid_issued_le_received", "error", findings=7)]
 
@@ -116,16 +117,51 @@ def test_the_quality_alert_names_counts_and_gate_outcome(tmp_path):
     [
         (
             summary(rules={"passed": [], "failed": [failed("percent_within_0_100", "error")]}, quarantined_values=1),
-            "Quality: 1 rule(s) failed, 1 value(s) quarantined",
+            "Quality: 1 rule failed, 1 value held back",
         ),
-        (summary(rows={"accepted": 5, "rejected": 11}, files={"rejected": 3}), "Quality: 11 row(s) and 3 file(s) rejected"),
-        (summary(rules={"passed": [], "failed": [failed("stock_not_decreasing", "warn")]}), "Quality: 1 rule(s) failed"),
+        (summary(rows={"accepted": 5, "rejected": 11}, files={"rejected": 3}), "Quality: 11 rows and 3 files rejected"),
+        (summary(rows={"accepted": 5, "rejected": 1}, files={"rejected": 1}), "Quality: 1 row and 1 file rejected"),
+        (summary(rules={"passed": [], "failed": [failed("stock_not_decreasing", "warn")]}), "Quality: 1 rule failed"),
+        (
+            summary(rules={"passed": [], "failed": [failed("percent_within_0_100", "error")] * 2}, quarantined_values=3),
+            "Quality: 2 rules failed, 3 values held back",
+        ),
     ],
 )
 def test_the_quality_title_counts_only_what_happened(tmp_path, refresh, title):
     (alert,) = alerts_for_refresh(refresh, now=NIGHT, state_path=tmp_path / "state.json")
 
     assert alert.title == title
+
+
+def test_the_alert_counts_the_failed_rules_the_summary_prints_and_labels_warnings_as_such(tmp_path):
+    refresh = summary(
+        rules={
+            "passed": ["one_value_per_key"],
+            "failed": [
+                failed("vneid_activated_le_issued", "error", findings=2),
+                failed("percent_within_0_100", "error", findings=1),
+                failed("stock_not_decreasing", "warn", findings=3, stage="gate"),
+                failed("provinces_le_national", "warn", findings=1, stage="gate"),
+                failed("submitted_by_deadline", "warn", findings=1636, stage="gate"),
+            ],
+        },
+        quarantined_values=3,
+        late_submissions=late("52@2026-Q3"),
+    )
+    printed = format_summary(refresh)
+
+    quality = next(a for a in alerts_for_refresh(refresh, now=NIGHT, state_path=tmp_path / "s.json") if a.kind == "quality")
+
+    assert "rules  : 1 passed, 5 failed" in printed
+    assert quality.title == "Quality: 5 rules failed, 3 values held back"
+    assert len(quality.rules) == 5
+    assert "gate" not in quality.detail and "gate" not in printed
+    assert "warn stock_not_decreasing: 3 findings, warning only, published" in quality.detail
+    assert "warn  provinces_le_national: 1 finding, warning only, published" in printed
+    assert "error percent_within_0_100: 1 finding, values held back" in quality.detail
+    assert "warn submitted_by_deadline: 1,636 findings, warning only, published (the late_submission alert names them)" in quality.detail
+    assert "late   : 1 late submission" in printed
 
 
 def test_a_failed_run_alert_carries_the_error(tmp_path):
