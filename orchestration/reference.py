@@ -76,15 +76,16 @@ def load_indicators() -> dict[str, Indicator]:
 
 
 def province_name(code: str, valid_from: date | None = None) -> str | None:
-    """The name of the unit with this code (and valid_from: seven codes were reused), else None.
+    """The name of the unit with this code and valid_from, else None.
 
-    Without valid_from, the latest unit of that code.
+    Without valid_from, a name only when every unit of that code had it (seven codes were reused).
     """
     units = [unit for unit in load_provinces() if unit.code == code]
     if valid_from is not None:
         day = valid_from.date() if hasattr(valid_from, "date") else valid_from
         units = [unit for unit in units if unit.valid_from == day]
-    return max(units, key=lambda unit: unit.valid_from).name if units else None
+    names = {unit.name for unit in units}
+    return names.pop() if len(names) == 1 else None
 
 
 def province_label(code: str, name: str | None) -> str:

@@ -20,11 +20,13 @@ from dagster import (
 
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
-from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.evaluate import gate, quarantine
 from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.report import REPORT_FILE, rule_url
+from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
+from orchestration.wording import count
 
 CANDIDATES = AssetKey("int_indicator_values_resolved")
 FACTS = AssetKey("fct_indicator_value")
@@ -46,7 +48,7 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
         if warehouse.postgres:
             push_findings(con, warehouse.postgres)
     for result in outcome.failed:
-        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {result.n_findings} finding(s)")
+        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {count(result.n_findings, 'finding')}")
     return MaterializeResult(
         metadata={
             "quarantined_values": MetadataValue.int(outcome.n_quarantined),

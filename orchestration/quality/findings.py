@@ -19,8 +19,9 @@ ORIGIN_COLUMNS = [
 FINDING_COLUMNS = ["rule", "severity", *ORIGIN_COLUMNS, "detail", "quarantined"]
 PAIR_KEY = ["province_code", "province_valid_from", "period"]
 # Columns of a check table kept beside its findings (not stored in quality.findings): what the
-# late-submission alert and the report show besides the finding itself.
-CONTEXT_COLUMNS = ["deadline", "first_submitted_at"]
+# late-submission alert and the report show besides the finding itself. `note` is the province's
+# own note on a value (Ghi chú), shown by the report wherever the checked values carry it.
+CONTEXT_COLUMNS = ["deadline", "first_submitted_at", "note"]
 
 PAIR_VALUES_SQL = """
 select s.province_code, s.province_valid_from, s.period, s.indicator_code,
