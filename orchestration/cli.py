@@ -166,8 +166,9 @@ def snapshots(args: argparse.Namespace) -> int:
     if not kept:
         print(f"no snapshots in {paths.snapshots_dir}")
     for index, snapshot in reversed(list(enumerate(kept))):
-        marks = ["served" if index == served else "", f"rolled back {snapshot.rolled_back_at}" if snapshot.rolled_back_at else ""]
-        print(f"{_describe(snapshot)} {'; '.join(mark for mark in marks if mark)}".rstrip())
+        marks = ["served"] if index == served else []
+        marks += [f"rolled back {snapshot.rolled_back_at}"] if snapshot.rolled_back_at else []
+        print(f"{_describe(snapshot)} {'; '.join(marks)}".rstrip())
     return EXIT_OK
 
 

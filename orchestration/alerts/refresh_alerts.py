@@ -47,7 +47,9 @@ def alerts_for_refresh(
 def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
     """Every failed rule, as the summary counts them; sent when more than late submissions (their
     own alert) went wrong."""
-    failed = sorted(summary.get("rules", {}).get("failed", []), key=lambda rule: (rule["severity"] != "error", rule["rule"]))
+    failed = sorted(
+        summary.get("rules", {}).get("failed", []), key=lambda rule: (rule["severity"] != "error", rule["rule"])
+    )
     files_rejected = summary.get("files", {}).get("rejected", 0)
     rows_rejected = summary.get("rows", {}).get("rejected", 0)
     if not any(rule["rule"] != LATE_RULE for rule in failed) and not files_rejected and not rows_rejected:
@@ -58,7 +60,9 @@ def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
     counts = [
         f"{count(len(failed), 'rule')} failed" if failed else "",
         f"{count(quarantined, 'value')} held back" if quarantined else "",
-        f"{count(rows_rejected, 'row')} and {count(files_rejected, 'file')} rejected" if files_rejected or rows_rejected else "",
+        f"{count(rows_rejected, 'row')} and {count(files_rejected, 'file')} rejected"
+        if files_rejected or rows_rejected
+        else "",
     ]
     title = (
         "Quality gate refused to publish: previous marts still served"

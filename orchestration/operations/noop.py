@@ -98,15 +98,17 @@ def format_noop(summary: dict[str, Any]) -> str:
     """What `p06 refresh` prints when it skipped: what is served, nothing about rules (none ran)."""
     served = summary["served"]
     published = _parse_time(served["published_at"])
-    when = f"published {published:%Y-%m-%d %H:%M} UTC" if published else "publish time unknown"
-    what = f"run {served['run_id'] or 'unknown'}, {when}" + (f", snapshot {served['snapshot']}" if served["snapshot"] else "")
+    when = f"published {published.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if published else "publish time unknown"
+    what = f"run {served['run_id'] or 'unknown'}, {when}"
+    if served["snapshot"]:
+        what += f", snapshot {served['snapshot']}"
     lines = [
         f"refresh skipped: nothing new since the last publish ({summary['run_id']})",
         f"  files  : {count(summary['files']['seen'], 'file')} seen, all already in the served marts",
         f"  served : {what}",
     ]
     if served["rolled_back"]:
-        lines.append("           rolled back: newer snapshots exist (p06 snapshots lists them, p06 rollback --to ID serves one)")
+        lines.append("           rolled back: newer snapshots exist (p06 snapshots, p06 rollback --to ID)")
     if summary.get("quality_report"):
         lines.append(f"  report : {summary['quality_report']}")
     lines.append("  p06 refresh --force rebuilds and publishes anyway")

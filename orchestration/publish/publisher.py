@@ -21,6 +21,7 @@ import duckdb
 from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
 from orchestration.publish.snapshots import Snapshot, all_snapshots, find_snapshot, served_index, snapshot_path
 from orchestration.settings import WarehousePaths
+from orchestration.wording import count
 
 # DuckDB 1.x clients (most BI drivers) cannot read newer storage formats.
 PUBLISHED_STORAGE_VERSION = "v1.0.0"
@@ -192,7 +193,7 @@ def _previous(snapshots: list[Snapshot], served: int | None) -> int:
         if not snapshots[index].rolled_back_at:
             return index
     raise RuntimeError(
-        f"nothing to roll back to: {len(snapshots)} snapshot(s), none older than the served marts "
+        f"nothing to roll back to: {count(len(snapshots), 'snapshot')}, none older than the served marts "
         "that was not rolled back already (p06 snapshots lists them, p06 rollback --to ID serves any)"
     )
 
