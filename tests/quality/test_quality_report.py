@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from html.parser import HTMLParser
 
@@ -10,6 +11,8 @@ from quality_tables import CANDIDATES, Status, Value, create_status, create_valu
 
 from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.quality.evaluate import quarantine
+from orchestration.quality.rejections import ingest_rejections
+from orchestration.quality.report import render_report
 from orchestration.quality.rules import all_rules
 
 
@@ -144,3 +147,23 @@ def test_late_submissions_are_summarised_per_period_with_the_provinces_folded(wo
     assert "3 late submissions over 2 periods" in section
     folded = _rows(section.split("</details>")[0])
     assert folded[1:] == [["Hà Nội (01)", "not sent"], ["Bình Định (52)", "2024-04-20 09:30:00"]]
+
+
+def test_a_note_the_province_wrote_beside_a_value_is_shown_with_its_finding(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [Value("01", "2024-Q1", "DIGITIZATION_RATE", 150, 4)])
+    (result,) = [r for r in quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1)).results
+                 if r.rule.id == "percent_within_0_100"]
+    rejections = ingest_rejections(work_db)
+    noted = replace(result, findings=result.findings.assign(note="Số liệu tạm tính <chưa duyệt>"))
+
+    without = _rows(render_report([result], rejections=rejections, generated_at=datetime(2024, 6, 1, 9)))
+    shown = _rows(render_report([noted], rejections=rejections, generated_at=datetime(2024, 6, 1, 9)))
+
+    def findings_table(rows):
+        start = next(i for i, row in enumerate(rows) if "detail" in row)
+        return rows[start], rows[start + 1]
+
+    assert "note from the submission" not in findings_table(without)[0]
+    headings, finding = findings_table(shown)
+    assert headings[-2:] == ["note from the submission", "held back"]
+    assert finding[-2:] == ["Số liệu tạm tính <chưa duyệt>", "yes"]
