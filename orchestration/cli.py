@@ -16,8 +16,12 @@ import traceback
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.settings import REPO_ROOT, WarehousePaths
+
+if TYPE_CHECKING:
+    from orchestration.publish.snapshots import Snapshot
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -134,7 +138,7 @@ def _existing_warehouse(args: argparse.Namespace) -> WarehousePaths | None:
     return paths
 
 
-def _describe(snapshot) -> str:
+def _describe(snapshot: Snapshot) -> str:
     run = f" by run {snapshot.run_id}" if snapshot.run_id else ""
     return f"snapshot {snapshot.id} (published {snapshot.published_at:%Y-%m-%d %H:%M:%S} UTC{run})"
 
