@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+DBT_PROJECT_FILE = SEEDS_DIR.parent / "dbt_project.yml"
 NATIONAL_CODE = "00"
 
 
@@ -73,3 +74,31 @@ def load_indicators() -> dict[str, Indicator]:
         )
         for row in _read_seed("indicators.csv")
     }
+
+
+def province_name(code: str, valid_from: date | None = None) -> str | None:
+    """The name of the unit with this code and valid_from, else None.
+
+    Without valid_from, a name only when every unit of that code had it (seven codes were reused).
+    """
+    units = [unit for unit in load_provinces() if unit.code == code]
+    if valid_from is not None:
+        day = valid_from.date() if hasattr(valid_from, "date") else valid_from
+        units = [unit for unit in units if unit.valid_from == day]
+    names = {unit.name for unit in units}
+    return names.pop() if len(names) == 1 else None
+
+
+def province_label(code: str, name: str | None) -> str:
+    """`Hà Nội (01)`: a unit as officials read it; the bare code when the name is unknown."""
+    return f"{name} ({code})" if name else code
+
+
+@cache
+def deadline_after_period_end() -> timedelta:
+    """How long after a period ends its report is due: the dbt project's var, which
+    submission_status uses for every deadline (one definition)."""
+    import yaml  # a dbt dependency; only `p06 template` needs it
+
+    project = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8"))
+    return timedelta(days=int(project["vars"]["deadline_days_after_period_end"]))

@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from orchestration.alerts.refresh_alerts import DEADLINE_AFTER_PERIOD_END
 from orchestration.ingest.parsing.periods import Period, parse_period
 from orchestration.ingest.parsing.provinces import ProvinceResolver
-from orchestration.reference import NATIONAL_CODE, Indicator, Province, load_indicators, load_provinces
+from orchestration.reference import (
+    NATIONAL_CODE,
+    Indicator,
+    Province,
+    deadline_after_period_end,
+    load_indicators,
+    load_provinces,
+)
 
 LAST_VALUES_SQL = """
 select indicator_code, period, value
@@ -34,7 +40,7 @@ class TemplatePlan:
 
     @property
     def deadline(self) -> date:
-        return self.period.end + DEADLINE_AFTER_PERIOD_END
+        return self.period.end + deadline_after_period_end()
 
     @property
     def file_name(self) -> str:

@@ -32,7 +32,7 @@ expected as (
         periods.period,
         periods.period_start,
         periods.period_end,
-        periods.period_end + 15 as deadline
+        periods.period_end + {{ var('deadline_days_after_period_end') }} as deadline
     from periods
     inner join units
         on units.valid_from <= periods.period_end
