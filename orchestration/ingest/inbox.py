@@ -44,7 +44,8 @@ def read_inbox(raw_dir: Path, work_db: Path) -> Inbox:
         with duckdb.connect(str(work_db), read_only=True) as con:
             try:
                 known = store.known_hashes(con)
-                inbox.last_ingested_at = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()[0]
+                last = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()
+                inbox.last_ingested_at = last[0]
                 seen = store.sightings(con)
             except duckdb.CatalogException:
                 pass

@@ -94,8 +94,9 @@ def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> in
         return None
     if not inbox.all_ingested:
         return None
+    # ingested_at is naive local time (orchestration/ingest/pipeline.py)
     if inbox.last_ingested_at and inbox.last_ingested_at > published_at.astimezone(VIETNAM).replace(tzinfo=None):
-        return None  # ingested_at is naive local time (orchestration/ingest/pipeline.py)
+        return None
     return len(inbox.files)
 
 

@@ -87,7 +87,9 @@ def _held_back(result: RuleResult) -> int:
     return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
 
 
-def _check_result(result: RuleResult, asset_key: AssetKey, report_path, *, quarantine: bool = False) -> AssetCheckResult:
+def _check_result(
+    result: RuleResult, asset_key: AssetKey, report_path, *, quarantine: bool = False
+) -> AssetCheckResult:
     rule = result.rule
     offending = result.findings.head(OFFENDING_ROWS_SHOWN)
     metadata = {
