@@ -117,7 +117,11 @@ def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
 def validate(args: argparse.Namespace) -> int:
     from orchestration.operations.validate import format_validation, validate_paths
 
-    validation = validate_paths([Path(p) for p in args.files])
+    try:
+        validation = validate_paths([Path(p) for p in args.files])
+    except Exception as exc:  # the files could not be checked at all (not: the files are bad)
+        print(f"validate failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     print(format_validation(validation))
     return EXIT_REFUSED if validation.refused else EXIT_OK
 
