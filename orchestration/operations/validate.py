@@ -79,13 +79,20 @@ def validate_paths(paths: list[Path]) -> Validation:
     # one validation at a time per scratch dir (another `p06 validate` waits)
     with warehouse_lock(SCRATCH_DIR / "validate.lock", timeout_seconds=600):
         work_db = SCRATCH_DIR / "work.duckdb"
-        for leftover in (work_db, work_db.with_name("work.duckdb.wal")):
-            leftover.unlink(missing_ok=True)
-        with duckdb.connect(str(work_db)) as con:
-            rejections = ingest_files(con, files)
-            has_values = con.execute("select count(*) from raw.indicator_values").fetchone()[0] > 0
-        findings = _rule_findings(work_db) if has_values else empty_findings()
+        _remove(work_db)  # left by a validation that was killed: its hashes would hide these files
+        try:
+            with duckdb.connect(str(work_db)) as con:
+                rejections = ingest_files(con, files)
+                has_values = con.execute("select count(*) from raw.indicator_values").fetchone()[0] > 0
+            findings = _rule_findings(work_db) if has_values else empty_findings()
+        finally:  # the submissions' figures are not left behind in the temp dir
+            _remove(work_db)
     return Validation(len(files), not_checked, rejections, findings)
+
+
+def _remove(database: Path) -> None:
+    for path in (database, database.with_name(f"{database.name}.wal")):
+        path.unlink(missing_ok=True)
 
 
 def _rule_findings(work_db: Path) -> pd.DataFrame:

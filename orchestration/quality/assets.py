@@ -129,7 +129,8 @@ def _check_result(
             name=rule.id,
             asset=_checked_asset(rule),
             blocking=rule.blocking,
-            description=f"[{rule.severity}] {rule.description}",
+            description=f"[{rule.severity}] {rule.description} "
+            "Checked on the values about to be published, after the quarantine.",
             additional_deps=[] if _checked_asset(rule) == SUBMISSIONS else [SUBMISSIONS],
         )
         for rule in all_rules()

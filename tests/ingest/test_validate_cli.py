@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.operations.validate import SCRATCH_DIR
 from orchestration.settings import REPO_ROOT
 
 P06 = str(Path(sys.executable).parent / "p06")
@@ -85,11 +86,14 @@ def test_a_file_with_nothing_to_report_exits_0():
     assert result.stdout.splitlines() == ["1 file checked: 0 rejections, 0 rule findings, 0 values held back"]
 
 
-def test_warnings_alone_exit_0(tmp_path):
+def test_warnings_alone_exit_0_and_the_same_file_checked_again_says_the_same(tmp_path):
     warn_only = _write(tmp_path / "cccd.csv", HEADER + "94,2024-Q4,CCCD_ELIGIBLE,900000,\n94,2024-Q4,CCCD_ISSUED,910000,\n")
     result = _validate(warn_only)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "1 file checked: 0 rejections, 2 rule findings, 0 values held back"
+
+    assert _validate(warn_only).stdout == result.stdout
+    assert not (SCRATCH_DIR / "work.duckdb").exists()  # the figures are not left in the temp dir
 
 
 def test_a_file_that_is_not_a_submission_gets_one_clear_line_and_exits_2(tmp_path):
