@@ -25,7 +25,7 @@ from orchestration.ingest.records import Rejection
 from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.check_tables import ROW_LOCAL_TABLES
 from orchestration.quality.evaluate import CANDIDATES, evaluate
-from orchestration.quality.findings import empty_findings
+from orchestration.quality.findings import counted, empty_findings, values_held_back
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, today_in_vietnam
 
 # One scratch dir per user and checkout, kept between runs: dbt's partial-parse cache there
@@ -46,9 +46,7 @@ class Validation:
 
     @property
     def values_held_back(self) -> int:
-        """Distinct values held back (a value breaking two rules counts once)."""
-        held = self.findings[self.findings["quarantined"].astype(bool)]
-        return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
+        return values_held_back(self.findings)
 
     @property
     def refused(self) -> bool:
@@ -136,17 +134,13 @@ def format_finding(finding: dict) -> str:
     return f"{', '.join(where)} — {finding['rule']} ({finding['severity']}, {outcome}): {finding['detail']}"
 
 
-def _count(n: int, thing: str, things: str | None = None) -> str:
-    return f"{n} {thing if n == 1 else things or thing + 's'}"
-
-
 def format_validation(validation: Validation) -> str:
     lines = [*validation.not_checked, *map(format_rejection, validation.rejections)]
     lines += [format_finding(finding) for finding in validation.findings.to_dict("records")]
     lines.append(
-        f"{_count(validation.files_checked, 'file')} checked: "
-        f"{_count(len(validation.rejections), 'rejection')}, "
-        f"{_count(len(validation.findings), 'rule finding')}, "
-        f"{_count(validation.values_held_back, 'value')} held back"
+        f"{counted(validation.files_checked, 'file')} checked: "
+        f"{counted(len(validation.rejections), 'rejection')}, "
+        f"{counted(len(validation.findings), 'rule finding')}, "
+        f"{counted(validation.values_held_back, 'value')} held back"
     )
     return "\n".join(lines)

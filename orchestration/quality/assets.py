@@ -23,6 +23,7 @@ from dagster import (
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.findings import counted
 from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
@@ -81,12 +82,6 @@ def _checked_asset(rule: Rule) -> AssetKey:
     return SUBMISSIONS if rule.check_table == STATUS_TABLE else FACTS
 
 
-def _held_back(result: RuleResult) -> int:
-    """Distinct values this rule held back (a value in two broken pairs counts once)."""
-    held = result.findings[result.findings["quarantined"].astype(bool)]
-    return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
-
-
 def _check_result(
     result: RuleResult, asset_key: AssetKey, report_path, *, quarantine: bool = False
 ) -> AssetCheckResult:
@@ -100,13 +95,12 @@ def _check_result(
     }
     description = rule.description
     if quarantine:
-        held_back = _held_back(result) if result.n_findings else 0
-        metadata["values_held_back"] = MetadataValue.int(held_back)
+        metadata["values_held_back"] = MetadataValue.int(result.n_held_back)
         if result.n_findings:
             description = (
-                f"{held_back} value(s) held back from the published marts"
+                f"{counted(result.n_held_back, 'value')} held back from the published marts"
                 if rule.blocking
-                else f"{result.n_findings} finding(s), published as warnings"
+                else f"{counted(result.n_findings, 'finding')}, published as warnings"
             )
     if len(offending):
         metadata["offending_rows"] = MetadataValue.md(offending.to_markdown(index=False))

@@ -34,6 +34,7 @@ from orchestration.quality.findings import (
     pair_findings,
     replace_findings,
     row_findings,
+    values_held_back,
 )
 from orchestration.quality.report import rule_url, write_report
 from orchestration.quality.rules import Rule, all_rules, suite_files
@@ -60,6 +61,10 @@ class RuleResult:
         return len(self.findings)
 
     @property
+    def n_held_back(self) -> int:
+        return values_held_back(self.findings)
+
+    @property
     def blocks(self) -> bool:
         """True when this result must stop publishing."""
         return self.rule.blocking and self.passed is False
@@ -77,9 +82,7 @@ class QualityOutcome:
 
     @property
     def n_quarantined(self) -> int:
-        """Distinct values held back (a value breaking two rules counts once)."""
-        held = self.findings[self.findings["quarantined"]]
-        return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
+        return values_held_back(self.findings)
 
 
 def pair_indicators(suites: dict[str, dict]) -> list[str]:

@@ -71,11 +71,22 @@ def display(value) -> str:
     return str(value)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 value``, ``2 values``: a count as a sentence says it."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def details(rows: pd.DataFrame, template: str) -> list[str]:
     return [
         template.format_map({column: display(value) for column, value in row.items()})
         for row in rows.to_dict("records")
     ]
+
+
+def values_held_back(findings: pd.DataFrame) -> int:
+    """Distinct values held back (a value breaking two rules, or in two broken pairs, counts once)."""
+    held = findings[findings["quarantined"].astype(bool)]
+    return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
 
 
 def empty_findings() -> pd.DataFrame:

@@ -63,7 +63,7 @@ def test_an_error_rule_that_held_values_back_fails_its_quarantine_check_at_error
     assert check.severity == AssetCheckSeverity.ERROR
     assert metadata(check)["findings"] == 2
     assert metadata(check)["values_held_back"] == 2
-    assert check.description == "2 value(s) held back from the published marts"
+    assert check.description == "2 values held back from the published marts"
 
 
 def test_the_quarantine_check_links_to_the_rules_section_of_the_report(refreshed):
