@@ -25,8 +25,9 @@ from orchestration.ingest.records import Rejection
 from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.check_tables import ROW_LOCAL_TABLES
 from orchestration.quality.evaluate import CANDIDATES, evaluate
-from orchestration.quality.findings import counted, empty_findings, values_held_back
+from orchestration.quality.findings import empty_findings, values_held_back
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, today_in_vietnam
+from orchestration.wording import count
 
 # One scratch dir per user and checkout, kept between runs: dbt's partial-parse cache there
 # stays valid (same database path, same project), which saves most of dbt's start.
@@ -138,9 +139,9 @@ def format_validation(validation: Validation) -> str:
     lines = [*validation.not_checked, *map(format_rejection, validation.rejections)]
     lines += [format_finding(finding) for finding in validation.findings.to_dict("records")]
     lines.append(
-        f"{counted(validation.files_checked, 'file')} checked: "
-        f"{counted(len(validation.rejections), 'rejection')}, "
-        f"{counted(len(validation.findings), 'rule finding')}, "
-        f"{counted(validation.values_held_back, 'value')} held back"
+        f"{count(validation.files_checked, 'file')} checked: "
+        f"{count(len(validation.rejections), 'rejection')}, "
+        f"{count(len(validation.findings), 'rule finding')}, "
+        f"{count(validation.values_held_back, 'value')} held back"
     )
     return "\n".join(lines)

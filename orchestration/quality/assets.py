@@ -22,11 +22,13 @@ from dagster import (
 
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
-from orchestration.quality.evaluate import RuleResult, gate, quarantine
-from orchestration.quality.findings import counted
+from orchestration.quality.evaluate import gate, quarantine
+from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.report import REPORT_FILE, rule_url
+from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
+from orchestration.wording import count
 
 QUARANTINE = AssetKey("quarantined_values")
 CANDIDATES = AssetKey("int_indicator_values_resolved")
@@ -62,7 +64,7 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
         if warehouse.postgres:
             push_findings(con, warehouse.postgres)
     for result in outcome.failed:
-        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {result.n_findings} finding(s)")
+        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {count(result.n_findings, 'finding')}")
     return MaterializeResult(
         metadata={
             "quarantined_values": MetadataValue.int(outcome.n_quarantined),
@@ -98,15 +100,14 @@ def _check_result(
         metadata["values_held_back"] = MetadataValue.int(result.n_held_back)
         if result.n_findings:
             description = (
-                f"{counted(result.n_held_back, 'value')} held back from the published marts"
+                f"{count(result.n_held_back, 'value')} held back from the published marts"
                 if rule.blocking
-                else f"{counted(result.n_findings, 'finding')}, published as warnings"
+                else f"{count(result.n_findings, 'finding')}, published as warnings"
             )
     if len(offending):
         metadata["offending_rows"] = MetadataValue.md(offending.to_markdown(index=False))
-    if rule.id == "submitted_by_deadline" and not quarantine:
-        late = result.findings[["province_code", "period"]].drop_duplicates()
-        metadata["late_submissions"] = MetadataValue.json(late.to_dict(orient="records"))
+    if rule.id == LATE_RULE and not quarantine:
+        metadata["late_submissions"] = MetadataValue.json(late_submissions(result.findings))
     return AssetCheckResult(
         asset_key=asset_key,
         check_name=rule.id,
