@@ -42,7 +42,7 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     columns = {name: by_position[position] for name, position in fields.items()}
     labels = {name: header[position] for name, position in fields.items()}
-    lookups = Lookups()
+    lookups = Lookups(limits.today)
     if is_tasks:
         cells = [column.to_pylist() for column in columns.values()]
         records = [(row, dict(zip(columns, values))) for row, *values in zip(source_rows.tolist(), *cells)]

@@ -27,9 +27,11 @@ EXPECTED_DOCUMENT = (
 
 def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     try:
-        document = json.loads(decode_text(data))
+        document = json.loads(decode_text(data), parse_int=_whole_number)
     except json.JSONDecodeError:
         raise ParseError("file_unreadable", "a JSON document") from None
+    except RecursionError:
+        raise ParseError("file_unreadable", "a JSON document of ordinary depth (this one is nested too deep to read)") from None
     if not isinstance(document, dict):
         raise ParseError("header_missing", EXPECTED_DOCUMENT)
     fields = _canonical_keys(document)
@@ -42,7 +44,7 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     fixed = {name: value for name, (_, value) in fields.items()}
     labels = {name: key for name, (key, _) in fields.items()}
-    lookups = Lookups()
+    lookups = Lookups(limits.today)
     long_rows = LongRows(
         source_file, "indicators", np.arange(1, len(pairs) + 1, dtype=np.int64),
         {"indicator_code": pa.array([None if c is None else str(c) for c, _ in pairs], pa.string())},
@@ -54,6 +56,12 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
                for position, item in enumerate(task_items, start=1)]
     task_table, task_rejections = resolve_task_rows(source_file, "tasks", records, fixed, labels, lookups)
     return ParsedFile("json", values=values, tasks=task_table, rejections=rejections + task_rejections)
+
+
+def _whole_number(text: str) -> int | str:
+    """A JSON integer; one too long to be a count (Python refuses ints over 4,300 digits) stays
+    text, so the number parser rejects it as out of range."""
+    return int(text) if len(text) <= 20 else text
 
 
 def _canonical_keys(mapping: object) -> dict[str, tuple[str, object]]:

@@ -43,7 +43,7 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("header_missing", EXPECTED_CHITIEU)
     if sum(len(rows) for _, rows in sheets.values()) > limits.max_rows:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
-    lookups = Lookups()
+    lookups = Lookups(limits.today)
     sheet_name, rows = sheets["chitieu"]
     values, rejections = _indicator_rows(source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()),
                                          fixed, labels, lookups)
