@@ -51,9 +51,11 @@ def ingest_new_files(
     max_rows: int = 1_000_000, now: datetime | None = None,
 ) -> IngestReport:
     """Parse each file whose bytes were never ingested; already-seen files are skipped unread."""
+    raw_dir = Path(raw_dir).resolve()
+    if problem := raw_dir_problem(raw_dir):  # an empty listing would publish empty marts
+        raise NotADirectoryError(problem)
     ensure_raw_schema(con)
     store.ensure_store(con)
-    raw_dir = Path(raw_dir).resolve()
     clock = (lambda: now) if now else local_now
     refresh = _Refresh(con, Limits(max_bytes, max_rows, today=clock().date()), clock)
     listing = list_submissions(raw_dir)
@@ -188,6 +190,15 @@ class Listing:
     files: list[Path] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)  # submission names that are no file to read
     not_read: list[str] = field(default_factory=list)  # folders not entered
+
+
+def raw_dir_problem(raw_dir: Path) -> str | None:
+    """Why raw_dir cannot be listed (a mistyped path must not pass for "no submissions")."""
+    if not raw_dir.exists():
+        return f"raw dir {raw_dir} does not exist"
+    if not raw_dir.is_dir():
+        return f"raw dir {raw_dir} is not a directory"
+    return None
 
 
 def list_submissions(raw_dir: Path) -> Listing:

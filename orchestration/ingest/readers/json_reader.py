@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from orchestration.ingest.parsing.encodings import decode_text
 from orchestration.ingest.parsing.errors import ParseError
-from orchestration.ingest.parsing.headers import field_positions
+from orchestration.ingest.parsing.headers import unique_fields
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups
@@ -27,7 +27,7 @@ EXPECTED_DOCUMENT = (
 
 def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     try:
-        document = json.loads(decode_text(data), parse_int=_whole_number)
+        document = json.loads(decode_text(data), parse_int=_whole_number, object_pairs_hook=_object)
     except json.JSONDecodeError:
         raise ParseError("file_unreadable", "a JSON document") from None
     except RecursionError:
@@ -64,12 +64,21 @@ def _whole_number(text: str) -> int | str:
     return int(text) if len(text) <= 20 else text
 
 
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a key given twice (json would keep the last silently) is ambiguous."""
+    mapping = dict(pairs)
+    if len(mapping) < len(pairs):
+        repeated = next(key for key in mapping if sum(k == key for k, _ in pairs) > 1)
+        raise ParseError("header_ambiguous", f"each key once in a JSON object; {repeated!r} is given twice")
+    return mapping
+
+
 def _canonical_keys(mapping: object) -> dict[str, tuple[str, object]]:
     """Canonical field -> (key as written, value) for the keys that name a field."""
     if not isinstance(mapping, dict):
         return {}
     keys = list(mapping)
-    return {name: (keys[i], mapping[keys[i]]) for name, i in field_positions(keys).items()}
+    return {name: (keys[i], mapping[keys[i]]) for name, i in unique_fields(keys).items()}
 
 
 def _indicator_pairs(indicators: object) -> list[tuple[object, object]]:
