@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from orchestration.ingest import store
-from orchestration.ingest.pipeline import file_hash, submission_files
+from orchestration.ingest.pipeline import file_hash, source_name, submission_files
 from orchestration.operations.finish import send_alerts
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.operations.summary import PUBLISHED, summary_without_run, write_summary
@@ -97,7 +97,7 @@ def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> in
         return None  # ingested_at is naive local time (orchestration/ingest/pipeline.py)
     files = submission_files(paths.raw_dir)
     for path in files:
-        source_file = path.relative_to(paths.raw_dir).as_posix()
+        source_file = source_name(path, paths.raw_dir.resolve())
         try:
             if store.seen_unchanged(seen.get(source_file), path.stat(), known):
                 continue
