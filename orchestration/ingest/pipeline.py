@@ -101,7 +101,8 @@ class _Refresh:
             return self.unread(_unreadable(source_file, error))
         sighting = store.Sighting.of(stat)
         if digest in self.known:
-            if digest not in self.rejected:
+            named_so = (self.seen.get(source_file) or (None, None))[1] == digest  # touched, not changed
+            if digest not in self.rejected or named_so:
                 store.record_sightings(self.con, [self._stored(digest, source_file, sighting, ParsedFile(None))])
                 return None
             parsed = _parse(data, source_file, self.limits)

@@ -185,6 +185,7 @@ def test_an_unreadable_content_is_reported_under_each_name_once(raw_dir, con):
     (raw_dir / "b.xlsx").write_bytes(b"")
     (raw_dir / "c.csv").write_bytes(b"")
     report = ingest_new_files(raw_dir, con, now=NOW)
+    (raw_dir / "a.csv").chmod(0o600)  # a new ctime: hashed again, still the same content
     again = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_rejected, again.files_rejected, again.files_skipped) == (2, 0, 3)
     assert con.execute("select source_file, rule, expected_detail from (select *, split_part(detail, ': expected ', 2)"
