@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from orchestration.ingest.pipeline import ingest_new_files, validate_files
+from orchestration.ingest.readers import READERS
 
 from ingest_builders import cp1258, write_template
 
@@ -221,3 +222,17 @@ def test_raw_dir_that_is_missing_or_a_file_fails_the_ingest(tmp_path, con):
     (tmp_path / "file").write_text("")
     with pytest.raises(NotADirectoryError, match="is not a directory"):
         ingest_new_files(tmp_path / "file", con, now=NOW)
+
+
+def test_a_reader_that_breaks_costs_only_its_file(raw_dir, con, monkeypatch):
+    def broken_reader(data, source_file, limits):
+        raise KeyError("a case no reader foresaw")
+
+    monkeypatch.setitem(READERS, ".json", broken_reader)
+    (raw_dir / "good.csv").write_text(GOOD, encoding="utf-8")
+    (raw_dir / "odd.json").write_text("{}", encoding="utf-8")
+    report = ingest_new_files(raw_dir, con, now=NOW)
+    assert (report.files_ingested, report.files_rejected) == (1, 1)
+    assert con.execute("select source_file, rule, detail from raw.ingest_rejections").fetchall() == [
+        ("odd.json", "file_unreadable", "odd.json — file_unreadable: expected a file p06 can read"
+                                        " (reading it failed: KeyError)")]
