@@ -23,7 +23,8 @@ HEADER = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri"
 def _raw_dir(raw: Path) -> None:
     (raw / "good.csv").write_text(f"{HEADER}\n52,2024,VNEID_ELIGIBLE,1000\n52,2024,VNEID_ISSUED,900\n")
     (raw / "mac.csv").write_bytes(f"{HEADER}\r01,2024,VNEID_ELIGIBLE,2000\r01,2024,VNEID_ISSUED,1500\r".encode())
-    (raw / "huge.csv").write_text(f"{HEADER}\n79,2024,VNEID_ELIGIBLE,1{'0' * 308}\n79,2024,VNEID_ISSUED,{'9' * 400}\n")
+    (raw / "huge.csv").write_text(f"{HEADER}\n79,2024,VNEID_ELIGIBLE,1{'0' * 308}\n79,2024,VNEID_ISSUED,{'9' * 400}\n"
+                                  "79,2024,CCCD_ISSUED,9007199254740991\n")  # the largest exact count
     (raw / "future.csv").write_text(f"{HEADER},ngay_bao_cao\n52,2024,VNEID_ISSUED,1,01/01/2099\n52,2031,VNEID_ISSUED,1,\n")
     (raw / "two_values.csv").write_text("ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,gia_tri\n52,2024,VNEID_ISSUED,1,2\n")
     (raw / "deep.json").write_text('{"province_code": "01", "period": "2024", "indicators": '
@@ -67,7 +68,8 @@ def test_good_files_publish_beside_hostile_ones(refreshed):
     assert _query(paths, "select province_code, indicator_code, value from marts.fct_indicator_value"
                          " order by 1, 2") == [
         ("01", "VNEID_ELIGIBLE", 2000.0), ("01", "VNEID_ISSUED", 1500.0),
-        ("52", "VNEID_ELIGIBLE", 1000.0), ("52", "VNEID_ISSUED", 900.0)]
+        ("52", "VNEID_ELIGIBLE", 1000.0), ("52", "VNEID_ISSUED", 900.0),
+        ("79", "CCCD_ISSUED", 9007199254740991.0)]
     assert _query(paths, "select province_code, round(vneid_issuance_rate, 1) from marts.province_scorecard"
                          " where period = '2024' and vneid_issuance_rate is not null order by 1") == [
         ("01", 75.0), ("52", 90.0)]
