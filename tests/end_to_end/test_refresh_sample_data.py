@@ -76,14 +76,28 @@ def test_real_figures_reach_the_scorecards(refreshed):
         "select vneid_issuance_rate, vneid_activation_rate, task_completion_rate "
         "from marts.province_scorecard where province_code = '52' and period = '2024'",
     )
-    assert [tuple(round(v, 2) for v in row) for row in binh_dinh] == [(96.30, 91.79, 95.0)]
+    assert binh_dinh == [(96.30, 91.79, 95.0)]  # published rounded, as the reports print them
     # Gia Lai (52) today = Bình Định (old 52) + Gia Lai (old 64), rates recomputed from sums.
     gia_lai = _query(
         paths,
         "select vneid_issuance_rate from marts.province_scorecard_current "
         "where province_code = '52' and period = '2024'",
     )
-    assert [round(row[0], 2) for row in gia_lai] == [93.80]
+    assert gia_lai == [(93.80,)]
+
+
+def test_national_scorecard_counts_who_reported_as_submission_status_does(refreshed):
+    paths, _, _ = refreshed
+    national = _query(
+        paths,
+        "select provinces_reporting, provinces_in_rates from marts.national_scorecard where period = '2024'",
+    )
+    submitted = _query(
+        paths, "select count(*) from marts.submission_status where period = '2024' and submitted"
+    )
+    # 52, 56 and 64 sent 2024 itself; 14 more units' years are derived from Q4 stocks and full sets
+    assert national == [(submitted[0][0], 17)] and submitted == [(3,)]
+    assert _query(paths, "select count(*) from marts.province_scorecard where period = '2025'") == [(0,)]
 
 
 def test_error_level_breach_is_quarantined_and_the_rest_published(refreshed):
