@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,13 +11,19 @@ from typing import Callable
 import duckdb
 
 from orchestration.ingest import store
-from orchestration.ingest.readers import READERS, read_submission, too_large
+from orchestration.ingest.listing import (
+    escape_name, list_submissions, not_followed, raw_dir_problem, source_name, submission_files,
+)
+from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.records import ParsedFile, Rejection, format_rejection
 from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.settings import VIETNAM
 
-__all__ = ["IngestReport", "format_rejection", "ingest_new_files", "list_submissions", "validate_files"]
+__all__ = [
+    "IngestReport", "file_hash", "format_rejection", "ingest_new_files", "list_submissions", "raw_dir_problem",
+    "source_name", "submission_files", "validate_files",
+]
 
 
 @dataclass
@@ -62,8 +66,7 @@ def ingest_new_files(
     report = IngestReport(not_read=listing.not_read)
     for path in listing.files:
         report.files_seen += 1
-        stored = refresh.read(path, source_name(path, raw_dir))
-        report.add(stored and refresh.write(stored))
+        report.add(refresh.write(refresh.read(path, source_name(path, raw_dir))))
     for rejection in listing.rejected:
         report.files_seen += 1
         report.add(refresh.write(refresh.unread(rejection)))
@@ -155,9 +158,8 @@ def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
             rejections.extend(listing.rejected)
         for file in files:
             name = escape_name(str(file))
-            problem = _link_problem(file, None)
-            if problem:
-                rejections.append(Rejection(name, LINK_RULE, problem))
+            if problem := not_followed(file, None, name):
+                rejections.append(problem)
                 continue
             try:
                 data = file.read_bytes() if file.stat().st_size <= max_bytes else None
@@ -175,88 +177,6 @@ def _unreadable(source_file: str, error: OSError) -> Rejection:
 def local_now() -> datetime:
     """Now on Vietnam's calendar, naive (as ingested_at and submitted_at are stored)."""
     return datetime.now(VIETNAM).replace(tzinfo=None)
-
-
-LINK_RULE = "link_not_followed"
-_LINK_PROBLEMS = {
-    errno.ELOOP: "a file (this symbolic link loops back on itself)",
-    errno.ENOENT: "a file (this symbolic link leads to nothing)",
-}
-
-
-@dataclass
-class Listing:
-    """What a refresh reads under the raw dir, and what it does not, with the reason."""
-
-    files: list[Path] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)  # submission names that are no file to read
-    not_read: list[str] = field(default_factory=list)  # folders not entered
-
-
-def raw_dir_problem(raw_dir: Path) -> str | None:
-    """Why raw_dir cannot be listed (a mistyped path must not pass for "no submissions")."""
-    if not raw_dir.exists():
-        return f"raw dir {raw_dir} does not exist"
-    if not raw_dir.is_dir():
-        return f"raw dir {raw_dir} is not a directory"
-    return None
-
-
-def list_submissions(raw_dir: Path) -> Listing:
-    """Every .csv/.xlsx/.json under raw_dir, sorted. Nothing outside raw_dir is ever read: links
-    are followed only to files inside it, linked folders are not entered. A link that loops,
-    leads nowhere or out of raw_dir, or a name that is no regular file, is rejected with its
-    reason; a folder not entered is noted."""
-    root = Path(raw_dir).resolve()
-    listing = Listing()
-
-    def folder_unreadable(error: OSError) -> None:
-        listing.not_read.append(f"{escape_name(error.filename or '')}: folder not read ({error.strerror})")
-
-    for folder, folders, names in os.walk(root, onerror=folder_unreadable):
-        for name in folders:
-            if os.path.islink(os.path.join(folder, name)):
-                listing.not_read.append(
-                    f"{source_name(Path(folder) / name, root)}: a link to a folder, not entered")
-        for name in names:
-            path = Path(folder) / name
-            if path.suffix.lower() not in READERS:
-                continue
-            problem = _link_problem(path, root) or (None if path.is_file() else "a regular file")
-            if problem:
-                listing.rejected.append(Rejection(source_name(path, root), LINK_RULE, problem))
-            else:
-                listing.files.append(path)
-    listing.files.sort()
-    return listing
-
-
-def submission_files(raw_dir: Path) -> list[Path]:
-    """The files a refresh reads under raw_dir (``list_submissions``)."""
-    return list_submissions(raw_dir).files
-
-
-def _link_problem(path: Path, root: Path | None) -> str | None:
-    """Why a symbolic link is not followed (root None: anywhere is fine), None for other files."""
-    if not path.is_symlink():
-        return None
-    try:
-        path.stat()
-    except OSError as error:
-        return _LINK_PROBLEMS.get(error.errno, f"a file (this symbolic link cannot be followed: {error.strerror})")
-    if root is not None and not Path(os.path.realpath(path)).is_relative_to(root):
-        return "a file inside the raw dir (this symbolic link leads out of it; such links are never followed)"
-    return None
-
-
-def source_name(path: Path, raw_dir: Path) -> str:
-    """The file's name as stored: its path under the raw dir, bytes that are not UTF-8 escaped."""
-    return escape_name(path.relative_to(raw_dir).as_posix())
-
-
-def escape_name(name: str) -> str:
-    """A file name as text: undecodable bytes (kept by Python as surrogates) written as \\xNN."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def file_hash(path: Path) -> str:

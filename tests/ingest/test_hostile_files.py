@@ -82,6 +82,8 @@ CASES = {
     "symlink out of the raw dir": Case(symlink("passwd.csv", "/etc/passwd"),
                                        [("passwd.csv", None, "link_not_followed")]),
     "symlinked folder loop": Case(symlink("again", "."), []),
+    "FIFO named .csv (reading it would wait forever)": Case(lambda raw: os.mkfifo(raw / "pipe.csv"),
+                                                            [("pipe.csv", None, "file_unreadable")]),
     "xlsx whose only cell is XFD1048576": Case(only_cell_at_xfd1048576, [("far.xlsx", None, "header_missing")]),
     "stray blank cell at row 1,048,576": Case(template_with_stray_cell("A1048576", " "), [], values=2),
     "stray value at XFD1048576 beside real rows": Case(template_with_stray_cell("XFD1048576", "x"), [], values=2),

@@ -31,7 +31,8 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     except json.JSONDecodeError:
         raise ParseError("file_unreadable", "a JSON document") from None
     except RecursionError:
-        raise ParseError("file_unreadable", "a JSON document of ordinary depth (this one is nested too deep to read)") from None
+        raise ParseError("file_unreadable", "a JSON document nested as deep as data needs (this one is "
+                                            "nested too deep to read)") from None
     if not isinstance(document, dict):
         raise ParseError("header_missing", EXPECTED_DOCUMENT)
     fields = _canonical_keys(document)
