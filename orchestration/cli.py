@@ -53,7 +53,7 @@ def refresh(args: argparse.Namespace) -> int:
     except Exception as exc:  # no warehouse to report into: the operator gets the reason
         print(f"refresh failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    from orchestration.ingest.pipeline import raw_dir_problem
+    from orchestration.ingest.listing import raw_dir_problem
     from orchestration.operations.summary import format_summary
 
     try:
@@ -112,10 +112,11 @@ def _failure_summary(exc: Exception, paths: WarehousePaths) -> dict:
     from orchestration.operations.summary import FAILED, summary_without_run
 
     run_id = f"cli-{uuid.uuid4().hex[:8]}"
-    lines = str(exc).strip().splitlines()
-    error = lines[0] if isinstance(exc, RefreshRefused) else f"{type(exc).__name__}: {lines[0] if lines else ''}"
-    if not isinstance(exc, RefreshRefused):
-        error += f" (traceback in {_write_traceback(run_id, paths)})"
+    if isinstance(exc, RefreshRefused):
+        error = str(exc)
+    else:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        error = f"{type(exc).__name__}: {first_line} (traceback in {_write_traceback(run_id, paths)})"
     now = datetime.now(timezone.utc).isoformat()
     return summary_without_run(run_id, FAILED, now, error=error)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import canonical_field, field_positions, unique_fields
 from orchestration.ingest.parsing.text import compact
