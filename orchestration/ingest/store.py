@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest.records import ParsedFile, Rejection
+from orchestration.ingest.records import ParsedFile, Rejection, storable
 
 # A cache in front of hashing: a file seen unchanged under the same path is not re-read. Size and
 # mtime alone are not enough (`cp -p`, `rsync -t` and unzip set the mtime back); no user tool sets
@@ -180,5 +180,6 @@ def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
 
 def _rejection_table(rejections: list[Rejection]) -> pa.Table:
     fields = set(REJECTION_SCHEMA.names)
-    rows = [{**{k: v for k, v in asdict(r).items() if k in fields}, "detail": r.detail} for r in rejections]
+    rows = [{**{k: storable(v) for k, v in asdict(r).items() if k in fields}, "detail": storable(r.detail)}
+            for r in rejections]
     return pa.Table.from_pylist(rows, schema=REJECTION_SCHEMA)

@@ -96,6 +96,13 @@ CASES = {
         json_file("inf.json", '{"province_code": "01", "period": "2024", "indicators": '
                               '{"VNEID_ISSUED": Infinity, "VNEID_ACTIVATED": 1e400}}'),
         [("inf.json", 1, "number_out_of_range"), ("inf.json", 2, "number_out_of_range")]),
+    "JSON lone surrogate and NUL": Case(
+        json_file("odd_text.json", '{"province_code": "01", "period": "2024", "indicators": '
+                                   '{"VNEID_ISSUED": "\\ud800", "VNEID_ACTIVATED": "1\\u00002", "CCCD_ISSUED": 4,'
+                                   ' "\\udc00": 1},'
+                                   ' "tasks": [{"task_code": "T\\u00001", "status": "done", "task_name": "\\udfff"}]}'),
+        [("odd_text.json", 1, "number_invalid"), ("odd_text.json", 2, "number_invalid"),
+         ("odd_text.json", 4, "indicator_unknown")], values=1),
     "JSON key given twice": Case(
         json_file("twice.json", '{"province_code": "01", "period": "2024", "indicators": '
                                 '[{"code": "VNEID_ISSUED", "value": 1, "value": 2}]}'),
@@ -159,6 +166,14 @@ def test_undecodable_name_is_kept_with_its_bytes_escaped(raw_dir, con):
     ingest_new_files(raw_dir, con, now=NOW)
     assert con.execute("select source_file, status from raw.ingested_files").fetchall() == [
         ("Bi\\xccnh \\xd0i\\xf2nh q1.csv", "ingested")]
+
+
+def test_text_quoted_from_a_file_is_stored_escaped(raw_dir, con):
+    CASES["JSON lone surrogate and NUL"].build(raw_dir)
+    ingest_new_files(raw_dir, con, now=NOW)
+    assert con.execute("select value_seen from raw.ingest_rejections order by source_row").fetchall() == [
+        ("\\ud800",), ("1\\x002",), ("\\udc00",)]
+    assert con.execute("select task_code, task_name from raw.task_rows").fetchall() == [("T\\x001", "\\udfff")]
 
 
 def test_reasons_name_what_was_expected(raw_dir, con):

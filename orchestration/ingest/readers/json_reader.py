@@ -18,7 +18,7 @@ from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups
 from orchestration.ingest.readers.task_rows import resolve_task_rows
-from orchestration.ingest.records import ParsedFile
+from orchestration.ingest.records import ParsedFile, storable
 
 EXPECTED_DOCUMENT = (
     'a JSON object with "province" or "province_code", "period", and "indicators" and/or "tasks"'
@@ -48,7 +48,7 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     lookups = Lookups(limits.today)
     long_rows = LongRows(
         source_file, "indicators", np.arange(1, len(pairs) + 1, dtype=np.int64),
-        {"indicator_code": pa.array([None if c is None else str(c) for c, _ in pairs], pa.string())},
+        {"indicator_code": pa.array([None if c is None else storable(str(c)) for c, _ in pairs], pa.string())},
         fixed=fixed, labels={**labels, "indicator_code": "code", "value": "value"},
         value_cells=[value for _, value in pairs],
     )
