@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 
 from orchestration.ingest.pipeline import ingest_new_files, validate_files
-from orchestration.ingest.readers import READERS
+from orchestration.ingest.readers import READERS, read_submission
+from orchestration.ingest.readers.limits import Limits
 
 from ingest_builders import cp1258, write_template
 
@@ -159,6 +160,28 @@ def test_validate_agrees_with_the_refresh(case, raw_dir):
     found = validate_files([raw_dir], now=NOW)
     assert sorted((Path(r.source_file).name, r.source_row, r.rule) for r in found) == \
         sorted((Path(name).name, row, rule) for name, row, rule in case.rejections)
+
+
+def test_a_sheet_read_by_its_stored_cells_reads_as_a_small_one(tmp_path):
+    """A stray cell sends a sheet to the sparse reader: numbers, text, percents, dates, formulas
+    read the same as without it."""
+    small = write_template(tmp_path / "small.xlsx", values=(
+        ("VNEID_ISSUED", 1224975), ("DIGITIZATION_RATE", 0.963), ("VNEID_ACTIVATED", "=1+1"),
+        ("CCCD_ISSUED", "1.224")), tasks=[("NV01", "Cấp CCCD", date(2024, 3, 31), "Hoàn thành",
+                                            datetime(2024, 3, 15, 9, 30))])
+    workbook = openpyxl.load_workbook(small)
+    workbook["ChiTieu"]["C5"].number_format = "0.00%"
+    workbook.save(small)
+    workbook["ChiTieu"]["XFD1048576"] = "x"
+    workbook["NhiemVu"]["XFD1048576"] = "x"
+    workbook.save(tmp_path / "sparse.xlsx")
+    dense, sparse = (read_submission((tmp_path / name).read_bytes(), "q1.xlsx", Limits(today=NOW.date()))
+                     for name in ("small.xlsx", "sparse.xlsx"))
+    assert sparse.values.to_pylist() == dense.values.to_pylist()
+    assert sparse.tasks.to_pylist() == dense.tasks.to_pylist()
+    assert sparse.rejections == dense.rejections
+    assert [row["value"] for row in dense.values.to_pylist()] == [1224975.0, 96.3, 1224.0]
+    assert [r.rule for r in dense.rejections] == ["formula_uncalculated"]
 
 
 def test_undecodable_name_is_kept_with_its_bytes_escaped(raw_dir, con):

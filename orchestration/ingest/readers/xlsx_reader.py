@@ -52,8 +52,11 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     if "nhiemvu" in sheets:
         sheet_name, rows = sheets["nhiemvu"]
         fields, header_row = _find_header(rows, ("task_code", "status"), EXPECTED_NHIEMVU)
-        records = [(number, {name: row.get(col) for name, (col, _) in fields.items()})
-                   for number, row in _data_rows(rows, header_row)]
+        records = []
+        for number, row in _data_rows(rows, header_row):
+            record = {name: row.get(col) for name, (col, _) in fields.items()}
+            if any(value is not None for value in record.values()):  # else: cells outside the task columns
+                records.append((number, record))
         tasks, task_rejections = resolve_task_rows(
             source_file, sheet_name, records, fixed,
             {**labels, **{name: label for name, (_, label) in fields.items()}}, lookups)

@@ -16,6 +16,7 @@ import zipfile
 from python_calamine import CalamineWorkbook
 
 from orchestration.ingest.parsing.errors import ParseError
+from orchestration.ingest.readers.lookups import is_blank
 
 Row = tuple[int, dict[int, object]]  # (1-based row number, 0-based column -> value), non-blank cells only
 
@@ -42,7 +43,7 @@ def read_sheets(data: bytes, spans: dict[str, float]) -> dict[str, list[Row]]:
 
 def _dense_rows(rows: list[list]) -> list[Row]:
     return [(number, cells) for number, row in enumerate(rows, start=1)
-            if (cells := {column: value for column, value in enumerate(row) if not _blank(value)})]
+            if (cells := {column: value for column, value in enumerate(row) if not is_blank(value)})]
 
 
 def _sparse_sheets(data: bytes, names: list[str]) -> dict[str, list[Row]]:
@@ -53,20 +54,16 @@ def _sparse_sheets(data: bytes, names: list[str]) -> dict[str, list[Row]]:
     try:
         sheets = {}
         for name in names:
-            sheet = workbook[name]
-            parser = WorkSheetParser(sheet._get_source(), sheet._shared_strings, data_only=True,
-                                     epoch=workbook.epoch, date_formats=workbook._date_formats,
-                                     timedelta_formats=workbook._timedelta_formats)
-            rows = []
-            for number, cells in parser.parse():
-                kept = {cell["column"] - 1: cell["value"] for cell in cells if not _blank(cell["value"])}
-                if kept:
-                    rows.append((number, kept))
+            sheet, rows = workbook[name], []
+            with sheet._get_source() as source:
+                parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
+                                         date_formats=workbook._date_formats,
+                                         timedelta_formats=workbook._timedelta_formats)
+                for number, cells in parser.parse():
+                    kept = {cell["column"] - 1: cell["value"] for cell in cells if not is_blank(cell["value"])}
+                    if kept:
+                        rows.append((number, kept))
             sheets[name] = rows
         return sheets
     finally:
         workbook.close()
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
