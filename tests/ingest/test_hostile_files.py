@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -57,6 +58,25 @@ def only_cell_at_xfd1048576(raw: Path) -> None:
     workbook.save(raw / "far.xlsx")
 
 
+def template_declaring_4e9_strings(raw: Path) -> None:
+    """calamine would reserve 96 GB for the shared strings this workbook declares."""
+    path = write_template(raw / "declares.xlsx")
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["xl/sharedStrings.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        b'2006/main" count="4000000000" uniqueCount="4000000000"><si><t>x</t></si></sst>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings"/></Relationships>'))
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>'))
+    with zipfile.ZipFile(path, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+
+
 def symlink(name: str, target: str) -> Callable[[Path], None]:
     return lambda raw: os.symlink(target, raw / name)
 
@@ -88,6 +108,7 @@ CASES = {
     "xlsx whose only cell is XFD1048576": Case(only_cell_at_xfd1048576, [("far.xlsx", None, "header_missing")]),
     "stray blank cell at row 1,048,576": Case(template_with_stray_cell("A1048576", " "), [], values=2),
     "stray value at XFD1048576 beside real rows": Case(template_with_stray_cell("XFD1048576", "x"), [], values=2),
+    "shared strings declaring 4,000,000,000 entries": Case(template_declaring_4e9_strings, [], values=2),
     "JSON nested 10,000 deep": Case(nested_json, [("deep.json", None, "file_unreadable")]),
     "400-digit JSON integer": Case(
         json_file("big.json", '{"province_code": "01", "period": "2024", "indicators": '

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups, RowContext
 from orchestration.ingest.readers.task_rows import resolve_task_rows
 from orchestration.ingest.readers.xlsx_cells import SheetCells, sheet_cells
-from orchestration.ingest.readers.xlsx_sheets import Row, check_size, read_sheets
+from orchestration.ingest.readers.xlsx_sheets import Row, check_size, read_sheets, strings_declared_truly
 from orchestration.ingest.records import ParsedFile
 
 HEADER_SEARCH_ROWS = 10
@@ -73,7 +74,8 @@ def _open(data: bytes) -> tuple[dict[str, tuple[str, list[Row]]], dict[str, Shee
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             check_size(archive)
             cells = sheet_cells(archive)
-        rows = read_sheets(data, {name: sheet.span for name, sheet in cells.items()})
+            dense_safe = strings_declared_truly(archive)
+        rows = read_sheets(data, {name: sheet.span if dense_safe else math.inf for name, sheet in cells.items()})
     except ParseError:
         raise
     except Exception:  # whatever breaks opening it (zip, XML, calamine), the workbook is unreadable

@@ -11,6 +11,8 @@ cells stored.
 from __future__ import annotations
 
 import io
+import math
+import re
 import zipfile
 
 from python_calamine import CalamineWorkbook
@@ -22,6 +24,7 @@ Row = tuple[int, dict[int, object]]  # (1-based row number, 0-based column -> va
 
 DENSE_CELLS = 4_000_000  # span (rows x columns from A1) read by calamine
 MAX_UNCOMPRESSED = 256 * 2**20  # all parts of the workbook, as its zip directory declares them
+_DECLARED_COUNT = re.compile(rb'\b(?:count|uniqueCount)="([0-9]{1,20})"')
 
 
 def check_size(archive: zipfile.ZipFile) -> None:
@@ -30,12 +33,29 @@ def check_size(archive: zipfile.ZipFile) -> None:
         raise ParseError("file_too_large", f"a workbook of at most {MAX_UNCOMPRESSED:,} bytes uncompressed")
 
 
+def strings_declared_truly(archive: zipfile.ZipFile) -> bool:
+    """calamine reserves room for as many shared strings as the workbook declares (96 GB for a
+    uniqueCount of 4,000,000,000, aborting the process): a count the part is too small to hold
+    (an <si> takes at least 9 bytes) sends every sheet to the sparse reader."""
+    for info in archive.infolist():
+        if info.filename.lower().endswith("sharedstrings.xml"):
+            with archive.open(info) as stream:
+                head = stream.read(4096)
+            declared = [int(count) for count in _DECLARED_COUNT.findall(head)]
+            if any(count > info.file_size // 9 + 1 for count in declared):
+                return False
+    return True
+
+
 def read_sheets(data: bytes, spans: dict[str, float]) -> dict[str, list[Row]]:
-    """Sheet name -> its non-blank rows; ``spans``: sheet name -> span of its stored cells."""
+    """Sheet name -> its non-blank rows; ``spans``: sheet name -> span of its stored cells
+    (infinite: read sparse)."""
     sparse = [name for name, span in spans.items() if span > DENSE_CELLS]
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    sheets = {name: _dense_rows(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-              for name in workbook.sheet_names if spans.get(name, DENSE_CELLS + 1) <= DENSE_CELLS}
+    sheets = {}
+    if len(sparse) < len(spans):  # calamine reads the shared strings on opening: only when trusted
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = {name: _dense_rows(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                  for name in workbook.sheet_names if spans.get(name, math.inf) <= DENSE_CELLS}
     if sparse:
         sheets.update(_sparse_sheets(data, sparse))
     return sheets
