@@ -26,8 +26,7 @@ EXPECTED_HEADER = (
     "(or, for a task list, ma_nhiem_vu and trang_thai)"
 )
 
-
-HEADER_MAX_BYTES = 2**16
+HEADER_MAX_BYTES = 2**16  # the header line must end within these
 
 
 def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
