@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.settings import REPO_ROOT, VIETNAM, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
 
@@ -147,6 +148,41 @@ def test_one_quality_alert_lists_the_broken_error_rules(refreshed):
     assert quality[0]["severity"] == "error"
     assert {"vneid_activated_le_issued", "percent_within_0_100"} <= set(quality[0]["rules"])
     assert quality[0]["run_id"] == json.loads(paths.last_refresh.read_text())["run_id"]
+
+
+def test_the_quality_alert_counts_the_failed_rules_the_summary_prints(refreshed):
+    paths, result, _ = refreshed
+    summary = json.loads(paths.last_refresh.read_text())
+    (quality,) = [a for a in _alerts(paths) if a["kind"] == "quality"]
+    failed = len(summary["rules"]["failed"])
+    assert f"rules  : {len(summary['rules']['passed'])} passed, {failed} failed" in result.stdout
+    assert len(quality["rules"]) == failed and f"{failed} rules failed" in quality["title"]
+    assert "gate" not in quality["detail"]
+
+
+def test_the_late_alert_names_the_provinces_of_recent_deadlines_by_period(refreshed):
+    paths, _, _ = refreshed
+    everything = json.loads(paths.last_refresh.read_text())["late_submissions"]
+    (late,) = [a for a in _alerts(paths) if a["kind"] == "late_submission"]
+    since = (datetime.now(VIETNAM).date() - timedelta(days=366)).isoformat()
+    assert 0 < len(late["late_submissions"]) < len(everything)
+    assert all(item["deadline"] >= since for item in late["late_submissions"])
+    periods = [line.split(" (deadline")[0] for line in late["detail"].splitlines()[:-1]]
+    assert sorted(periods) == sorted({item["period"] for item in late["late_submissions"]})
+    assert "Hà Nội (01)" in late["detail"]
+    assert late["detail"].splitlines()[-1].startswith(f"{len(everything) - len(late['late_submissions']):,} earlier")
+
+
+def test_the_report_shows_rejected_files_and_late_periods_folded(refreshed):
+    paths, _, _ = refreshed
+    html = (paths.quality_dir / "index.html").read_text(encoding="utf-8")
+    assert "Ingestion: 3 files and 11 rows not accepted" in " ".join(html.split())
+    assert "synthetic/bad/rows_loi.csv" in html and "indicator_unknown" in html
+    assert html.count("<details>") == len({i["period"] for i in json.loads(paths.last_refresh.read_text())["late_submissions"]})
+
+
+def _alerts(paths: WarehousePaths) -> list[dict]:
+    return [json.loads(line) for line in (paths.warehouse_dir / "alerts.jsonl").read_text().splitlines()]
 
 
 def test_parquet_copies_match_the_published_tables(refreshed):
