@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -155,7 +155,8 @@ def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
         if path.is_dir():
             listing = list_submissions(path)
             files = listing.files
-            rejections.extend(listing.rejected)
+            folder = escape_name(str(path))
+            rejections.extend(replace(r, source_file=f"{folder}/{r.source_file}") for r in listing.rejected)
         for file in files:
             name = escape_name(str(file))
             if problem := not_followed(file, None, name):
