@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -12,7 +12,7 @@ import duckdb
 
 from orchestration.ingest import store
 from orchestration.ingest.listing import (
-    escape_name, list_submissions, not_followed, raw_dir_problem, source_name, submission_files,
+    list_submissions, not_followed, raw_dir_problem, source_name, submission_files,
 )
 from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
@@ -21,8 +21,8 @@ from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.settings import VIETNAM
 
 __all__ = [
-    "IngestReport", "file_hash", "format_rejection", "ingest_new_files", "list_submissions", "raw_dir_problem",
-    "source_name", "submission_files", "validate_files",
+    "IngestReport", "file_hash", "format_rejection", "ingest_files", "ingest_new_files", "list_submissions",
+    "raw_dir_problem", "source_name", "submission_files",
 ]
 
 
@@ -144,29 +144,27 @@ def _parse(data: bytes | None, source_file: str, limits: Limits) -> ParsedFile:
     return read_submission(data, source_file, limits) if data is not None else too_large(source_file, limits)
 
 
-def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
-                   max_rows: int = 1_000_000, now: datetime | None = None) -> list[Rejection]:
-    """The rejections a refresh would record for these files (a folder: the files a refresh
-    would list in it), without touching any warehouse."""
-    limits = Limits(max_bytes, max_rows, today=(now or local_now()).date())
+def ingest_files(con: duckdb.DuckDBPyConnection, files: dict[str, Path], *, rejected: tuple[Rejection, ...] = (),
+                 max_bytes: int = 50 * 2**20, max_rows: int = 1_000_000, now: datetime | None = None,
+                 ) -> list[Rejection]:
+    """Ingest the given files under the given names (``p06 validate``'s scratch database) as a
+    refresh ingests new files; the rejections recorded. ``rejected``: what a folder's listing
+    refused to read (``list_submissions``). A link given by name may lead anywhere, but never
+    loops or dangles unreported."""
+    ensure_raw_schema(con)
+    store.ensure_store(con)
+    clock = (lambda: now) if now else local_now
+    refresh = _Refresh(con, Limits(max_bytes, max_rows, today=clock().date()), clock)
     rejections = []
-    for path in map(Path, paths):
-        files = [path]
-        if path.is_dir():
-            listing = list_submissions(path)
-            files = listing.files
-            folder = escape_name(str(path))
-            rejections.extend(replace(r, source_file=f"{folder}/{r.source_file}") for r in listing.rejected)
-        for file in files:
-            name = escape_name(str(file))
-            if problem := not_followed(file, None, name):
-                rejections.append(problem)
-                continue
-            try:
-                data = file.read_bytes() if file.stat().st_size <= max_bytes else None
-                rejections.extend(_parse(data, name, limits).rejections)
-            except OSError as error:
-                rejections.append(_unreadable(name, error))
+    for source_file, path in files.items():
+        problem = not_followed(path, None, source_file)
+        stored = refresh.unread(problem) if problem else refresh.read(path, source_file)
+        if refresh.write(stored):
+            rejections.extend(stored.parsed.rejections)
+    for rejection in rejected:
+        if refresh.write(refresh.unread(rejection)):
+            rejections.append(rejection)
+    refresh.flush()
     return rejections
 
 

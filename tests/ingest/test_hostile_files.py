@@ -16,9 +16,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration.ingest.pipeline import ingest_new_files, validate_files
+from orchestration.ingest.pipeline import ingest_files, ingest_new_files
 from orchestration.ingest.readers import READERS, read_submission
 from orchestration.ingest.readers.limits import Limits
+from orchestration.operations.validate import submissions_named
 
 from ingest_builders import cp1258, write_template
 
@@ -175,11 +176,16 @@ def test_hostile_file_costs_only_itself(case, raw_dir, con):
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_validate_agrees_with_the_refresh(case, raw_dir):
+def test_validate_reads_as_the_refresh(case, raw_dir, tmp_path):
+    """`p06 validate RAW_DIR` names and ingests the files into its scratch database (its rules
+    run after, on the values read)."""
     (raw_dir / "good.csv").write_text(GOOD, encoding="utf-8")
     case.build(raw_dir)
-    found = validate_files([raw_dir], now=NOW)
-    assert sorted((os.path.relpath(r.source_file, raw_dir), r.source_row, r.rule) for r in found) == \
+    files, rejected, not_checked = submissions_named([raw_dir])
+    with duckdb.connect(str(tmp_path / "scratch.duckdb")) as scratch:
+        found = ingest_files(scratch, files, rejected=tuple(rejected), now=NOW)
+    assert not_checked == []
+    assert sorted((os.path.relpath(r.source_file, raw_dir.resolve()), r.source_row, r.rule) for r in found) == \
         sorted(case.rejections)
 
 
