@@ -205,7 +205,3 @@ def test_json_note_per_value():
     parsed = read_submission(json.dumps(document, ensure_ascii=False).encode(), "n.json")
     assert notes_of(parsed) == [("VNEID_ISSUED", "đã rà soát"), ("VNEID_ELIGIBLE", None)]
 
-
-def test_a_nul_in_a_note_is_stored_escaped_like_other_quoted_text():
-    data = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ghi_chu\n52,2024,VNEID_ISSUED,10,a\x00b\n".encode()
-    assert notes_of(read_submission(data, "nul.csv")) == [("VNEID_ISSUED", "a\\x00b")]

@@ -161,7 +161,6 @@ def _notes(rows: LongRows, accepted: np.ndarray) -> pa.Array:
     if "note" not in rows.columns:
         return pa.nulls(len(accepted), pa.string())
     notes = pc.utf8_trim_whitespace(rows.columns["note"].take(accepted))
-    notes = pc.replace_substring(notes, "\x00", "\\x00")  # as records.storable writes a NUL
     return pc.if_else(pc.equal(notes, ""), None, notes)
 
 

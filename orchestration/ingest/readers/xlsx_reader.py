@@ -153,7 +153,7 @@ def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, lab
                                            pa.string())
     if "note" in fields:  # a note is text: the stored value, a formula's cached result, never evaluated
         note_column = fields["note"][0]
-        columns["note"] = pa.array([storable(_text(_cell(r, note_column)) or "") for _, r in kept], pa.string())
+        columns["note"] = pa.array([storable(_text(r.get(note_column)) or "") for _, r in kept], pa.string())
     long_rows = LongRows(source_file, sheet_name, np.array([n for n, _ in kept], dtype=np.int64), columns,
                          fixed=fixed, labels=labels,
                          value_cells=[_as_shown(row.get(value_column),
