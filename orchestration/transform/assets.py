@@ -7,10 +7,10 @@
 
 from dagster import AssetExecutionContext, AssetsDefinition, Config
 from dagster_dbt import dbt_assets
-from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
 
 from orchestration.resources import WarehouseResource
 from orchestration.settings import today_in_vietnam
+from orchestration.transform.borrowed import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
 from orchestration.transform.project import dbt_project, prepare_manifest_once
 from orchestration.transform.runner import DbtInProcess
 from orchestration.transform.translator import P06Translator
