@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.settings import WarehousePaths
 
 if TYPE_CHECKING:
     from orchestration.publish.snapshots import Snapshot
@@ -48,7 +48,7 @@ def dagster_home(paths: WarehousePaths) -> Path:
 def prepare_dagster_home(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copyfile(Path(__file__).with_name("dagster.yaml"), home / "dagster.yaml")
 
 
 def refresh(args: argparse.Namespace) -> int:
