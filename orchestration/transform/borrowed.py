@@ -1,4 +1,4 @@
-"""Every name the in-process dbt runner borrows from outside dagster-dbt's and dbt's public API.
+"""Every name our dbt calls borrow from outside dagster-dbt's and dbt's public API.
 
 dagster-dbt's own CLI resource uses them, but they may move in any release. Each is looked up
 here from one table when first imported, and a name that moved fails naming itself and its old
