@@ -26,7 +26,7 @@ class WarehouseBusy(RuntimeError):
 @contextmanager
 def warehouse_lock(lock_file: Path, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> Iterator[None]:
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    # thread_local=False: Dagster may release the resource's lock on another thread than took it.
+    # thread_local=False: the process holds the lock, as fcntl did, whichever thread releases it.
     lock = UnixFileLock(lock_file, thread_local=False, poll_interval=_POLL_SECONDS, on_acquired=_write_holder)
     try:
         lock.acquire(timeout=timeout_seconds)
