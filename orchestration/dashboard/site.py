@@ -58,7 +58,11 @@ def _environment() -> Environment:
 
 
 def _latest_ranking(units: list[CurrentUnit], column: str) -> tuple[str | None, list[tuple[str, float]]]:
-    """The latest period with this rate for any current unit (most units on a tie), ranked."""
+    """The latest period with this rate for any current unit, ranked.
+
+    Periods ending on the same day (2025 and 2025-Q4): the one more units reported, then the
+    longer one.
+    """
     by_period: dict[tuple, list[tuple[str, float]]] = {}
     for unit in units:
         for row in unit.current:
@@ -122,23 +126,27 @@ def _latest_reporting(periods: list[dict]) -> dict | None:
     return ended[-1] if ended else None
 
 
+def _newest_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: (row["period_end"], row["period_start"]), reverse=True)
+
+
 def _unit_page(today: CurrentUnit, published_at: datetime, notes_published: bool) -> dict:
-    merger = today.unit.valid_from if len(today.predecessors) > 1 or today.as_reported else None
+    # The day the unit took its present boundaries, when it replaced units that ended then.
+    merger = today.unit.valid_from if any(unit.valid_to for unit in today.predecessors) else None
     series = _unit_series(today)
     charts = {
         column: trend_figure(series, column, merger)
         for column in RATES
         if any(row[column] is not None for _, rows, _ in series for row in rows)
     }
-    newest_first = lambda rows: sorted(rows, key=lambda r: (r["period_end"], r["period_start"]), reverse=True)
     return {
         "published_at": published_at,
         "today": today,
         "merged_from": [unit for unit in today.predecessors if unit != today.unit],
         "merger": merger,
         "charts": charts,
-        "as_reported": newest_first(today.as_reported),
-        "current": newest_first(today.current),
+        "as_reported": _newest_first(today.as_reported),
+        "current": _newest_first(today.current),
         "notes_published": notes_published,
     }
 
