@@ -48,6 +48,12 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value:%d/%m/%Y}"
 
 
+def format_yes_no(value: bool | None) -> str:
+    if value is None:
+        return MISSING
+    return "có" if value else "không"
+
+
 def rounded_rate(value) -> float | None:
     """The value a chart plots: the printed figure, so a bar never disagrees with its label."""
     if _is_missing(value):

@@ -32,4 +32,3 @@ SEVERITIES = {"error": Label("lỗi", "error"), "warn": Label("cảnh báo", "wa
 
 MERGER = Label("Sáp nhập", "merger")
 TODAY_BOUNDARIES = Label("theo địa giới hiện nay", "today's boundaries")
-YES, NO = Label("có", "yes"), Label("không", "no")

@@ -24,7 +24,7 @@ RATE_COLUMNS = (
     "pilot_model_rate",
     "task_completion_rate",
 )
-FINDINGS_SHOWN_PER_UNIT = 200  # the full list is in the quality report and marts.quality_issues
+FINDINGS_SHOWN_PER_UNIT = 100  # the full list is in the quality report and marts.quality_issues
 
 _RATES = ", ".join(RATE_COLUMNS)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from orchestration.dashboard.charts import ranking_figure, reporting_figure, trend_figure
-from orchestration.dashboard.figures import format_count, format_date, format_rate, page_name
-from orchestration.dashboard.labels import GRAINS, NO, RATES, SEVERITIES, TODAY_BOUNDARIES, YES
+from orchestration.dashboard.figures import format_count, format_date, format_rate, format_yes_no, page_name
+from orchestration.dashboard.labels import GRAINS, RATES, SEVERITIES, TODAY_BOUNDARIES
 from orchestration.dashboard.published import CurrentUnit, Published, Unit, read_published
 from orchestration.settings import VIETNAM, WarehousePaths
 
@@ -52,8 +52,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(rate=format_rate, count=format_count, day=format_date)
-    env.globals.update(RATES=RATES, GRAINS=GRAINS, SEVERITIES=SEVERITIES, YES=YES, NO=NO)
+    env.filters.update(rate=format_rate, count=format_count, day=format_date, yes_no=format_yes_no)
+    env.globals.update(RATES=RATES, GRAINS=GRAINS, SEVERITIES=SEVERITIES)
     return env
 
 

@@ -4,7 +4,14 @@ from datetime import date, datetime
 
 import pytest
 
-from orchestration.dashboard.figures import format_count, format_date, format_rate, page_name, rounded_rate
+from orchestration.dashboard.figures import (
+    format_count,
+    format_date,
+    format_rate,
+    format_yes_no,
+    page_name,
+    rounded_rate,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,3 +72,8 @@ def test_dates_are_day_month_year(value, printed):
 )
 def test_unit_pages_have_ascii_file_names(code, name, file):
     assert page_name(code, name) == file
+
+
+@pytest.mark.parametrize(("value", "printed"), [(True, "có"), (False, "không"), (None, "–")])
+def test_flags_read_in_vietnamese(value, printed):
+    assert format_yes_no(value) == printed
