@@ -2,7 +2,8 @@
 
     p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
     p06 validate FILE...
-    p06 rollback [--warehouse-dir DIR]
+    p06 rollback [--warehouse-dir DIR] [--to ID]
+    p06 snapshots [--warehouse-dir DIR]
     p06 dashboard [--warehouse-dir DIR] [--serve PORT]
 """
 
@@ -16,8 +17,12 @@ import traceback
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.settings import REPO_ROOT, WarehousePaths
+
+if TYPE_CHECKING:
+    from orchestration.publish.snapshots import Snapshot
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -55,7 +60,7 @@ def refresh(args: argparse.Namespace) -> int:
         from orchestration.operations.noop import format_noop, skip_unchanged_refresh
 
         if summary := skip_unchanged_refresh(paths):
-            print(format_summary(summary) + "\n" + format_noop(summary))
+            print(format_noop(summary))
             return summary["exit_code"]
     try:
         from dagster import DagsterInstance
@@ -125,19 +130,51 @@ def validate(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if rejections else EXIT_OK
 
 
+def _existing_warehouse(args: argparse.Namespace) -> WarehousePaths | None:
+    """The warehouse paths, or None (said on stderr) when the dir does not exist: nothing is created."""
+    paths = _configure_environment(args)
+    if not paths.warehouse_dir.is_dir():
+        print(f"{args.command} failed: warehouse dir {paths.warehouse_dir} does not exist", file=sys.stderr)
+        return None
+    return paths
+
+
+def _describe(snapshot: Snapshot) -> str:
+    run = f" by run {snapshot.run_id}" if snapshot.run_id else ""
+    return f"snapshot {snapshot.id} (published {snapshot.published_at:%Y-%m-%d %H:%M:%S} UTC{run})"
+
+
 def rollback(args: argparse.Namespace) -> int:
     from orchestration.operations.lock import warehouse_lock
     from orchestration.publish.publisher import rollback as rollback_published
+    from orchestration.publish.snapshots import Snapshot
 
-    paths = _configure_environment(args)
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
     try:
         with warehouse_lock(paths.lock_file, timeout_seconds=60):
-            snapshot = rollback_published(paths)
+            snapshot = Snapshot(rollback_published(paths, args.to))
     except Exception as exc:
         print(f"rollback failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{paths.published_db} now serves {snapshot.name}")
+    print(f"{paths.published_db} now serves {_describe(snapshot)}; every snapshot is kept (p06 snapshots)")
     return _rebuild_dashboard(paths)
+
+
+def snapshots(args: argparse.Namespace) -> int:
+    from orchestration.publish.snapshots import all_snapshots, served_index
+
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
+    kept = all_snapshots(paths)
+    served = served_index(paths, kept)
+    if not kept:
+        print(f"no snapshots in {paths.snapshots_dir}")
+    for index, snapshot in reversed(list(enumerate(kept))):
+        marks = ["served"] if index == served else []
+        marks += [f"rolled back {snapshot.rolled_back_at}"] if snapshot.rolled_back_at else []
+        print(f"{_describe(snapshot)} {'; '.join(marks)}".rstrip())
+    return EXIT_OK
 
 
 def _rebuild_dashboard(paths: WarehousePaths) -> int:
@@ -159,7 +196,8 @@ def _rebuild_dashboard(paths: WarehousePaths) -> int:
 def dashboard(args: argparse.Namespace) -> int:
     from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 
-    paths = _configure_environment(args)
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
     try:
         with warehouse_lock(paths.lock_file, timeout_seconds=60):
             status = _rebuild_dashboard(paths)
@@ -195,9 +233,14 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("files", nargs="+", help="files to check")
     check.set_defaults(handler=validate)
 
-    back = commands.add_parser("rollback", help="serve the previously published marts again")
+    back = commands.add_parser("rollback", help="serve earlier (or, with --to, any) published marts again")
     back.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    back.add_argument("--to", metavar="ID", help="the snapshot to serve (p06 snapshots lists them)")
     back.set_defaults(handler=rollback)
+
+    listing = commands.add_parser("snapshots", help="list the published snapshots, newest first")
+    listing.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    listing.set_defaults(handler=snapshots)
 
     site = commands.add_parser("dashboard", help="rebuild the scorecard site from the published marts")
     site.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 from orchestration.alerts.alert import Alert
 from orchestration.alerts.channels import Channel, Payload, append_jsonl, channels_for, worth_retrying
 from orchestration.alerts.settings import AlertSettings, secret_values
+from orchestration.wording import count
 
 ALERTS_FILE = "alerts.jsonl"
 REDACTED = "[redacted]"
@@ -64,7 +65,9 @@ def _deliver_all(
     for index, payload in enumerate(payloads):
         if not _deliver(channel, payload, settings, secrets, log):
             if left := len(payloads) - index - 1:
-                log.warning(f"{channel.name} is down: {left} more alert(s) not sent there (all are in {ALERTS_FILE})")
+                log.warning(
+                    f"{channel.name} is down: {count(left, 'more alert')} not sent there (all are in {ALERTS_FILE})"
+                )
             return
 
 
@@ -80,7 +83,7 @@ def _deliver(
             reason = redact(f"{type(exc).__name__}: {exc}", secrets)
             if attempt == attempts or not worth_retrying(exc):
                 log.warning(
-                    f"{payload['kind']} alert not delivered by {channel.name} after {attempt} attempt(s): "
+                    f"{payload['kind']} alert not delivered by {channel.name} after {count(attempt, 'attempt')}: "
                     f"{reason} (it is in {ALERTS_FILE})"
                 )
                 return False

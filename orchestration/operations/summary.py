@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orchestration.quality.late import LATE_RULE
 from orchestration.quality.rules import all_rules
+from orchestration.wording import count
 
 if TYPE_CHECKING:  # importing dagster costs seconds: the no-op refresh writes summaries without it
     from dagster import DagsterInstance
@@ -107,7 +109,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
         status = GATE_REFUSED
     else:
         status = FAILED
-    late = (checks.get("submitted_by_deadline") or {}).get("metadata", {}).get("late_submissions", [])
+    late = (checks.get(LATE_RULE) or {}).get("metadata", {}).get("late_submissions", [])
     stats = run and instance.get_run_stats(run_id)
     return {
         "run_id": run_id,
@@ -159,16 +161,27 @@ def write_summary(summary: dict[str, Any], path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def rule_outcome(failed_rule: dict[str, Any]) -> str:
+    """What a failed rule did to this refresh, in words: only error-level rules hold back or gate."""
+    if failed_rule["severity"] != "error":
+        return "warning only, published"
+    return "refused the publish" if failed_rule["stage"] == "gate" else "values held back"
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The few lines `p06 refresh` prints."""
     files, rows, rules = summary["files"], summary["rows"], summary["rules"]
     lines = [
         f"refresh {summary['status']} (run {summary['run_id']})",
         f"  files  : {files['seen']} seen, {files['ingested']} ingested, {files['skipped']} skipped, {files['rejected']} rejected",
-        f"  rows   : {rows['accepted']} accepted, {rows['rejected']} rejected, {summary['quarantined_values']} values quarantined",
+        f"  rows   : {rows['accepted']} accepted, {rows['rejected']} rejected, "
+        f"{count(summary['quarantined_values'], 'value')} held back",
         f"  rules  : {len(rules['passed'])} passed, {len(rules['failed'])} failed"
-        + "".join(f"\n           {r['severity']:5} {r['rule']} ({r['findings']} findings, {r['stage']})" for r in rules["failed"]),
-        f"  late   : {len(summary['late_submissions'])} province-period(s) past the deadline",
+        + "".join(
+            f"\n           {r['severity']:5} {r['rule']}: {count(r['findings'], 'finding')}, {rule_outcome(r)}"
+            for r in rules["failed"]
+        ),
+        f"  late   : {count(len(summary['late_submissions']), 'late submission')} (province × period, all periods)",
         f"  tables : {', '.join(summary['tables_published']) or 'none published'}",
     ]
     if summary.get("quality_report"):

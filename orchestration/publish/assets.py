@@ -24,7 +24,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
     if target:
         with warehouse.connect() as con:
             postgres.pull_marts(con, target)
-    result = publish(warehouse.paths)
+    result = publish(warehouse.paths, run_id=context.run_id)
     context.log.info(f"published {result.published_db} (snapshot {result.snapshot.name})")
     if target:
         postgres.publish(target)

@@ -20,10 +20,13 @@ from dagster import (
 
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
-from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.evaluate import gate, quarantine
+from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.report import REPORT_FILE, rule_url
+from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
+from orchestration.wording import count
 
 CANDIDATES = AssetKey("int_indicator_values_resolved")
 FACTS = AssetKey("fct_indicator_value")
@@ -45,7 +48,7 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
         if warehouse.postgres:
             push_findings(con, warehouse.postgres)
     for result in outcome.failed:
-        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {result.n_findings} finding(s)")
+        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {count(result.n_findings, 'finding')}")
     return MaterializeResult(
         metadata={
             "quarantined_values": MetadataValue.int(outcome.n_quarantined),
@@ -70,9 +73,8 @@ def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
     }
     if len(offending):
         metadata["offending_rows"] = MetadataValue.md(offending.to_markdown(index=False))
-    if rule.id == "submitted_by_deadline":
-        late = result.findings[["province_code", "period"]].drop_duplicates()
-        metadata["late_submissions"] = MetadataValue.json(late.to_dict(orient="records"))
+    if rule.id == LATE_RULE:
+        metadata["late_submissions"] = MetadataValue.json(late_submissions(result.findings))
     return AssetCheckResult(
         asset_key=_checked_asset(rule),
         check_name=rule.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -34,51 +34,16 @@ from orchestration.quality.findings import (
     replace_findings,
     row_findings,
 )
+from orchestration.quality.rejections import ingest_rejections
 from orchestration.quality.report import rule_url, write_report
-from orchestration.quality.rules import Rule, all_rules, suite_files
+from orchestration.quality.results import QualityOutcome, RuleResult
+from orchestration.quality.rules import all_rules, suite_files
 from orchestration.quality.validation import ExpectationOutcome, validate
 from orchestration.settings import today_in_vietnam
 
 CANDIDATES = "intermediate.int_indicator_values_resolved"
 FACTS = "marts.fct_indicator_value"
 SUBMISSION_STATUS = "marts.submission_status"
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    """One rule's verdict. ``passed`` is None when its input table does not exist yet."""
-
-    rule: Rule
-    passed: bool | None
-    n_unexpected: int = 0  # check-table rows GX flagged (a broken pair is one row, two findings)
-    findings: pd.DataFrame = field(default_factory=empty_findings, repr=False)
-    report_url: str | None = None
-
-    @property
-    def n_findings(self) -> int:
-        return len(self.findings)
-
-    @property
-    def blocks(self) -> bool:
-        """True when this result must stop publishing."""
-        return self.rule.blocking and self.passed is False
-
-
-@dataclass(frozen=True)
-class QualityOutcome:
-    results: list[RuleResult]
-    findings: pd.DataFrame = field(repr=False)
-    report_path: Path
-
-    @property
-    def failed(self) -> list[RuleResult]:
-        return [result for result in self.results if result.passed is False]
-
-    @property
-    def n_quarantined(self) -> int:
-        """Distinct values held back (a value breaking two rules counts once)."""
-        held = self.findings[self.findings["quarantined"]]
-        return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
 
 
 def pair_indicators(suites: dict[str, dict]) -> list[str]:
@@ -214,7 +179,7 @@ def quarantine(
         results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]
         findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
         replace_findings(con, findings, remember_validated=True)
-    report_path = write_report(results, report_dir, source=source)
+    report_path = write_report(results, report_dir, rejections=ingest_rejections(con))
     linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)
 

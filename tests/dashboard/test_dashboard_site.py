@@ -175,10 +175,12 @@ def test_p06_dashboard_rebuilds_from_the_published_marts_and_swaps_the_site(copi
 def test_p06_dashboard_without_published_marts_says_so(tmp_path):
     paths = WarehousePaths(tmp_path / "raw", tmp_path / "warehouse")
 
-    result = _dashboard(paths)
+    missing = _dashboard(paths)
+    paths.warehouse_dir.mkdir()
+    empty = _dashboard(paths)
 
-    assert result.returncode == 1
-    assert "nothing is published yet" in result.stderr
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    assert empty.returncode == 1 and "nothing is published yet" in empty.stderr
     assert not paths.dashboard_dir.exists()
 
 

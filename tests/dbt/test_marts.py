@@ -8,6 +8,7 @@ rebuilt with --full-refresh. Values are asserted on the final state.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from dbt_fixtures import NEW_UNITS, OLD_UNITS, Task, Value, WorkDb, dbt_build
@@ -48,7 +49,7 @@ HA_NOI_2023_QUARTERS = [
         DOSSIERS_TOTAL=total, DOSSIERS_ONLINE=total / 2,
     )
 ]
-# Hải Phòng misses 2023-Q4: no flow can be derived for its year
+# Hải Phòng misses 2023-Q4: Q1-Q3 say nothing about its year, stock or flow
 HAI_PHONG_2023_QUARTERS = [
     value
     for quarter in (1, 2, 3)
@@ -57,6 +58,19 @@ HAI_PHONG_2023_QUARTERS = [
         VNEID_ELIGIBLE=2_000, VNEID_ISSUED=500 * quarter, DOSSIERS_TOTAL=10, DOSSIERS_ONLINE=5,
     )
 ]
+# Thái Nguyên reports 2023 by half-year: the year's stock is H2's, its flow H1 + H2
+THAI_NGUYEN_2023_HALVES = values(
+    "19", OLD_UNITS, "2023-H1", datetime(2023, 7, 10),
+    VNEID_ELIGIBLE=1_000, VNEID_ISSUED=300, DOSSIERS_TOTAL=100, DOSSIERS_ONLINE=40,
+) + values(
+    "19", OLD_UNITS, "2023-H2", datetime(2024, 1, 10),
+    VNEID_ELIGIBLE=1_000, VNEID_ISSUED=700, DOSSIERS_TOTAL=300, DOSSIERS_ONLINE=160,
+)
+# Lạng Sơn's 2024-Q2 rates fall exactly halfway between two hundredths: they round up
+LANG_SON_2024_Q2 = values(
+    "20", OLD_UNITS, "2024-Q2", datetime(2024, 7, 10),
+    CCCD_ELIGIBLE=800, CCCD_ISSUED=281, VNEID_ELIGIBLE=20_000, VNEID_ISSUED=201,
+)
 DA_NANG_2024 = values(
     "48", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=1_000, VNEID_ISSUED=500, VNEID_ACTIVATED=600
 )
@@ -101,7 +115,7 @@ HA_NOI_TASKS_Q4 = [
 LOAD_1 = (
     BINH_DINH_2024 + OLD_GIA_LAI_2024 + NINH_BINH_PARTS_2024 + HA_NOI_2023_QUARTERS
     + HAI_PHONG_2023_QUARTERS + DA_NANG_2024 + QUANG_NINH_2024 + CAN_THO_Q4 + NATIONAL_2024
-    + HUE_TASK_TOTALS_2024 + HA_NOI_TASK_TOTALS_Q4
+    + HUE_TASK_TOTALS_2024 + HA_NOI_TASK_TOTALS_Q4 + THAI_NGUYEN_2023_HALVES + LANG_SON_2024_Q2
 )
 LOAD_2 = DA_NANG_2024_CORRECTED + QUANG_NINH_2024_RESENT + CAN_THO_Q4_RESENT + GIA_LAI_2025_Q3
 
@@ -134,7 +148,7 @@ CONTRACT_COLUMNS = {
     "province_scorecard_current": {
         "province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES,
     },
-    "national_scorecard": {**PERIOD, "provinces_reporting": "BIGINT", **RATES},
+    "national_scorecard": {**PERIOD, "provinces_reporting": "BIGINT", "provinces_in_rates": "BIGINT", **RATES},
     "task_completion": {
         "province_code": "VARCHAR", "period": "VARCHAR", "tasks_assigned": "BIGINT",
         "tasks_completed": "BIGINT", "tasks_overdue": "BIGINT", "completion_rate": "DOUBLE",
@@ -151,6 +165,12 @@ CONTRACT_COLUMNS = {
         "detail": "VARCHAR",
     },
 }
+
+
+def percent(numerator, denominator) -> float:
+    """The rate as the reports print it: 100 * n / d rounded half-up to 2 decimals."""
+    exact = Decimal(100 * numerator) / Decimal(denominator)
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def indicator(rows, code):
@@ -204,16 +224,15 @@ def scorecard(db, table, code, period, valid_from=None):
 def test_activation_rate_is_activated_over_issued_as_percent(scenario):
     binh_dinh = scorecard(scenario["db"], "province_scorecard", "52", "2024", OLD_UNITS)
     assert binh_dinh["province_name"] == "Bình Định"
-    assert binh_dinh["vneid_activation_rate"] == pytest.approx(100 * 1_124_445 / 1_224_975)
-    assert round(binh_dinh["vneid_activation_rate"], 2) == 91.79
+    assert binh_dinh["vneid_activation_rate"] == 91.79
 
 
 def test_merged_units_are_summed_and_the_rate_recomputed(scenario):
     gia_lai = scorecard(scenario["db"], "province_scorecard_current", "52", "2024")
     assert gia_lai["province_name"] == "Gia Lai"
     assert gia_lai["units_reporting"] == 2
-    assert round(gia_lai["vneid_issuance_rate"], 2) == 93.80
-    assert gia_lai["vneid_activation_rate"] == pytest.approx(100 * 2_024_445 / 2_224_975)
+    assert gia_lai["vneid_issuance_rate"] == 93.80
+    assert gia_lai["vneid_activation_rate"] == percent(2_024_445, 2_224_975)
 
 
 def test_rolled_up_rate_is_null_when_a_merged_unit_lacks_a_part(scenario):
@@ -228,30 +247,38 @@ def test_reused_code_52_is_binh_dinh_before_the_merger_and_gia_lai_after(scenari
         "select period, province_name, province_valid_from, is_derived, vneid_issuance_rate"
         " from marts.province_scorecard where province_code = '52' order by period"
     )
-    # 2025 is derived from the new unit's only quarter; the old unit's 2025 quarters never count
+    # 2025 is not derived: the new unit's only quarter, Q3, is not the year's end
     assert [(r["period"], r["province_name"], r["province_valid_from"], r["is_derived"]) for r in rows] == [
         ("2024", "Bình Định", OLD_UNITS, False),
-        ("2025", "Gia Lai", NEW_UNITS, True),
         ("2025-Q3", "Gia Lai", NEW_UNITS, False),
     ]
-    assert rows[0]["vneid_issuance_rate"] == pytest.approx(100 * 1_224_975 / 1_272_073)
-    assert rows[2]["vneid_issuance_rate"] == pytest.approx(100 * 2_300_000 / 2_400_000)
+    assert rows[0]["vneid_issuance_rate"] == percent(1_224_975, 1_272_073)
+    assert rows[1]["vneid_issuance_rate"] == percent(2_300_000, 2_400_000)
     current = scorecard(scenario["db"], "province_scorecard_current", "52", "2025-Q3")
-    assert current["vneid_issuance_rate"] == pytest.approx(rows[2]["vneid_issuance_rate"])
+    assert current["vneid_issuance_rate"] == rows[1]["vneid_issuance_rate"]
 
 
-def test_year_row_derived_from_quarters_takes_last_stock_and_sums_flows(scenario):
+def test_year_row_derived_from_quarters_q1_to_q4_takes_q4_stock_and_sums_flows(scenario):
     ha_noi = scorecard(scenario["db"], "province_scorecard", "01", "2023")
     assert ha_noi["is_derived"] is True
-    assert ha_noi["vneid_issuance_rate"] == pytest.approx(100 * 400 / 1_000)  # Q4 stock
-    assert ha_noi["online_dossier_rate"] == pytest.approx(100 * (5 + 10 + 15 + 20) / (10 + 20 + 30 + 40))
+    assert ha_noi["vneid_issuance_rate"] == percent(400, 1_000)  # Q4 stock
+    assert ha_noi["online_dossier_rate"] == percent(5 + 10 + 15 + 20, 10 + 20 + 30 + 40)
 
 
-def test_no_flow_is_derived_from_an_incomplete_set_of_quarters(scenario):
-    hai_phong = scorecard(scenario["db"], "province_scorecard", "31", "2023")
-    assert hai_phong["is_derived"] is True
-    assert hai_phong["vneid_issuance_rate"] == pytest.approx(100 * 1_500 / 2_000)  # Q3 stock
-    assert hai_phong["online_dossier_rate"] is None
+def test_year_row_derived_from_halves_takes_h2_stock_and_sums_flows(scenario):
+    thai_nguyen = scorecard(scenario["db"], "province_scorecard", "19", "2023")
+    assert thai_nguyen["is_derived"] is True
+    assert thai_nguyen["vneid_issuance_rate"] == percent(700, 1_000)  # H2 stock
+    assert thai_nguyen["online_dossier_rate"] == percent(40 + 160, 100 + 300)
+
+
+def test_no_year_is_derived_from_quarters_q1_to_q3(scenario):
+    db = scenario["db"]
+    years = db.rows("select period from marts.province_scorecard where province_code = '31' order by period")
+    assert [r["period"] for r in years] == ["2023-Q1", "2023-Q2", "2023-Q3"]
+    current = db.rows("select period from marts.province_scorecard_current where period = '2023'"
+                      " and province_code = '31'")
+    assert current == []
 
 
 def test_reported_year_rows_are_not_derived(scenario):
@@ -279,7 +306,7 @@ def test_value_released_from_quarantine_is_published(scenario):
     held_back = [r["indicator_code"] for r in scenario["after_load_1"] if r["province_code"] == "48"]
     assert held_back == ["VNEID_ELIGIBLE"]
     da_nang = scorecard(scenario["db"], "province_scorecard", "48", "2024")
-    assert da_nang["vneid_activation_rate"] == pytest.approx(100 * 600 / 700)
+    assert da_nang["vneid_activation_rate"] == percent(600, 700)
 
 
 def test_resubmission_latest_submitted_wins_and_a_tie_goes_to_the_file_ingested_last(scenario):
@@ -349,9 +376,64 @@ def test_national_scorecard_sums_provinces_that_reported_both_parts(scenario):
     # Quảng Ninh's issued is quarantined; Cần Thơ's year is derived from its 2024-Q4 stock
     issued = 1_224_975 + 1_000_000 + 700_000 + 1_400_000 + 700 + 200
     eligible = 1_272_073 + 1_100_000 + 800_000 + 1_500_000 + 1_000 + 2_000
-    assert national["vneid_issuance_rate"] == pytest.approx(100 * issued / eligible)
-    assert national["provinces_reporting"] == 9  # 52, 64, 35, 36, 37, 48, 22, 46, 92
-    assert national["reported_national_vneid_issuance_rate"] == pytest.approx(100 * 70 / 80)
+    assert national["vneid_issuance_rate"] == percent(issued, eligible)
+    assert national["reported_national_vneid_issuance_rate"] == percent(70, 80)
+
+
+def test_provinces_reporting_counts_the_units_submission_status_shows_submitted(scenario):
+    db = scenario["db"]
+    national_2024 = one(db, "select * from marts.national_scorecard where period = '2024'")
+    # sent 2024 itself: 52, 64, 35, 36, 37, 48, 22, 46; Cần Thơ (92) sent only 2024-Q4
+    assert national_2024["provinces_reporting"] == 8
+    # in the rates: those with both parts of a rate, Cần Thơ's derived year included, Quảng Ninh
+    # (22, both VNeID parts quarantined) not
+    assert national_2024["provinces_in_rates"] == 8
+    disagreeing = db.rows(
+        "select national.period, national.provinces_reporting, status.submitted_units"
+        " from marts.national_scorecard as national"
+        " left join (select period, count(*) filter (where submitted) as submitted_units"
+        "            from marts.submission_status group by period) as status using (period)"
+        " where national.provinces_reporting <> coalesce(status.submitted_units, 0)"
+    )
+    assert disagreeing == []
+
+
+def test_provinces_in_rates_counts_the_units_behind_a_derived_year(scenario):
+    db = scenario["db"]
+    national_2023 = one(db, "select * from marts.national_scorecard where period = '2023'")
+    # nobody sent 2023 itself; Hà Nội (Q1-Q4) and Thái Nguyên (H1, H2) have derived years,
+    # Hải Phòng (Q1-Q3) has none
+    assert (national_2023["provinces_reporting"], national_2023["provinces_in_rates"]) == (0, 2)
+    assert national_2023["vneid_issuance_rate"] == percent(400 + 700, 1_000 + 1_000)
+    assert national_2023["online_dossier_rate"] == percent(50 + 200, 100 + 400)
+
+
+def test_rates_halfway_between_two_hundredths_round_up(scenario):
+    lang_son = scorecard(scenario["db"], "province_scorecard", "20", "2024-Q2")
+    # 100 * 281 / 800 = 35.125 and 100 * 201 / 20,000 = 1.005 exactly (1.005 has no exact double)
+    assert (lang_son["cccd_issuance_rate"], lang_son["vneid_issuance_rate"]) == (35.13, 1.01)
+    current = scorecard(scenario["db"], "province_scorecard_current", "20", "2024-Q2")
+    assert (current["cccd_issuance_rate"], current["vneid_issuance_rate"]) == (35.13, 1.01)
+    national = one(scenario["db"], "select * from marts.national_scorecard where period = '2024-Q2'")
+    assert (national["cccd_issuance_rate"], national["vneid_issuance_rate"]) == (35.13, 1.01)
+
+
+def test_published_rates_have_at_most_two_decimals_and_the_counts_stay_exact(scenario):
+    db = scenario["db"]
+    rates = [
+        value
+        for table in ("province_scorecard", "province_scorecard_current", "national_scorecard")
+        for row in db.rows(f"select {', '.join(RATES)} from marts.{table}")
+        for value in row.values() if value is not None
+    ]
+    assert rates and all(Decimal(repr(rate)).as_tuple().exponent >= -2 for rate in rates)
+    counts = db.rows(
+        "select indicator_code, value from marts.fct_indicator_value"
+        " where province_code = '20' order by indicator_code"
+    )
+    assert [(c["indicator_code"], c["value"]) for c in counts] == [
+        ("CCCD_ELIGIBLE", 800), ("CCCD_ISSUED", 281), ("VNEID_ELIGIBLE", 20_000), ("VNEID_ISSUED", 201),
+    ]
 
 
 def test_dim_province_has_every_unit_and_its_current_unit(scenario):

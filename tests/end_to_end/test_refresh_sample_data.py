@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.settings import REPO_ROOT, VIETNAM, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
 
@@ -76,14 +77,28 @@ def test_real_figures_reach_the_scorecards(refreshed):
         "select vneid_issuance_rate, vneid_activation_rate, task_completion_rate "
         "from marts.province_scorecard where province_code = '52' and period = '2024'",
     )
-    assert [tuple(round(v, 2) for v in row) for row in binh_dinh] == [(96.30, 91.79, 95.0)]
+    assert binh_dinh == [(96.30, 91.79, 95.0)]  # published rounded, as the reports print them
     # Gia Lai (52) today = Bình Định (old 52) + Gia Lai (old 64), rates recomputed from sums.
     gia_lai = _query(
         paths,
         "select vneid_issuance_rate from marts.province_scorecard_current "
         "where province_code = '52' and period = '2024'",
     )
-    assert [round(row[0], 2) for row in gia_lai] == [93.80]
+    assert gia_lai == [(93.80,)]
+
+
+def test_national_scorecard_counts_who_reported_as_submission_status_does(refreshed):
+    paths, _, _ = refreshed
+    national = _query(
+        paths,
+        "select provinces_reporting, provinces_in_rates from marts.national_scorecard where period = '2024'",
+    )
+    submitted = _query(
+        paths, "select count(*) from marts.submission_status where period = '2024' and submitted"
+    )
+    # 52, 56 and 64 sent 2024 itself; 14 more units' years are derived from Q4 stocks and full sets
+    assert national == [(submitted[0][0], 17)] and submitted == [(3,)]
+    assert _query(paths, "select count(*) from marts.province_scorecard where period = '2025'") == [(0,)]
 
 
 def test_error_level_breach_is_quarantined_and_the_rest_published(refreshed):
@@ -133,6 +148,41 @@ def test_one_quality_alert_lists_the_broken_error_rules(refreshed):
     assert quality[0]["severity"] == "error"
     assert {"vneid_activated_le_issued", "percent_within_0_100"} <= set(quality[0]["rules"])
     assert quality[0]["run_id"] == json.loads(paths.last_refresh.read_text())["run_id"]
+
+
+def test_the_quality_alert_counts_the_failed_rules_the_summary_prints(refreshed):
+    paths, result, _ = refreshed
+    summary = json.loads(paths.last_refresh.read_text())
+    (quality,) = [a for a in _alerts(paths) if a["kind"] == "quality"]
+    failed = len(summary["rules"]["failed"])
+    assert f"rules  : {len(summary['rules']['passed'])} passed, {failed} failed" in result.stdout
+    assert len(quality["rules"]) == failed and f"{failed} rules failed" in quality["title"]
+    assert "gate" not in quality["detail"]
+
+
+def test_the_late_alert_names_the_provinces_of_recent_deadlines_by_period(refreshed):
+    paths, _, _ = refreshed
+    everything = json.loads(paths.last_refresh.read_text())["late_submissions"]
+    (late,) = [a for a in _alerts(paths) if a["kind"] == "late_submission"]
+    since = (datetime.now(VIETNAM).date() - timedelta(days=366)).isoformat()
+    assert 0 < len(late["late_submissions"]) < len(everything)
+    assert all(item["deadline"] >= since for item in late["late_submissions"])
+    periods = [line.split(" (deadline")[0] for line in late["detail"].splitlines()[:-1]]
+    assert sorted(periods) == sorted({item["period"] for item in late["late_submissions"]})
+    assert "Hà Nội (01)" in late["detail"]
+    assert late["detail"].splitlines()[-1].startswith(f"{len(everything) - len(late['late_submissions']):,} earlier")
+
+
+def test_the_report_shows_rejected_files_and_late_periods_folded(refreshed):
+    paths, _, _ = refreshed
+    html = (paths.quality_dir / "index.html").read_text(encoding="utf-8")
+    assert "Ingestion: 3 files and 11 rows not accepted" in " ".join(html.split())
+    assert "synthetic/bad/rows_loi.csv" in html and "indicator_unknown" in html
+    assert html.count("<details>") == len({i["period"] for i in json.loads(paths.last_refresh.read_text())["late_submissions"]})
+
+
+def _alerts(paths: WarehousePaths) -> list[dict]:
+    return [json.loads(line) for line in (paths.warehouse_dir / "alerts.jsonl").read_text().splitlines()]
 
 
 def test_parquet_copies_match_the_published_tables(refreshed):

@@ -47,12 +47,12 @@ def test_refresh_publishes_the_same_marts_on_postgres(pg_target, pg_url, tmp_pat
             cur.execute(BINH_DINH_2024)
             on_postgres = cur.fetchall()
             cur.execute(GIA_LAI_2024_TODAY)
-            gia_lai_on_postgres = [round(row[0], 2) for row in cur.fetchall()]
+            gia_lai_on_postgres = cur.fetchall()
     finally:
         conn.close()
     duck = duckdb.connect(str(paths.published_db), read_only=True)
     on_duckdb = duck.execute(BINH_DINH_2024).fetchall()
     duck.close()
-    assert [tuple(round(v, 2) for v in row) for row in on_postgres] == [(91.79, 96.30)]
+    assert on_postgres == [(91.79, 96.30)]  # published rounded half-up
     assert on_duckdb == on_postgres
-    assert gia_lai_on_postgres == [93.80]
+    assert gia_lai_on_postgres == [(93.80,)]

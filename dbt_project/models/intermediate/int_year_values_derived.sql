@@ -1,6 +1,7 @@
--- Year values a province unit did not report (no year row at all), derived from its
--- sub-periods: a stock takes the value of the latest sub-period, a flow the sum of every
--- sub-period of one grain when that set is complete. Only units valid on 31 December.
+-- Year values a province unit did not report (no year row at all), derived only from whole
+-- years: a stock takes the value of the sub-period that ends on 31 December (Q4, H2 or
+-- December), a flow the sum of every sub-period of one grain when that set covers the year.
+-- Only units valid on 31 December.
 
 with sub_periods as (
     select
@@ -23,7 +24,7 @@ years_reported as (
     where period_grain = 'year'
 ),
 
--- how many periods of each grain make a year, and which complete grain a flow is summed from
+-- how many periods of each grain make a year, and which grain is taken first
 grains as (
     select cast('quarter' as varchar) as period_grain, 4 as periods_per_year, 1 as preference
     union all
@@ -60,12 +61,13 @@ stocks as (
             time_aggregation, value,
             row_number() over (
                 partition by province_code, province_valid_from, year_period, indicator_code
-                order by period_end desc, preference
-            ) as recency_rank
+                order by preference
+            ) as grain_rank
         from candidates
-        where time_aggregation = 'stock'
+        -- a stock as at an earlier date (Q3, H1, ...) is not the year's
+        where time_aggregation = 'stock' and period_end = year_end
     ) as ranked
-    where recency_rank = 1
+    where grain_rank = 1
 ),
 
 complete_flow_sums as (

@@ -20,8 +20,7 @@ select
     parts.period_end,
     parts.is_derived,
     {%- for rate in var('scorecard_rates') %}
-    cast({{ percent('parts.' ~ rate.numerator | lower, 'parts.' ~ rate.denominator | lower) }}
-        as double precision) as {{ rate.rate }}
+    {{ percent('parts.' ~ rate.numerator | lower, 'parts.' ~ rate.denominator | lower) }} as {{ rate.rate }}
     {%- if not loop.last %},{% endif %}
     {%- endfor %}
 from parts

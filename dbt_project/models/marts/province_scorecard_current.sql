@@ -75,8 +75,7 @@ select
     rolled_up.is_derived,
     cast(rolled_up.units_reporting as bigint) as units_reporting,
     {%- for rate in var('scorecard_rates') %}
-    cast({{ percent('rolled_up.' ~ rate.numerator | lower, 'rolled_up.' ~ rate.denominator | lower) }}
-        as double precision) as {{ rate.rate }}
+    {{ percent('rolled_up.' ~ rate.numerator | lower, 'rolled_up.' ~ rate.denominator | lower) }} as {{ rate.rate }}
     {%- if not loop.last %},{% endif %}
     {%- endfor %}
 from rolled_up

@@ -17,7 +17,7 @@ select
     tasks_completed,
     tasks_overdue,
     tasks_on_time,
-    cast({{ percent('tasks_completed', 'tasks_assigned') }} as double precision) as completion_rate,
-    cast({{ percent('tasks_on_time', 'tasks_assigned') }} as double precision) as on_time_rate,
+    {{ percent('tasks_completed', 'tasks_assigned') }} as completion_rate,
+    {{ percent('tasks_on_time', 'tasks_assigned') }} as on_time_rate,
     counted_from
 from task_counts
