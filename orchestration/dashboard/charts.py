@@ -20,6 +20,13 @@ BASE_LAYOUT = {
     "plot_bgcolor": "white",
     "hoverlabel": {"font": {"family": FONT}},
 }
+# Periods of different lengths never share a line: a year is a square, a half-year dashed.
+GRAIN_STYLES = {
+    "year": {"mode": "markers", "marker": {"symbol": "square", "size": 9}},
+    "half": {"mode": "lines+markers", "line": {"dash": "dash"}},
+    "quarter": {"mode": "lines+markers"},
+    "month": {"mode": "lines+markers", "line": {"width": 1}, "marker": {"size": 4}},
+}
 RATE_AXIS = {"ticksuffix": " %", "rangemode": "tozero", "gridcolor": "#e5e5e5", "zeroline": False}
 
 
@@ -27,15 +34,17 @@ def _trace(name: str, grain: str, rows: list[dict], column: str, style: dict) ->
     points = [row for row in rows if row["period_grain"] == grain and row[column] is not None]
     if not points:
         return None
+    grain_style = GRAIN_STYLES[grain]
     return {
         "type": "scatter",
-        "mode": "lines+markers",
+        "mode": grain_style["mode"],
+        "line": {**style.get("line", {}), **grain_style.get("line", {})},
+        "marker": {**style.get("marker", {}), **grain_style.get("marker", {})},
         "name": f"{name} · {GRAINS[grain].vi}",
         "x": [row["period_end"].isoformat() for row in points],
         "y": [rounded_rate(row[column]) for row in points],
         "customdata": [[row["period"], format_rate(row[column])] for row in points],
         "hovertemplate": "%{fullData.name}<br>%{customdata[0]}: %{customdata[1]}<extra></extra>",
-        **style,
     }
 
 

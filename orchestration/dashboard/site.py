@@ -27,7 +27,7 @@ HERE = Path(__file__).parent
 STATIC_FILES = ("site.css", "charts.js")
 REPORTING_PERIODS_SHOWN = 16
 UNIT_COLORS = ("#1f6feb", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#0a7ea4")
-TODAY_STYLE = {"line": {"color": "#222", "dash": "dot", "width": 3}, "marker": {"symbol": "diamond"}}
+TODAY_STYLE = {"line": {"color": "#222", "dash": "dot", "width": 3}, "marker": {"color": "#222", "symbol": "diamond"}}
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def _unit_label(unit: Unit) -> str:
 
 def _unit_series(today: CurrentUnit) -> list[tuple[str, list[dict], dict]]:
     series = []
-    for index, unit in enumerate(today.predecessors):
+    ended_first = sorted(today.predecessors, key=lambda unit: unit.valid_to is None)
+    for index, unit in enumerate(ended_first):
         rows = [
             row for row in today.as_reported
             if (row["province_code"], row["province_valid_from"]) == (unit.code, unit.valid_from)
