@@ -151,6 +151,31 @@ def test_the_site_uses_reporting_rates_when_that_mart_is_published(copied):
     assert "31/34" in index
 
 
+def test_notes_and_findings_from_submissions_are_shown_as_text(copied):
+    con = duckdb.connect(str(copied.published_db))
+    try:
+        con.execute("alter table marts.fct_indicator_value add column if not exists note varchar")
+        con.execute(
+            """update marts.fct_indicator_value set note = 'Số liệu tạm tính <b>chưa duyệt</b>'
+               where province_code = '52' and period = '2024' and indicator_code = 'VNEID_ACTIVATED'"""
+        )
+        con.execute(
+            """insert into marts.quality_issues (rule, severity, province_code, province_valid_from, detail)
+               select 'number_invalid', 'error', '52', valid_from, 'gia_tri <script>alert(1)</script>'
+               from marts.dim_province where province_code = '52' and valid_to is null"""
+        )
+    finally:
+        con.close()
+
+    result = _dashboard(copied)
+
+    assert result.returncode == 0, result.stderr
+    page = (copied.dashboard_dir / "52_gia-lai.html").read_text()
+    assert "Số liệu tạm tính &lt;b&gt;chưa duyệt&lt;/b&gt;" in page
+    assert "gia_tri &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+
+
 def test_a_failed_build_leaves_the_previous_site_served_and_nothing_half_written(copied, monkeypatch):
     before = {path.name: path.read_bytes() for path in copied.dashboard_dir.iterdir()}
     monkeypatch.setattr(dashboard_site, "plotly_js", lambda: copied.warehouse_dir / "missing.js")
