@@ -58,7 +58,7 @@ def _environment() -> Environment:
 
 
 def _latest_ranking(units: list[CurrentUnit], column: str) -> tuple[str | None, list[tuple[str, float]]]:
-    """The latest period with this rate for any current unit, ranked.
+    """The latest period with this rate for any current unit, and their values in it.
 
     Periods ending on the same day (2025 and 2025-Q4): the one more units reported, then the
     longer one.
