@@ -1,7 +1,7 @@
 """What the site shows, read from the published p06.duckdb: open read-only, query, close.
 
-Never the work database: the site shows exactly the snapshot BI tools see. Marts other
-engineers add later (reporting_rates, fct_indicator_value.note) are used when the published
+Never the work database: the site shows exactly the snapshot BI tools see. Parts of the
+schema that older warehouses lack (reporting_rates, fct_indicator_value.note) are used when the published
 schema has them.
 """
 
@@ -13,17 +13,10 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.dashboard.labels import RATES
 from orchestration.publish.marts import PUBLISHED_SCHEMA as MARTS
 
-RATE_COLUMNS = (
-    "cccd_issuance_rate",
-    "vneid_issuance_rate",
-    "vneid_activation_rate",
-    "online_dossier_rate",
-    "essential_services_rate",
-    "pilot_model_rate",
-    "task_completion_rate",
-)
+RATE_COLUMNS = tuple(RATES)  # the scorecard columns, in the order the site shows them
 FINDINGS_SHOWN_PER_UNIT = 100  # the full list is in the quality report and marts.quality_issues
 
 _RATES = ", ".join(RATE_COLUMNS)
