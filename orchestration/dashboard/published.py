@@ -1,8 +1,8 @@
 """What the site shows, read from the published p06.duckdb: open read-only, query, close.
 
 Never the work database: the site shows exactly the snapshot BI tools see. Parts of the
-schema that older warehouses lack (reporting_rates, fct_indicator_value.note) are used when the published
-schema has them.
+schema an older snapshot lacks (reporting_rates, fct_indicator_value.note) are used only when
+the published file has them.
 """
 
 from __future__ import annotations
