@@ -218,6 +218,44 @@ def _get(url: str, method: str = "GET") -> tuple[int, str]:
         return error.code, ""
 
 
+def test_a_rollback_rebuilds_the_site_from_the_marts_it_serves_again(sample, tmp_path):
+    from orchestration.publish.publisher import publish
+
+    paths = WarehousePaths(sample.raw_dir, tmp_path / "warehouse")
+    shutil.copytree(sample.warehouse_dir, paths.warehouse_dir, symlinks=True)
+    con = duckdb.connect(str(paths.work_db))
+    try:
+        con.execute(
+            "update marts.province_scorecard_current set vneid_activation_rate = 12.345 "
+            "where province_code = '52' and period = '2025-Q3'"
+        )
+    finally:
+        con.close()
+    publish(paths)
+    assert _dashboard(paths).returncode == 0
+    gia_lai = paths.dashboard_dir / "52_gia-lai.html"
+    assert "12,35 %" in gia_lai.read_text()
+
+    rollback = subprocess.run(
+        [P06, "rollback", "--warehouse-dir", str(paths.warehouse_dir)],
+        env=_clean_env(), capture_output=True, text=True, timeout=120,
+    )
+
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert "scorecard site:" in rollback.stdout
+    assert "12,35 %" not in gia_lai.read_text()
+    assert gia_lai.read_text() == (sample.dashboard_dir / "52_gia-lai.html").read_text().replace(
+        _published_at(sample), _published_at(paths)
+    )
+
+
+def _published_at(paths: WarehousePaths) -> str:
+    """The site's "published at" line names the served file's time, which a rollback changes."""
+    html = (paths.dashboard_dir / "index.html").read_text()
+    start = html.index("Số liệu công bố lúc")
+    return html[start : html.index("</p>", start)]
+
+
 def _free_port() -> int:
     import socket
 
