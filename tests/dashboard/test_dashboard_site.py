@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -174,6 +175,34 @@ def test_notes_and_findings_from_submissions_are_shown_as_text(copied):
     assert "Số liệu tạm tính &lt;b&gt;chưa duyệt&lt;/b&gt;" in page
     assert "gia_tri &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert(1)" not in page
+
+
+def test_a_reader_never_finds_the_site_missing_or_half_written_while_it_is_rebuilt(copied):
+    dashboard_site.build_dashboard(copied)
+    pages = [copied.dashboard_dir / "index.html", copied.dashboard_dir / "52_gia-lai.html"]
+    seen: list[str] = []
+    rebuilding = threading.Event()
+    rebuilding.set()
+
+    def read_pages() -> None:
+        while rebuilding.is_set():
+            for page in pages:
+                try:
+                    seen.append(page.read_text(encoding="utf-8")[-7:])
+                except OSError as error:
+                    seen.append(repr(error))
+
+    reader = threading.Thread(target=read_pages)
+    reader.start()
+    try:
+        for _ in range(3):
+            dashboard_site.build_dashboard(copied)
+    finally:
+        rebuilding.clear()
+        reader.join()
+
+    assert len(seen) > 10
+    assert set(seen) == {"</html>"}
 
 
 def test_a_failed_build_leaves_the_previous_site_served_and_nothing_half_written(copied, monkeypatch):
