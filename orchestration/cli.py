@@ -1,7 +1,7 @@
 """`p06`: the operator's command line (CONTRACT §1).
 
     p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
-    p06 validate FILE...
+    p06 validate FILE|DIR...
     p06 rollback [--warehouse-dir DIR] [--to ID]
     p06 snapshots [--warehouse-dir DIR]
     p06 dashboard [--warehouse-dir DIR] [--serve PORT]
@@ -121,13 +121,15 @@ def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from orchestration.ingest.pipeline import format_rejection, validate_files
+    from orchestration.operations.validate import format_validation, validate_paths
 
-    rejections = validate_files([Path(p) for p in args.files])
-    for rejection in rejections:
-        print(format_rejection(rejection))
-    print(f"{len(args.files)} file(s) checked, {len(rejections)} rejection(s)")
-    return EXIT_REFUSED if rejections else EXIT_OK
+    try:
+        validation = validate_paths([Path(p) for p in args.files])
+    except Exception as exc:  # the files could not be checked at all (not: the files are bad)
+        print(f"validate failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(format_validation(validation))
+    return EXIT_REFUSED if validation.refused else EXIT_OK
 
 
 def _existing_warehouse(args: argparse.Namespace) -> WarehousePaths | None:
@@ -229,8 +231,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--force", action="store_true", help="rebuild even when nothing changed since today's publish")
     run.set_defaults(handler=refresh)
 
-    check = commands.add_parser("validate", help="check submission files without touching the warehouse")
-    check.add_argument("files", nargs="+", help="files to check")
+    check = commands.add_parser(
+        "validate", help="check submission files (or folders of them) as a refresh would, without touching the warehouse"
+    )
+    check.add_argument("files", nargs="+", help="files or folders to check")
     check.set_defaults(handler=validate)
 
     back = commands.add_parser("rollback", help="serve earlier (or, with --to, any) published marts again")

@@ -18,7 +18,7 @@ from orchestration.ingest.records import ParsedFile, Rejection, format_rejection
 from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.settings import VIETNAM
 
-__all__ = ["IngestReport", "format_rejection", "ingest_new_files", "validate_files"]
+__all__ = ["IngestReport", "format_rejection", "ingest_files", "ingest_new_files"]
 
 
 @dataclass
@@ -107,18 +107,19 @@ class _Refresh:
         self.pending = []
 
 
-def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
-                   max_rows: int = 1_000_000) -> list[Rejection]:
-    """The rejections a refresh would record for these files, without touching any warehouse."""
-    limits = Limits(max_bytes, max_rows)
+def ingest_files(con: duckdb.DuckDBPyConnection, files: dict[str, Path], *, max_bytes: int = 50 * 2**20,
+                 max_rows: int = 1_000_000) -> list[Rejection]:
+    """Ingest the given files under the given names (``p06 validate``'s scratch database) as a
+    refresh ingests new files; the rejections recorded."""
+    ensure_raw_schema(con)
+    store.ensure_store(con)
+    refresh = _Refresh(con, Limits(max_bytes, max_rows), _local_now)
     rejections = []
-    for path in map(Path, paths):
-        try:
-            parsed = too_large(str(path), limits) if path.stat().st_size > max_bytes \
-                else read_submission(path.read_bytes(), str(path), limits)
-        except OSError as error:
-            parsed = _unreadable(str(path), error)
-        rejections.extend(parsed.rejections)
+    for source_file, path in files.items():
+        if stored := refresh.read(path, source_file):
+            refresh.write(stored)
+            rejections.extend(stored.parsed.rejections)
+    refresh.flush()
     return rejections
 
 

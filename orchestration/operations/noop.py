@@ -15,8 +15,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.ingest import store
-from orchestration.ingest.pipeline import file_hash, submission_files
+from orchestration.ingest.inbox import read_inbox
 from orchestration.operations.finish import send_alerts
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.operations.summary import PUBLISHED, summary_without_run, write_summary
@@ -118,25 +117,18 @@ def format_noop(summary: dict[str, Any]) -> str:
 def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> int | None:
     """None when a file's content is not in the work DB yet, or was ingested after the publish
     (by a refresh that did not finish, e.g. killed)."""
-    try:
-        with duckdb.connect(str(paths.work_db), read_only=True) as con:
-            seen, known = store.sightings(con), store.known_hashes(con)
-            last_ingested = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()[0]
-    except duckdb.Error:  # no work DB or no ingest tables yet, or another program writes it
+    if not paths.work_db.exists():
         return None
-    if last_ingested and last_ingested > published_at.astimezone(VIETNAM).replace(tzinfo=None):
-        return None  # ingested_at is naive local time (orchestration/ingest/pipeline.py)
-    files = submission_files(paths.raw_dir)
-    for path in files:
-        source_file = path.relative_to(paths.raw_dir).as_posix()
-        try:
-            if store.seen_unchanged(seen.get(source_file), path.stat(), known):
-                continue
-            if file_hash(path) not in known:
-                return None
-        except OSError:  # the refresh reports unreadable files
-            return None
-    return len(files)
+    try:
+        inbox = read_inbox(paths.raw_dir, paths.work_db)
+    except duckdb.Error:  # another program writes the work DB
+        return None
+    if not inbox.all_ingested:
+        return None
+    # ingested_at is naive local time (orchestration/ingest/pipeline.py)
+    if inbox.last_ingested_at and inbox.last_ingested_at > published_at.astimezone(VIETNAM).replace(tzinfo=None):
+        return None
+    return len(inbox.files)
 
 
 def _changed_since(inputs: list[Path], since: datetime | None) -> bool:

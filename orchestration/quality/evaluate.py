@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -96,10 +97,12 @@ def evaluate(
     status_table: str = SUBMISSION_STATUS,
     as_of: date | None = None,
     row_local_source: str | None = None,
+    check_tables: Collection[str] | None = None,
 ) -> list[RuleResult]:
     """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines).
 
-    ``row_local_source`` replaces ``source`` for the suites of ROW_LOCAL_TABLES.
+    ``row_local_source`` replaces ``source`` for the suites of ROW_LOCAL_TABLES. With
+    ``check_tables``, only the suites of those check tables run; the other rules are not evaluated.
     """
     suites = suite_files()
     status_exists = table_columns(con, status_table) is not None
@@ -113,6 +116,8 @@ def evaluate(
     for suite in suites.values():
         check_table = suite["meta"]["check_table"]
         if check_table == STATUS_TABLE and not status_exists:
+            continue
+        if check_tables is not None and check_table not in check_tables:
             continue
         values = row_local_source if row_local_source and check_table in ROW_LOCAL_TABLES else source
         with materialized(con, check_table, **{**query, "source": values}) as table:

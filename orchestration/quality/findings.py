@@ -82,6 +82,12 @@ def details(rows: pd.DataFrame, template: str) -> list[str]:
     ]
 
 
+def values_held_back(findings: pd.DataFrame) -> int:
+    """Distinct values held back (a value breaking two rules, or in two broken pairs, counts once)."""
+    held = findings[findings["quarantined"].astype(bool)]
+    return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
+
+
 def empty_findings() -> pd.DataFrame:
     return pd.DataFrame(columns=FINDING_COLUMNS)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.quality.findings import empty_findings
+from orchestration.quality.findings import empty_findings, values_held_back
 from orchestration.quality.rules import Rule
 
 
@@ -25,6 +25,10 @@ class RuleResult:
     @property
     def n_findings(self) -> int:
         return len(self.findings)
+
+    @property
+    def n_held_back(self) -> int:
+        return values_held_back(self.findings)
 
     @property
     def blocks(self) -> bool:
@@ -44,6 +48,4 @@ class QualityOutcome:
 
     @property
     def n_quarantined(self) -> int:
-        """Distinct values held back (a value breaking two rules counts once)."""
-        held = self.findings[self.findings["quarantined"]]
-        return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
+        return values_held_back(self.findings)

@@ -18,7 +18,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.operations.validate import format_finding
 from orchestration.publish.marts import PUBLISHED_MARTS
+from orchestration.quality.check_tables import ROW_LOCAL_TABLES
+from orchestration.quality.rules import all_rules
 from orchestration.settings import REPO_ROOT, VIETNAM, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
@@ -195,6 +198,26 @@ def test_parquet_copies_match_the_published_tables(refreshed):
 def test_raw_dir_is_never_modified(refreshed):
     paths, _, before = refreshed
     assert _fingerprint(paths.raw_dir) == before
+
+
+def test_validate_on_the_raw_dir_prints_what_the_refresh_recorded_for_the_rules_files_alone_decide(refreshed):
+    paths, _, _ = refreshed
+    validated = subprocess.run([P06, "validate", "."], cwd=paths.raw_dir, capture_output=True, text=True,
+                               timeout=600)
+    con = duckdb.connect(str(paths.work_db), read_only=True)
+    try:
+        rejections = [row[0] for row in con.execute("select detail from raw.ingest_rejections").fetchall()]
+        findings = con.execute(
+            "select * from quality.findings where rule in (select unnest(?))",
+            [[rule.id for rule in all_rules() if rule.check_table in ROW_LOCAL_TABLES]],
+        ).df()
+    finally:
+        con.close()
+
+    assert validated.returncode == 2
+    lines = validated.stdout.splitlines()
+    assert sorted(lines[:-1]) == sorted(rejections + [format_finding(row) for row in findings.to_dict("records")])
+    assert lines[-1] == f"40 files checked: {len(rejections)} rejections, {len(findings)} rule findings, 3 values held back"
 
 
 def test_gate_refuses_to_publish_what_quarantine_missed(refreshed, tmp_path, monkeypatch):

@@ -130,6 +130,8 @@ def test_every_quality_rule_is_an_asset_check_named_by_its_rule_id(dagster_ui):
     }
     assert "vneid_activated_le_issued" in checks["fct_indicator_value"]
     assert {rule.id for rule in all_rules()} <= set().union(*checks.values())
+    # the quarantine's verdict on every rule, beside the gate's
+    assert checks["quarantined_values"] == {rule.id for rule in all_rules()}
 
 
 def test_the_nightly_schedule_runs_at_two_in_the_morning_vietnam_time(repository):
