@@ -82,11 +82,17 @@ group by all
 order by period_end, period_start desc
 """
 
+# Values held back count each value once, however many rules it broke (as
+# orchestration.quality.findings.values_held_back does); rejections are rows or whole files.
 QUALITY_TOTALS_SQL = f"""
-select count(*) as findings,
-       count(*) filter (where is_held_back) as held_back,
-       count(*) filter (where severity = 'error') as errors
-from {MARTS}.quality_issues
+with held as (
+    select distinct province_code, province_valid_from, period, indicator_code
+    from {MARTS}.quality_issues
+    where stage = 'quality' and is_held_back
+)
+select (select count(*) from {MARTS}.quality_issues) as findings,
+       (select count(*) from held) as held_back,
+       (select count(*) from {MARTS}.quality_issues where stage = 'ingestion') as rejected
 """
 
 FINDINGS_SQL = f"""
