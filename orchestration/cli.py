@@ -13,6 +13,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 import traceback
 import uuid
 from datetime import datetime, timezone
@@ -53,16 +54,23 @@ def prepare_dagster_home(home: Path) -> None:
 
 
 def refresh(args: argparse.Namespace) -> int:
-    paths = _configure_environment(args)
+    try:
+        paths = _configure_environment(args)
+    except Exception as exc:  # no warehouse to report into: the operator gets the reason
+        print(f"refresh failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    from orchestration.ingest.listing import raw_dir_problem
     from orchestration.operations.summary import format_summary
 
-    if not (args.force or args.full_refresh):
-        from orchestration.operations.noop import format_noop, skip_unchanged_refresh
-
-        if summary := skip_unchanged_refresh(paths):
-            print(format_noop(summary))
-            return summary["exit_code"]
     try:
+        if problem := raw_dir_problem(paths.raw_dir):
+            raise RefreshRefused(problem)
+        if not (args.force or args.full_refresh):
+            from orchestration.operations.noop import format_noop, skip_unchanged_refresh
+
+            if summary := skip_unchanged_refresh(paths):
+                print(format_noop(summary))
+                return summary["exit_code"]
         from dagster import DagsterInstance
 
         from orchestration.definitions import build_definitions
@@ -85,10 +93,14 @@ def refresh(args: argparse.Namespace) -> int:
     except Exception as exc:  # anything before or around the run: still report and alert
         from orchestration.operations.finish import with_storage_diagnosis
 
-        summary = with_storage_diagnosis(_failure_summary(exc), paths)
+        summary = with_storage_diagnosis(_failure_summary(exc, paths), paths)
         _finish_without_run(summary, paths)
     print(format_summary(summary))
     return summary["exit_code"]
+
+
+class RefreshRefused(Exception):
+    """A refresh that cannot start, for a reason the message says whole (no traceback needed)."""
 
 
 def _run_config(full_refresh: bool) -> dict:
@@ -101,12 +113,32 @@ def _run_config(full_refresh: bool) -> dict:
     }
 
 
-def _failure_summary(exc: Exception) -> dict:
-    traceback.print_exc()
+def _failure_summary(exc: Exception, paths: WarehousePaths) -> dict:
+    """A one-line reason; the traceback goes to a log file that the reason names."""
     from orchestration.operations.summary import FAILED, summary_without_run
 
+    run_id = f"cli-{uuid.uuid4().hex[:8]}"
+    if isinstance(exc, RefreshRefused):
+        error = str(exc)
+    else:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        error = f"{type(exc).__name__}: {first_line} (traceback in {_write_traceback(run_id, paths)})"
     now = datetime.now(timezone.utc).isoformat()
-    return summary_without_run(f"cli-{uuid.uuid4().hex[:8]}", FAILED, now, error=f"{type(exc).__name__}: {exc}")
+    return summary_without_run(run_id, FAILED, now, error=error)
+
+
+def _write_traceback(run_id: str, paths: WarehousePaths) -> Path:
+    """warehouse/logs/<run_id>.log, else (warehouse not writable) the system's temporary folder."""
+    text = traceback.format_exc()
+    for folder in (paths.warehouse_dir / "logs", Path(tempfile.gettempdir())):
+        log = folder / f"p06-refresh-{run_id}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            log.write_text(text, encoding="utf-8")
+            return log
+        except OSError:
+            continue
+    return Path("(nowhere: no writable folder)")
 
 
 def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
@@ -117,7 +149,10 @@ def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
         write_summary(summary, paths.last_refresh)
     except OSError as exc:
         print(f"could not write {paths.last_refresh}: {exc}", file=sys.stderr)
-    send_alerts(summary, paths)
+    try:
+        send_alerts(summary, paths)
+    except Exception as exc:  # the summary still prints; the failure to alert is said
+        print(f"could not send the alerts: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def validate(args: argparse.Namespace) -> int:

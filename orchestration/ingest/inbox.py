@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest import store
-from orchestration.ingest.pipeline import file_hash, submission_files
+from orchestration.ingest.pipeline import file_hash, source_name, submission_files
 
 
 @dataclass
@@ -39,7 +39,7 @@ def read_inbox(raw_dir: Path, work_db: Path) -> Inbox:
     root = Path(raw_dir).resolve()
     inbox = Inbox(files=submission_files(root))
     known: set[str] = set()
-    seen: dict[str, tuple[int, int, str]] = {}
+    seen: dict[str, tuple[store.Sighting, str]] = {}
     if work_db.exists():
         with duckdb.connect(str(work_db), read_only=True) as con:
             try:
@@ -51,7 +51,7 @@ def read_inbox(raw_dir: Path, work_db: Path) -> Inbox:
                 pass
     for path in inbox.files:
         try:
-            if store.seen_unchanged(seen.get(path.relative_to(root).as_posix()), path.stat(), known):
+            if store.seen_unchanged(seen.get(source_name(path, root)), path.stat(), known):
                 continue
             digest = file_hash(path)
         except OSError:

@@ -121,6 +121,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
         "finished_at": _iso(stats.end_time if stats else None),
         "files": {k: int(ingest.get(f"files_{k}", 0)) for k in ("seen", "ingested", "skipped", "rejected")},
         "rows": {k: int(ingest.get(f"rows_{k}", 0)) for k in ("accepted", "rejected")},
+        "not_read": list(ingest.get("not_read") or []),
         "rules": {
             "passed": sorted(set(levels) - set(rules_failed)),
             "failed": sorted(rules_failed.values(), key=lambda r: r["rule"]),
@@ -186,6 +187,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  late   : {count(len(summary['late_submissions']), 'late submission')} (province × period, all periods)",
         f"  tables : {', '.join(summary['tables_published']) or 'none published'}",
     ]
+    lines += [f"  not read: {note}" for note in summary.get("not_read") or []]
     if summary.get("quality_report"):
         lines.append(f"  report : {summary['quality_report']}")
     if summary.get("error"):

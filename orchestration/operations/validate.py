@@ -13,13 +13,14 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.pipeline import format_rejection, ingest_files, submission_files
+from orchestration.ingest.listing import escape_name, list_submissions
+from orchestration.ingest.pipeline import format_rejection, ingest_files
 from orchestration.ingest.readers import READERS
 from orchestration.ingest.records import Rejection
 from orchestration.operations.lock import warehouse_lock
@@ -55,25 +56,30 @@ class Validation:
         return bool(self.not_checked or self.rejections or self.values_held_back)
 
 
-def submissions_named(paths: list[Path]) -> tuple[dict[str, Path], list[str]]:
+def submissions_named(paths: list[Path]) -> tuple[dict[str, Path], list[Rejection], list[str]]:
     """The files to check by the name they are reported under (a folder: its submission files,
-    found as in the raw dir), and a line for each path that is not a submission file."""
+    found as in the raw dir), what a folder's listing refuses to read (links out of it, loops),
+    and a line for each path that is not a submission file."""
     files: dict[str, Path] = {}
+    rejected: list[Rejection] = []
     not_checked = []
     for path in paths:
         if path.is_dir():
-            files.update({str(found): found for found in submission_files(path)})
+            listing = list_submissions(path)
+            folder = escape_name(str(path.resolve()))
+            files.update({escape_name(str(found)): found for found in listing.files})
+            rejected += [replace(r, source_file=f"{folder}/{r.source_file}") for r in listing.rejected]
         elif path.suffix.lower() in READERS:
-            files[str(path)] = path  # also when missing: ingest rejects it as unreadable
+            files[escape_name(str(path))] = path  # also when missing: ingest rejects it as unreadable
         elif not path.exists():
             not_checked.append(f"{path}: no such file or folder")
         else:
             not_checked.append(f"{path}: not a submission file (p06 reads {SUFFIXES} files); not checked")
-    return files, not_checked
+    return files, rejected, not_checked
 
 
 def validate_paths(paths: list[Path]) -> Validation:
-    files, not_checked = submissions_named(paths)
+    files, rejected, not_checked = submissions_named(paths)
     SCRATCH_DIR.mkdir(parents=True, exist_ok=True)
     # one validation at a time per scratch dir (another `p06 validate` waits)
     with warehouse_lock(SCRATCH_DIR / "validate.lock", timeout_seconds=600):
@@ -81,12 +87,12 @@ def validate_paths(paths: list[Path]) -> Validation:
         _remove(work_db)  # left by a validation that was killed: its hashes would hide these files
         try:
             with duckdb.connect(str(work_db)) as con:
-                rejections = ingest_files(con, files)
+                rejections = ingest_files(con, files, rejected=tuple(rejected))
                 has_values = con.execute("select count(*) from raw.indicator_values").fetchone()[0] > 0
             findings = _rule_findings(work_db) if has_values else empty_findings()
         finally:  # the submissions' figures are not left behind in the temp dir
             _remove(work_db)
-    return Validation(len(files), not_checked, rejections, findings)
+    return Validation(len(files) + len(rejected), not_checked, rejections, findings)
 
 
 def _remove(database: Path) -> None:

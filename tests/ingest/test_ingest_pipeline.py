@@ -124,7 +124,11 @@ def test_submitted_at_defaults_to_ingestion_time(raw_dir, con):
 def test_symlink_leaving_raw_dir_is_not_followed(raw_dir, con, tmp_path):
     outside = write(tmp_path / "secret.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
     os.symlink(outside, raw_dir / "link.csv")
-    assert ingest_new_files(raw_dir, con, now=NOW).files_seen == 0
+    report = ingest_new_files(raw_dir, con, now=NOW)
+    assert (report.files_seen, report.files_rejected, report.rows_accepted) == (1, 1, 0)
+    assert con.execute("select source_file, rule from raw.ingest_rejections").fetchall() == [
+        ("link.csv", "link_not_followed")]
+    assert con.execute("select count(*) from raw.indicator_values").fetchone() == (0,)
 
 
 def test_file_too_large(raw_dir, con):
