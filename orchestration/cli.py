@@ -5,6 +5,7 @@
     p06 template PROVINCE PERIOD [--output FILE] | p06 template --all PERIOD [--output-dir DIR]
     p06 rollback [--warehouse-dir DIR] [--to ID]
     p06 snapshots [--warehouse-dir DIR]
+    p06 dashboard [--warehouse-dir DIR] [--serve PORT]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.settings import WarehousePaths
 
 if TYPE_CHECKING:
     from orchestration.publish.snapshots import Snapshot
@@ -50,7 +51,7 @@ def dagster_home(paths: WarehousePaths) -> Path:
 def prepare_dagster_home(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copyfile(Path(__file__).with_name("dagster.yaml"), home / "dagster.yaml")
 
 
 def refresh(args: argparse.Namespace) -> int:
@@ -224,7 +225,7 @@ def rollback(args: argparse.Namespace) -> int:
         print(f"rollback failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(f"{paths.published_db} now serves {_describe(snapshot)}; every snapshot is kept (p06 snapshots)")
-    return EXIT_OK
+    return _rebuild_dashboard(paths)
 
 
 def snapshots(args: argparse.Namespace) -> int:
@@ -240,6 +241,47 @@ def snapshots(args: argparse.Namespace) -> int:
         marks = ["served"] if index == served else []
         marks += [f"rolled back {snapshot.rolled_back_at}"] if snapshot.rolled_back_at else []
         print(f"{_describe(snapshot)} {'; '.join(marks)}".rstrip())
+    return EXIT_OK
+
+
+def _rebuild_dashboard(paths: WarehousePaths) -> int:
+    from orchestration.dashboard.site import build_dashboard
+
+    try:
+        result = build_dashboard(paths)
+    except Exception as exc:
+        print(
+            f"scorecard site not rebuilt ({type(exc).__name__}: {exc}); "
+            f"{paths.dashboard_dir} still shows what it showed before",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print(f"scorecard site: {result.site / 'index.html'} ({result.pages} pages)")
+    return EXIT_OK
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    from orchestration.operations.lock import WarehouseBusy, warehouse_lock
+
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
+    try:
+        with warehouse_lock(paths.lock_file, timeout_seconds=60):
+            status = _rebuild_dashboard(paths)
+    except WarehouseBusy as exc:
+        print(f"scorecard site not rebuilt: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if status != EXIT_OK or args.serve is None:
+        return status
+    from orchestration.dashboard.serve import serve_site
+
+    with serve_site(paths.dashboard_dir, args.serve) as server:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        print(f"serving {paths.dashboard_dir} read-only on {url} (Ctrl-C stops)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
     return EXIT_OK
 
 
@@ -277,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     listing = commands.add_parser("snapshots", help="list the published snapshots, newest first")
     listing.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
     listing.set_defaults(handler=snapshots)
+
+    site = commands.add_parser("dashboard", help="rebuild the scorecard site from the published marts")
+    site.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    site.add_argument("--serve", type=int, metavar="PORT", help="then serve it read-only on 127.0.0.1:PORT")
+    site.set_defaults(handler=dashboard)
 
     args = parser.parse_args(argv)
     return args.handler(args)

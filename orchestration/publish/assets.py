@@ -1,16 +1,17 @@
 """The publish asset: the served p06.duckdb and its Parquet copies."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.postgres import refresh as postgres
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, remove_stale_temp_files
 from orchestration.resources import WarehouseResource
+from orchestration.transform.assets import model_key
 
 
 @asset(
     group_name="publish",
-    deps=[AssetKey(table) for table in PUBLISHED_MARTS],
+    deps=[model_key(table) for table in PUBLISHED_MARTS],
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

@@ -29,12 +29,13 @@ from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
+from orchestration.transform.assets import model_key
 from orchestration.wording import count
 
 QUARANTINE = AssetKey("quarantined_values")
-CANDIDATES = AssetKey("int_indicator_values_resolved")
-FACTS = AssetKey("fct_indicator_value")
-SUBMISSIONS = AssetKey("submission_status")
+CANDIDATES = model_key("int_indicator_values_resolved")
+FACTS = model_key("fct_indicator_value")
+SUBMISSIONS = model_key("submission_status")
 OFFENDING_ROWS_SHOWN = 20
 
 

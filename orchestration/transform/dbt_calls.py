@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+from orchestration.transform.borrowed import DuckDBConnectionManager
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult

@@ -6,7 +6,7 @@ In this process dbt is already imported (dagster-dbt imports it), and the projec
 per run; each stage then only builds. dagster-dbt still decides what to build (the stage's
 selection, or the subset picked in the UI) and turns dbt's results into Dagster events
 (materializations, asset check results): the same functions its CLI resource uses, module-level
-in dagster-dbt 0.29 (pinned below 0.30).
+in dagster-dbt 0.29 (pinned below 0.30) and not public, so borrowed through transform/borrowed.py.
 
 Two differences from the subprocess, both deliberate: a stage's events reach Dagster when its
 build ends, not node by node (dbt's own log lines still print as they happen), and dbt must not
@@ -22,20 +22,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster import AssetExecutionContext, ConfigurableResource, Failure
-from dagster_dbt.asset_utils import (
+
+from orchestration.transform.borrowed import (
     DAGSTER_DBT_EXCLUDE_METADATA_KEY,
     DAGSTER_DBT_SELECT_METADATA_KEY,
     DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    DbtCoreCliEventMessage,
     get_manifest_and_translator_from_dbt_assets,
     get_subset_selection_for_context,
+    msg_to_dict,
 )
-from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-from dbt_common.events.functions import msg_to_dict
-
 from orchestration.transform.dbt_calls import failure_summary, invoke
 
 if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
+
 
 class DbtInProcess(ConfigurableResource):
     """`dbt build` for a @dbt_assets stage, in this process."""

@@ -111,8 +111,10 @@ def test_a_channel_that_stays_down_is_retried_logged_and_never_raises(tmp_path, 
         dispatch([QUALITY, LATE], warehouse_dir=tmp_path, env=env)
 
     assert [a["kind"] for a in logged_alerts(tmp_path)] == ["quality", "late_submission"]
-    retries = [r for r in caplog.records if r.levelno == logging.INFO and "failed" in r.getMessage()]
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and "failed" in r.getMessage()]
     assert len(retries) == 2
+    waits = [float(message.rpartition("retrying in ")[2].removesuffix(" s")) for message in retries]
+    assert waits == [float(TINY_BACKOFF), 2 * float(TINY_BACKOFF)]  # the backoff, then twice as long
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "quality alert not delivered" in warnings[0] and "after 3 attempts" in warnings[0]
     assert "1 more alert not sent" in warnings[1]

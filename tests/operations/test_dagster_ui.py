@@ -113,6 +113,13 @@ def repository(dagster_ui) -> dict:
     return repository
 
 
+def test_make_dev_prints_no_deprecation_and_no_warning_about_an_unused_dagster_yaml(dagster_ui):
+    log = dagster_ui.log.read_text(errors="replace")
+    assert "Serving dagster-webserver" in log
+    assert "superseded" not in log  # `dagster dev`'s notice pointing to `dg dev`
+    assert "will not be used to configure Dagster" not in log
+
+
 def test_the_ui_shows_every_stage_of_the_refresh_as_an_asset(dagster_ui):
     nodes = dagster_ui.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
     keys = {"/".join(node["assetKey"]["path"]) for node in nodes}
