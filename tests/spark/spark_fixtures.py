@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -60,7 +61,6 @@ class Reference:
 
     workdir: Path
     work_db: Path
-    test_statuses: dict[str, str]  # of every dbt data test on DuckDB
 
     def mart(self, table: str) -> tuple[list[tuple[str, str]], list[tuple]]:
         with duckdb.connect(str(self.work_db), read_only=True) as con:
@@ -84,11 +84,10 @@ def reference(tmp_path_factory) -> Reference:
     env = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
     env["P06_WORK_DB"] = str(work_db)
 
-    def dbt(*args: str, failures_allowed: bool = False) -> None:
+    def dbt(*args: str) -> None:
         done = subprocess.run([DBT, *dbt_args(*args, target="duckdb", workdir=workdir)],
                               cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
-        # dbt exits 1 when a node failed, 2 when it could not run at all
-        if done.returncode > (1 if failures_allowed else 0):
+        if done.returncode:
             pytest.fail(f"dbt {' '.join(args)} on DuckDB exited {done.returncode}:\n{done.stdout[-4000:]}")
 
     with duckdb.connect(str(work_db)) as con:
@@ -98,9 +97,10 @@ def reference(tmp_path_factory) -> Reference:
     with duckdb.connect(str(work_db)) as con:
         quarantine(con, report_dir=workdir / "quality", as_of=RUN_DATE,
                    source=relation(workdir, "duckdb", "int_indicator_values_resolved"))
+    started = time.monotonic()
     dbt("build", *MODELS_AND_SEEDS)
-    dbt("test", failures_allowed=True)
-    return Reference(workdir, work_db, statuses(workdir, "duckdb"))
+    print(f"dbt build on DuckDB: {time.monotonic() - started:.0f} s")
+    return Reference(workdir, work_db)
 
 
 def assert_marts_equal(reference: Reference, spark_marts: Path, target: str, workdir: Path) -> None:

@@ -1,9 +1,8 @@
 """dbt on an in-process Spark session (target `spark`): every model from the sample data.
 
 The raw tables and findings reach Spark as Parquet; every seed and model builds; the CONTRACT §5
-marts, brought back through Parquet, equal DuckDB's row for row, types included; every data
-test passes or fails as on DuckDB. The `percent` macro's Spark variant meets the same cases as
-DuckDB and PostgreSQL.
+marts, brought back through Parquet, equal DuckDB's row for row, types included. The `percent`
+macro's Spark variant meets the same cases as DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from orchestration.transform.runner import failure_summary
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory):
-    session = local_session(tmp_path_factory.mktemp("spark_session"))
+    session = local_session(tmp_path_factory.mktemp("spark_session"), keep_catalog=False)
     yield session
     stop_session(session)  # before the cluster of test_spark_thrift.py starts: memory
 
@@ -63,12 +62,3 @@ def test_every_seed_and_model_builds(spark_build):
 def test_marts_equal_duckdb_row_for_row(reference, spark_build):
     workdir, marts = spark_build
     assert_marts_equal(reference, marts, "spark", workdir)
-
-
-def test_data_tests_agree(reference, spark_build):
-    """Every dbt test runs on Spark (no dialect error) and passes or fails as on DuckDB."""
-    workdir, _ = spark_build
-    dbtRunner().invoke(dbt_args("test", target="spark", workdir=workdir))
-    on_spark = statuses(workdir, "spark")
-    assert [node for node, status in on_spark.items() if status == "error"] == []
-    assert on_spark == reference.test_statuses
