@@ -1,8 +1,10 @@
 """`p06`: the operator's command line (CONTRACT §1).
 
     p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
-    p06 validate FILE...
-    p06 rollback [--warehouse-dir DIR]
+    p06 validate FILE|DIR...
+    p06 rollback [--warehouse-dir DIR] [--to ID]
+    p06 snapshots [--warehouse-dir DIR]
+    p06 dashboard [--warehouse-dir DIR] [--serve PORT]
 """
 
 from __future__ import annotations
@@ -11,12 +13,17 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 import traceback
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.settings import WarehousePaths
+
+if TYPE_CHECKING:
+    from orchestration.publish.snapshots import Snapshot
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -43,20 +50,27 @@ def dagster_home(paths: WarehousePaths) -> Path:
 def prepare_dagster_home(home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copyfile(Path(__file__).with_name("dagster.yaml"), home / "dagster.yaml")
 
 
 def refresh(args: argparse.Namespace) -> int:
-    paths = _configure_environment(args)
+    try:
+        paths = _configure_environment(args)
+    except Exception as exc:  # no warehouse to report into: the operator gets the reason
+        print(f"refresh failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    from orchestration.ingest.listing import raw_dir_problem
     from orchestration.operations.summary import format_summary
 
-    if not (args.force or args.full_refresh):
-        from orchestration.operations.noop import format_noop, skip_unchanged_refresh
-
-        if summary := skip_unchanged_refresh(paths):
-            print(format_summary(summary) + "\n" + format_noop(summary))
-            return summary["exit_code"]
     try:
+        if problem := raw_dir_problem(paths.raw_dir):
+            raise RefreshRefused(problem)
+        if not (args.force or args.full_refresh):
+            from orchestration.operations.noop import format_noop, skip_unchanged_refresh
+
+            if summary := skip_unchanged_refresh(paths):
+                print(format_noop(summary))
+                return summary["exit_code"]
         from dagster import DagsterInstance
 
         from orchestration.definitions import build_definitions
@@ -79,10 +93,14 @@ def refresh(args: argparse.Namespace) -> int:
     except Exception as exc:  # anything before or around the run: still report and alert
         from orchestration.operations.finish import with_storage_diagnosis
 
-        summary = with_storage_diagnosis(_failure_summary(exc), paths)
+        summary = with_storage_diagnosis(_failure_summary(exc, paths), paths)
         _finish_without_run(summary, paths)
     print(format_summary(summary))
     return summary["exit_code"]
+
+
+class RefreshRefused(Exception):
+    """A refresh that cannot start, for a reason the message says whole (no traceback needed)."""
 
 
 def _run_config(full_refresh: bool) -> dict:
@@ -95,12 +113,32 @@ def _run_config(full_refresh: bool) -> dict:
     }
 
 
-def _failure_summary(exc: Exception) -> dict:
-    traceback.print_exc()
+def _failure_summary(exc: Exception, paths: WarehousePaths) -> dict:
+    """A one-line reason; the traceback goes to a log file that the reason names."""
     from orchestration.operations.summary import FAILED, summary_without_run
 
+    run_id = f"cli-{uuid.uuid4().hex[:8]}"
+    if isinstance(exc, RefreshRefused):
+        error = str(exc)
+    else:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        error = f"{type(exc).__name__}: {first_line} (traceback in {_write_traceback(run_id, paths)})"
     now = datetime.now(timezone.utc).isoformat()
-    return summary_without_run(f"cli-{uuid.uuid4().hex[:8]}", FAILED, now, error=f"{type(exc).__name__}: {exc}")
+    return summary_without_run(run_id, FAILED, now, error=error)
+
+
+def _write_traceback(run_id: str, paths: WarehousePaths) -> Path:
+    """warehouse/logs/<run_id>.log, else (warehouse not writable) the system's temporary folder."""
+    text = traceback.format_exc()
+    for folder in (paths.warehouse_dir / "logs", Path(tempfile.gettempdir())):
+        log = folder / f"p06-refresh-{run_id}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            log.write_text(text, encoding="utf-8")
+            return log
+        except OSError:
+            continue
+    return Path("(nowhere: no writable folder)")
 
 
 def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
@@ -111,31 +149,109 @@ def _finish_without_run(summary: dict, paths: WarehousePaths) -> None:
         write_summary(summary, paths.last_refresh)
     except OSError as exc:
         print(f"could not write {paths.last_refresh}: {exc}", file=sys.stderr)
-    send_alerts(summary, paths)
+    try:
+        send_alerts(summary, paths)
+    except Exception as exc:  # the summary still prints; the failure to alert is said
+        print(f"could not send the alerts: {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def validate(args: argparse.Namespace) -> int:
-    from orchestration.ingest.pipeline import format_rejection, validate_files
+    from orchestration.operations.validate import format_validation, validate_paths
 
-    rejections = validate_files([Path(p) for p in args.files])
-    for rejection in rejections:
-        print(format_rejection(rejection))
-    print(f"{len(args.files)} file(s) checked, {len(rejections)} rejection(s)")
-    return EXIT_REFUSED if rejections else EXIT_OK
+    try:
+        validation = validate_paths([Path(p) for p in args.files])
+    except Exception as exc:  # the files could not be checked at all (not: the files are bad)
+        print(f"validate failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(format_validation(validation))
+    return EXIT_REFUSED if validation.refused else EXIT_OK
+
+
+def _existing_warehouse(args: argparse.Namespace) -> WarehousePaths | None:
+    """The warehouse paths, or None (said on stderr) when the dir does not exist: nothing is created."""
+    paths = _configure_environment(args)
+    if not paths.warehouse_dir.is_dir():
+        print(f"{args.command} failed: warehouse dir {paths.warehouse_dir} does not exist", file=sys.stderr)
+        return None
+    return paths
+
+
+def _describe(snapshot: Snapshot) -> str:
+    run = f" by run {snapshot.run_id}" if snapshot.run_id else ""
+    return f"snapshot {snapshot.id} (published {snapshot.published_at:%Y-%m-%d %H:%M:%S} UTC{run})"
 
 
 def rollback(args: argparse.Namespace) -> int:
     from orchestration.operations.lock import warehouse_lock
     from orchestration.publish.publisher import rollback as rollback_published
+    from orchestration.publish.snapshots import Snapshot
 
-    paths = _configure_environment(args)
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
     try:
         with warehouse_lock(paths.lock_file, timeout_seconds=60):
-            snapshot = rollback_published(paths)
+            snapshot = Snapshot(rollback_published(paths, args.to))
     except Exception as exc:
         print(f"rollback failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{paths.published_db} now serves {snapshot.name}")
+    print(f"{paths.published_db} now serves {_describe(snapshot)}; every snapshot is kept (p06 snapshots)")
+    return _rebuild_dashboard(paths)
+
+
+def snapshots(args: argparse.Namespace) -> int:
+    from orchestration.publish.snapshots import all_snapshots, served_index
+
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
+    kept = all_snapshots(paths)
+    served = served_index(paths, kept)
+    if not kept:
+        print(f"no snapshots in {paths.snapshots_dir}")
+    for index, snapshot in reversed(list(enumerate(kept))):
+        marks = ["served"] if index == served else []
+        marks += [f"rolled back {snapshot.rolled_back_at}"] if snapshot.rolled_back_at else []
+        print(f"{_describe(snapshot)} {'; '.join(marks)}".rstrip())
+    return EXIT_OK
+
+
+def _rebuild_dashboard(paths: WarehousePaths) -> int:
+    from orchestration.dashboard.site import build_dashboard
+
+    try:
+        result = build_dashboard(paths)
+    except Exception as exc:
+        print(
+            f"scorecard site not rebuilt ({type(exc).__name__}: {exc}); "
+            f"{paths.dashboard_dir} still shows what it showed before",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print(f"scorecard site: {result.site / 'index.html'} ({result.pages} pages)")
+    return EXIT_OK
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    from orchestration.operations.lock import WarehouseBusy, warehouse_lock
+
+    if (paths := _existing_warehouse(args)) is None:
+        return EXIT_FAILED
+    try:
+        with warehouse_lock(paths.lock_file, timeout_seconds=60):
+            status = _rebuild_dashboard(paths)
+    except WarehouseBusy as exc:
+        print(f"scorecard site not rebuilt: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if status != EXIT_OK or args.serve is None:
+        return status
+    from orchestration.dashboard.serve import serve_site
+
+    with serve_site(paths.dashboard_dir, args.serve) as server:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        print(f"serving {paths.dashboard_dir} read-only on {url} (Ctrl-C stops)", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
     return EXIT_OK
 
 
@@ -150,13 +266,25 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--force", action="store_true", help="rebuild even when nothing changed since today's publish")
     run.set_defaults(handler=refresh)
 
-    check = commands.add_parser("validate", help="check submission files without touching the warehouse")
-    check.add_argument("files", nargs="+", help="files to check")
+    check = commands.add_parser(
+        "validate", help="check submission files (or folders of them) as a refresh would, without touching the warehouse"
+    )
+    check.add_argument("files", nargs="+", help="files or folders to check")
     check.set_defaults(handler=validate)
 
-    back = commands.add_parser("rollback", help="serve the previously published marts again")
+    back = commands.add_parser("rollback", help="serve earlier (or, with --to, any) published marts again")
     back.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    back.add_argument("--to", metavar="ID", help="the snapshot to serve (p06 snapshots lists them)")
     back.set_defaults(handler=rollback)
+
+    listing = commands.add_parser("snapshots", help="list the published snapshots, newest first")
+    listing.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    listing.set_defaults(handler=snapshots)
+
+    site = commands.add_parser("dashboard", help="rebuild the scorecard site from the published marts")
+    site.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
+    site.add_argument("--serve", type=int, metavar="PORT", help="then serve it read-only on 127.0.0.1:PORT")
+    site.set_defaults(handler=dashboard)
 
     args = parser.parse_args(argv)
     return args.handler(args)

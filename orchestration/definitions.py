@@ -5,6 +5,7 @@ import os
 from dagster import Definitions
 
 from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
+from orchestration.dashboard.assets import scorecard_dashboard
 from orchestration.ingest.assets import raw_submissions
 from orchestration.operations.jobs import refresh_job
 from orchestration.operations.schedules import nightly_refresh
@@ -28,7 +29,7 @@ def build_definitions(warehouse: WarehouseResource) -> Definitions:
     os.environ["P06_WORK_DB"] = str(warehouse.paths.work_db)
     use_postgres_for_dbt()
     return Definitions(
-        assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts],
+        assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts, scorecard_dashboard],
         asset_checks=[quality_gate],
         jobs=[refresh_job],
         schedules=[nightly_refresh],

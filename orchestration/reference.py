@@ -73,3 +73,21 @@ def load_indicators() -> dict[str, Indicator]:
         )
         for row in _read_seed("indicators.csv")
     }
+
+
+def province_name(code: str, valid_from: date | None = None) -> str | None:
+    """The name of the unit with this code and valid_from, else None.
+
+    Without valid_from, a name only when every unit of that code had it (seven codes were reused).
+    """
+    units = [unit for unit in load_provinces() if unit.code == code]
+    if valid_from is not None:
+        day = valid_from.date() if hasattr(valid_from, "date") else valid_from
+        units = [unit for unit in units if unit.valid_from == day]
+    names = {unit.name for unit in units}
+    return names.pop() if len(names) == 1 else None
+
+
+def province_label(code: str, name: str | None) -> str:
+    """`Hà Nội (01)`: a unit as officials read it; the bare code when the name is unknown."""
+    return f"{name} ({code})" if name else code

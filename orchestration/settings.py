@@ -57,6 +57,11 @@ class WarehousePaths:
         return self.warehouse_dir / "quality"
 
     @property
+    def dashboard_dir(self) -> Path:
+        """The scorecard site (a link to its latest complete build), rebuilt on every publish."""
+        return self.warehouse_dir / "dashboard"
+
+    @property
     def last_refresh(self) -> Path:
         return self.warehouse_dir / "last_refresh.json"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from orchestration.alerts.alert import Alert
 from orchestration.alerts.channels import Channel, Payload, append_jsonl, channels_for, worth_retrying
 from orchestration.alerts.settings import AlertSettings, secret_values
+from orchestration.wording import count
 
 ALERTS_FILE = "alerts.jsonl"
 REDACTED = "[redacted]"
@@ -64,26 +64,46 @@ def _deliver_all(
     for index, payload in enumerate(payloads):
         if not _deliver(channel, payload, settings, secrets, log):
             if left := len(payloads) - index - 1:
-                log.warning(f"{channel.name} is down: {left} more alert(s) not sent there (all are in {ALERTS_FILE})")
+                log.warning(
+                    f"{channel.name} is down: {count(left, 'more alert')} not sent there (all are in {ALERTS_FILE})"
+                )
             return
 
 
 def _deliver(
     channel: Channel, payload: Payload, settings: AlertSettings, secrets: tuple[str, ...], log: logging.Logger
 ) -> bool:
-    attempts = settings.retries + 1  # at least one: every path in the loop returns
-    for attempt in range(1, attempts + 1):
-        try:
-            channel.send(payload)
-            return True
-        except Exception as exc:  # any failure of a channel is logged, never raised
-            reason = redact(f"{type(exc).__name__}: {exc}", secrets)
-            if attempt == attempts or not worth_retrying(exc):
-                log.warning(
-                    f"{payload['kind']} alert not delivered by {channel.name} after {attempt} attempt(s): "
-                    f"{reason} (it is in {ALERTS_FILE})"
-                )
-                return False
-            delay = settings.backoff_seconds * 2 ** (attempt - 1)
-            log.info(f"{channel.name} attempt {attempt} of {attempts} failed: {reason}; retrying in {delay:g} s")
-            time.sleep(delay)
+    # imported here: 0.1 s that refreshes with no channel configured do not pay
+    from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+    attempts = settings.retries + 1
+
+    def log_retry(state: RetryCallState) -> None:
+        log.info(
+            f"{channel.name} attempt {state.attempt_number} of {attempts} failed: "
+            f"{_reason(state.outcome.exception(), secrets)}; retrying in {state.next_action.sleep:g} s"
+        )
+
+    attempt_number = 0
+    try:
+        for attempt in Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=settings.backoff_seconds),  # backoff, then twice as long each time
+            retry=retry_if_exception(worth_retrying),
+            before_sleep=log_retry,
+            reraise=True,
+        ):
+            with attempt:
+                attempt_number = attempt.retry_state.attempt_number
+                channel.send(payload)
+    except Exception as exc:  # any failure of a channel is logged, never raised
+        log.warning(
+            f"{payload['kind']} alert not delivered by {channel.name} after {count(attempt_number, 'attempt')}: "
+            f"{_reason(exc, secrets)} (it is in {ALERTS_FILE})"
+        )
+        return False
+    return True
+
+
+def _reason(error: BaseException | None, secrets: tuple[str, ...]) -> str:
+    return redact(f"{type(error).__name__}: {error}", secrets)

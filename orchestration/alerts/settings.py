@@ -92,3 +92,17 @@ class AlertSettings:
     @property
     def email_enabled(self) -> bool:
         return bool(self.smtp_host and self.email_to)
+
+
+LATE_WINDOW_VARIABLE = "P06_LATE_ALERT_MONTHS"
+DEFAULT_LATE_WINDOW_MONTHS = 12
+
+
+def late_window_months(env: Mapping[str, str] = os.environ) -> int:
+    """How far back the late_submission alert looks: deadlines passed within this many months."""
+    raw = (env.get(LATE_WINDOW_VARIABLE) or "").strip()
+    if not raw:
+        return DEFAULT_LATE_WINDOW_MONTHS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{LATE_WINDOW_VARIABLE}={raw!r} is not a whole number of months of at least 1")
+    return int(raw)

@@ -23,6 +23,9 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
         f"skipped {report.files_skipped}, rejected {report.files_rejected}; "
         f"rows accepted {report.rows_accepted}, rejected {report.rows_rejected}"
     )
-    return MaterializeResult(
-        metadata={key: MetadataValue.int(value) for key, value in report.to_dict().items()}
-    )
+    for note in report.not_read:
+        context.log.warning(f"not read under the raw dir: {note}")
+    return MaterializeResult(metadata={
+        **{key: MetadataValue.int(value) for key, value in report.to_dict().items()},
+        "not_read": MetadataValue.json(report.not_read),
+    })

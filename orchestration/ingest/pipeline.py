@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -12,13 +11,19 @@ from typing import Callable
 import duckdb
 
 from orchestration.ingest import store
-from orchestration.ingest.readers import READERS, read_submission, too_large
+from orchestration.ingest.listing import (
+    list_submissions, not_followed, raw_dir_problem, source_name, submission_files,
+)
+from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.records import ParsedFile, Rejection, format_rejection
 from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.settings import VIETNAM
 
-__all__ = ["IngestReport", "format_rejection", "ingest_new_files", "validate_files"]
+__all__ = [
+    "IngestReport", "file_hash", "format_rejection", "ingest_files", "ingest_new_files", "list_submissions",
+    "raw_dir_problem", "source_name", "submission_files",
+]
 
 
 @dataclass
@@ -29,9 +34,20 @@ class IngestReport:
     files_rejected: int = 0
     rows_accepted: int = 0
     rows_rejected: int = 0
+    not_read: list[str] = field(default_factory=list)  # folders not entered, with the reason
+
+    def add(self, stored: store.StoredFile | None) -> None:
+        if stored is None:
+            self.files_skipped += 1
+            return
+        parsed = stored.parsed
+        self.files_rejected += parsed.file_rejected
+        self.files_ingested += not parsed.file_rejected
+        self.rows_accepted += parsed.rows_accepted
+        self.rows_rejected += parsed.rows_rejected
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if key != "not_read"}
 
 
 def ingest_new_files(
@@ -39,23 +55,21 @@ def ingest_new_files(
     max_rows: int = 1_000_000, now: datetime | None = None,
 ) -> IngestReport:
     """Parse each file whose bytes were never ingested; already-seen files are skipped unread."""
+    raw_dir = Path(raw_dir).resolve()
+    if problem := raw_dir_problem(raw_dir):  # an empty listing would publish empty marts
+        raise NotADirectoryError(problem)
     ensure_raw_schema(con)
     store.ensure_store(con)
-    raw_dir = Path(raw_dir).resolve()
-    refresh = _Refresh(con, Limits(max_bytes, max_rows), (lambda: now) if now else _local_now)
-    report = IngestReport()
-    for path in submission_files(raw_dir):
+    clock = (lambda: now) if now else local_now
+    refresh = _Refresh(con, Limits(max_bytes, max_rows, today=clock().date()), clock)
+    listing = list_submissions(raw_dir)
+    report = IngestReport(not_read=listing.not_read)
+    for path in listing.files:
         report.files_seen += 1
-        stored = refresh.read(path, path.relative_to(raw_dir).as_posix())
-        if stored is None:
-            report.files_skipped += 1
-            continue
-        refresh.write(stored)
-        parsed = stored.parsed
-        report.files_rejected += parsed.file_rejected
-        report.files_ingested += not parsed.file_rejected
-        report.rows_accepted += parsed.rows_accepted
-        report.rows_rejected += parsed.rows_rejected
+        report.add(refresh.write(refresh.read(path, source_name(path, raw_dir))))
+    for rejection in listing.rejected:
+        report.files_seen += 1
+        report.add(refresh.write(refresh.unread(rejection)))
     refresh.flush()
     return report
 
@@ -74,10 +88,12 @@ class _Refresh:
         self.con, self.limits, self.clock = con, limits, clock
         self.load_id = store.next_load_id(con)
         self.known, self.seen = store.known_hashes(con), store.sightings(con)
+        self.rejected, self.reported = store.rejected_hashes(con), store.reported_unread(con)
         self.pending: list[store.StoredFile] = []
 
     def read(self, path: Path, source_file: str) -> store.StoredFile | None:
-        """The file parsed, or None when its bytes were ingested before."""
+        """The file parsed, or None when its bytes were ingested before (a content rejected
+        before is reported again under each new name it arrives with)."""
         try:
             stat = path.stat()
             if store.seen_unchanged(self.seen.get(source_file), stat, self.known):
@@ -85,64 +101,81 @@ class _Refresh:
             data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
             digest = hashlib.sha256(data).hexdigest() if data is not None else file_hash(path)
         except OSError as error:  # vanished or not readable by us: reported, tried again next time
-            return store.StoredFile(None, source_file, 0, 0, _unreadable(source_file, error),
-                                    self.clock(), self.load_id)
+            return self.unread(_unreadable(source_file, error))
+        sighting = store.Sighting.of(stat)
         if digest in self.known:
-            store.record_sighting(self.con, source_file, stat.st_size, stat.st_mtime_ns, digest)
-            return None
+            named_so = (self.seen.get(source_file) or (None, None))[1] == digest  # touched, not changed
+            if digest not in self.rejected or named_so:
+                store.record_sightings(self.con, [self._stored(digest, source_file, sighting, ParsedFile(None))])
+                return None
+            parsed = _parse(data, source_file, self.limits)
+            return self._stored(digest, source_file, sighting, parsed, repeat=True)
         self.known.add(digest)
-        parsed = read_submission(data, source_file, self.limits) if data is not None \
-            else too_large(source_file, self.limits)
-        return store.StoredFile(digest, source_file, stat.st_size, stat.st_mtime_ns, parsed,
-                                self.clock(), self.load_id)
+        parsed = _parse(data, source_file, self.limits)
+        if parsed.file_rejected:
+            self.rejected.add(digest)
+        return self._stored(digest, source_file, sighting, parsed)
 
-    def write(self, stored: store.StoredFile) -> None:
+    def unread(self, rejection: Rejection) -> store.StoredFile | None:
+        """A file that could not be read, or None when reported so already."""
+        if (rejection.source_file, rejection.detail) in self.reported:
+            return None
+        self.reported.add((rejection.source_file, rejection.detail))
+        return self._stored(None, rejection.source_file, None, ParsedFile(None, rejections=[rejection]))
+
+    def _stored(self, digest, source_file, sighting, parsed, repeat=False) -> store.StoredFile:
+        return store.StoredFile(digest, source_file, sighting, parsed, self.clock(), self.load_id, repeat)
+
+    def write(self, stored: store.StoredFile | None) -> store.StoredFile | None:
+        if stored is None:
+            return None
         self.pending.append(stored)
         if len(self.pending) >= self.FLUSH_FILES or \
                 sum(f.parsed.values.num_rows for f in self.pending) >= self.FLUSH_ROWS:
             self.flush()
+        return stored
 
     def flush(self) -> None:
         store.write_files(self.con, self.pending)
         self.pending = []
 
 
-def validate_files(paths: list[Path], *, max_bytes: int = 50 * 2**20,
-                   max_rows: int = 1_000_000) -> list[Rejection]:
-    """The rejections a refresh would record for these files, without touching any warehouse."""
-    limits = Limits(max_bytes, max_rows)
+def _parse(data: bytes | None, source_file: str, limits: Limits) -> ParsedFile:
+    return read_submission(data, source_file, limits) if data is not None else too_large(source_file, limits)
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, files: dict[str, Path], *, rejected: tuple[Rejection, ...] = (),
+                 max_bytes: int = 50 * 2**20, max_rows: int = 1_000_000, now: datetime | None = None,
+                 ) -> list[Rejection]:
+    """Ingest the given files under the given names (``p06 validate``'s scratch database) as a
+    refresh ingests new files; the rejections recorded. ``rejected``: what a folder's listing
+    refused to read (``list_submissions``). A link given by name may lead anywhere, but never
+    loops or dangles unreported."""
+    ensure_raw_schema(con)
+    store.ensure_store(con)
+    clock = (lambda: now) if now else local_now
+    refresh = _Refresh(con, Limits(max_bytes, max_rows, today=clock().date()), clock)
     rejections = []
-    for path in map(Path, paths):
-        try:
-            parsed = too_large(str(path), limits) if path.stat().st_size > max_bytes \
-                else read_submission(path.read_bytes(), str(path), limits)
-        except OSError as error:
-            parsed = _unreadable(str(path), error)
-        rejections.extend(parsed.rejections)
+    for source_file, path in files.items():
+        problem = not_followed(path, None, source_file)
+        stored = refresh.unread(problem) if problem else refresh.read(path, source_file)
+        if refresh.write(stored):
+            rejections.extend(stored.parsed.rejections)
+    for rejection in rejected:
+        if refresh.write(refresh.unread(rejection)):
+            rejections.append(rejection)
+    refresh.flush()
     return rejections
 
 
-def _unreadable(source_file: str, error: OSError) -> ParsedFile:
+def _unreadable(source_file: str, error: OSError) -> Rejection:
     expected = f"a file p06 can read ({error.strerror or error})"
-    return ParsedFile(None, rejections=[Rejection(source_file, "file_unreadable", expected)])
+    return Rejection(source_file, "file_unreadable", expected)
 
 
-def _local_now() -> datetime:
+def local_now() -> datetime:
+    """Now on Vietnam's calendar, naive (as ingested_at and submitted_at are stored)."""
     return datetime.now(VIETNAM).replace(tzinfo=None)
-
-
-def submission_files(raw_dir: Path) -> list[Path]:
-    """Every .csv/.xlsx/.json under raw_dir, sorted; symlinks leading outside it are ignored
-    (symlinked folders are not entered)."""
-    root = Path(raw_dir).resolve()
-    found = []
-    for folder, _, names in os.walk(raw_dir):
-        for name in names:
-            path = Path(folder) / name
-            target = path.resolve()
-            if path.suffix.lower() in READERS and target.is_relative_to(root) and target.is_file():
-                found.append(path)
-    return sorted(found)
 
 
 def file_hash(path: Path) -> str:

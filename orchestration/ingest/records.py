@@ -57,6 +57,14 @@ class Rejection:
         return f"{', '.join(where)}{seen} — {self.rule}: expected {self.expected}"
 
 
+def storable(value: object) -> object:
+    """Text quoted from a file, storable in every target: a lone surrogate (JSON "\\ud800": not
+    UTF-8) or a NUL (PostgreSQL refuses it) is written as its escape, never failing the write."""
+    if isinstance(value, str) and not value.isascii():
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value.replace("\x00", "\\x00") if isinstance(value, str) else value
+
+
 def format_rejection(rejection: Rejection) -> str:
     """The line ``p06 validate`` prints; the same sentence the refresh stores as ``detail``."""
     return rejection.detail

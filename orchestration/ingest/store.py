@@ -15,9 +15,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest.records import ParsedFile, Rejection
+from orchestration.ingest.records import ParsedFile, Rejection, storable
 
-# size/mtime cache in front of hashing: a file seen unchanged under the same path is not re-read
+# A cache in front of hashing: a file seen unchanged under the same path is not re-read. Size and
+# mtime alone are not enough (`cp -p`, `rsync -t` and unzip set the mtime back); no user tool sets
+# a file's ctime back, and a replaced file gets a new inode.
 SIGHTINGS_DDL = """
 create table if not exists raw.file_sightings (
     source_file  varchar primary key,
@@ -25,6 +27,8 @@ create table if not exists raw.file_sightings (
     mtime_ns     bigint not null,
     file_hash    varchar not null
 );
+alter table raw.file_sightings add column if not exists ctime_ns bigint;
+alter table raw.file_sightings add column if not exists inode bigint;
 """
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
 REJECTION_SCHEMA = pa.schema([
@@ -36,16 +40,34 @@ REJECTION_SCHEMA = pa.schema([
 
 
 @dataclass(frozen=True)
+class Sighting:
+    """What a file's stat says about its content, compared before hashing it again."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int | None
+    inode: int | None
+
+    @classmethod
+    def of(cls, stat: os.stat_result) -> "Sighting":
+        return cls(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino % 2**63)
+
+
+@dataclass(frozen=True)
 class StoredFile:
-    """A parsed file with what identifies it; file_hash None: the file could not even be read."""
+    """A parsed file with what identifies it; file_hash None: the file could not even be read.
+
+    ``repeat``: content already ingested (and rejected) under another name; only this name's
+    rejections and sighting are written, the content is not ingested twice.
+    """
 
     file_hash: str | None
     source_file: str
-    size: int
-    mtime_ns: int
+    sighting: Sighting | None
     parsed: ParsedFile
     ingested_at: datetime
     load_id: int
+    repeat: bool = False
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -60,27 +82,37 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("select file_hash from raw.ingested_files").fetchall()}
 
 
-def sightings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, str]]:
-    rows = con.execute("select source_file, file_size, mtime_ns, file_hash from raw.file_sightings")
-    return {path: (size, mtime, digest) for path, size, mtime, digest in rows.fetchall()}
+def rejected_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select file_hash from raw.ingested_files where status = 'rejected'").fetchall()
+    return {row[0] for row in rows}
 
 
-def seen_unchanged(sighting: tuple[int, int, str] | None, stat: os.stat_result, known: set[str]) -> bool:
-    """The file has the size and mtime it had when last seen, and that content was ingested."""
-    return bool(sighting) and sighting[:2] == (stat.st_size, stat.st_mtime_ns) and sighting[2] in known
+def reported_unread(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(source_file, detail) of the rejections of files that could not be read (no hash): a file
+    still unreadable at the next refresh is not reported again."""
+    rows = con.execute("select distinct source_file, detail from raw.ingest_rejections where file_hash is null")
+    return set(rows.fetchall())
 
 
-def record_sighting(con: duckdb.DuckDBPyConnection, source_file: str, size: int, mtime_ns: int,
-                    file_hash: str) -> None:
-    con.execute("insert or replace into raw.file_sightings values (?, ?, ?, ?)",
-                [source_file, size, mtime_ns, file_hash])
+def sightings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Sighting, str]]:
+    rows = con.execute("select source_file, file_size, mtime_ns, ctime_ns, inode, file_hash"
+                       " from raw.file_sightings")
+    return {path: (Sighting(size, mtime, ctime, inode), digest)
+            for path, size, mtime, ctime, inode, digest in rows.fetchall()}
+
+
+def seen_unchanged(seen: tuple[Sighting, str] | None, stat: os.stat_result, known: set[str]) -> bool:
+    """The file has the size, mtime, ctime and inode it had when last seen, and that content was
+    ingested (a sighting from before ctime and inode were kept never matches: hashed once more)."""
+    return bool(seen) and seen[0] == Sighting.of(stat) and seen[1] in known
 
 
 def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
-    """Everything of these files in one transaction; a file without hash gets only its rejections."""
+    """Everything of these files in one transaction; a file without hash gets only its rejections,
+    a repeat its rejections and sighting."""
     if not files:
         return
-    readable = [f for f in files if f.file_hash is not None]
+    readable = [f for f in files if f.file_hash is not None and not f.repeat]
     con.begin()
     try:
         _insert(con, "indicator_values", [_with_lineage(f.parsed.values, f) for f in readable])
@@ -89,10 +121,10 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
                                            for f in files], "'error' as severity")
         _insert(con, "ingested_files", [pa.Table.from_pylist([{
             "file_hash": f.file_hash, "source_file": f.source_file, "file_format": f.parsed.file_format,
-            "file_size": f.size, "status": "rejected" if f.parsed.file_rejected else "ingested",
+            "file_size": f.sighting.size, "status": "rejected" if f.parsed.file_rejected else "ingested",
             "rows_accepted": f.parsed.rows_accepted, "rows_rejected": f.parsed.rows_rejected,
             "load_id": f.load_id, "ingested_at": f.ingested_at} for f in readable])] if readable else [])
-        record_sightings(con, readable)
+        record_sightings(con, [f for f in files if f.sighting is not None and f.file_hash is not None])
         con.commit()
     except BaseException:
         con.rollback()
@@ -104,12 +136,14 @@ def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) ->
     if not files:
         return
     con.register("sighted_files", pa.table({
-        "source_file": [f.source_file for f in files], "file_size": [f.size for f in files],
-        "mtime_ns": [f.mtime_ns for f in files], "file_hash": [f.file_hash for f in files],
-    }))
+        "source_file": [f.source_file for f in files], "file_size": [f.sighting.size for f in files],
+        "mtime_ns": [f.sighting.mtime_ns for f in files], "file_hash": [f.file_hash for f in files],
+        "ctime_ns": [f.sighting.ctime_ns for f in files], "inode": [f.sighting.inode for f in files],
+    }, schema=pa.schema([("source_file", pa.string()), ("file_size", pa.int64()), ("mtime_ns", pa.int64()),
+                         ("file_hash", pa.string()), ("ctime_ns", pa.int64()), ("inode", pa.int64())])))
     try:
-        con.execute("insert or replace into raw.file_sightings"
-                    " select source_file, file_size, mtime_ns, file_hash from sighted_files")
+        con.execute("insert or replace into raw.file_sightings by name"
+                    " select source_file, file_size, mtime_ns, file_hash, ctime_ns, inode from sighted_files")
     finally:
         con.unregister("sighted_files")
 
@@ -146,5 +180,6 @@ def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
 
 def _rejection_table(rejections: list[Rejection]) -> pa.Table:
     fields = set(REJECTION_SCHEMA.names)
-    rows = [{**{k: v for k, v in asdict(r).items() if k in fields}, "detail": r.detail} for r in rejections]
+    rows = [{**{k: storable(v) for k, v in asdict(r).items() if k in fields}, "detail": storable(r.detail)}
+            for r in rejections]
     return pa.Table.from_pylist(rows, schema=REJECTION_SCHEMA)

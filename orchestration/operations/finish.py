@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from orchestration.alerts import alerts_for_refresh, dispatch, stale_marts_alert
+from orchestration.alerts.settings import DEFAULT_LATE_WINDOW_MONTHS, late_window_months
 from orchestration.operations.summary import summarize_run, write_summary
 from orchestration.settings import WarehousePaths
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:  # importing dagster costs seconds: the no-op refresh sends al
 # Below this, a failed refresh is reported as a full disk: SQLite and other libraries often
 # say only "disk I/O error" when a write hits a full file system.
 LOW_DISK_BYTES = 16 * 2**20
+logger = logging.getLogger(__name__)
 
 
 def finish_refresh(instance: DagsterInstance, run_id: str, paths: WarehousePaths) -> dict[str, Any]:
@@ -28,7 +31,14 @@ def finish_refresh(instance: DagsterInstance, run_id: str, paths: WarehousePaths
 
 def send_alerts(summary: dict[str, Any], paths: WarehousePaths) -> None:
     now = datetime.now(timezone.utc)
-    alerts = alerts_for_refresh(summary, now=now, state_path=paths.warehouse_dir / "alerts_state.json")
+    try:
+        window = late_window_months()
+    except ValueError as exc:
+        logger.error(f"{exc}: the late_submission alert covers the default {DEFAULT_LATE_WINDOW_MONTHS} months")
+        window = DEFAULT_LATE_WINDOW_MONTHS
+    alerts = alerts_for_refresh(
+        summary, now=now, state_path=paths.warehouse_dir / "alerts_state.json", late_window_months=window
+    )
     stale = stale_marts_alert(paths.published_db, now=now, run_id=summary.get("run_id"))
     dispatch(alerts + ([stale] if stale else []), warehouse_dir=paths.warehouse_dir)
 

@@ -15,12 +15,13 @@ from typing import Any
 
 import duckdb
 
-from orchestration.ingest import store
-from orchestration.ingest.pipeline import file_hash, submission_files
+from orchestration.ingest.inbox import read_inbox
 from orchestration.operations.finish import send_alerts
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.operations.summary import PUBLISHED, summary_without_run, write_summary
+from orchestration.publish.snapshots import served_snapshot
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, VIETNAM, WarehousePaths
+from orchestration.wording import count
 
 BUILD_INPUTS = [DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "dbt_project.yml")] \
     + [EXPECTATIONS_DIR]
@@ -40,7 +41,18 @@ def unchanged_files_seen(
     return _count_if_all_published(paths, published_at)
 
 
-def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime) -> dict[str, Any]:
+def served_marts(paths: WarehousePaths, previous: dict[str, Any]) -> dict[str, Any]:
+    """Which marts p06.duckdb serves: the snapshot (rolled back to or not), its run and time."""
+    found = served_snapshot(paths)
+    if found is None:  # no snapshot matches (e.g. they were deleted): the last publish's record
+        return {"snapshot": None, "run_id": previous.get("noop_of_run") or previous.get("run_id"),
+                "published_at": previous.get("finished_at"), "rolled_back": False}
+    snapshot, newer_exist = found
+    return {"snapshot": snapshot.id, "run_id": snapshot.run_id, "published_at": snapshot.published_at.isoformat(),
+            "rolled_back": newer_exist}
+
+
+def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime, served: dict[str, Any]) -> dict[str, Any]:
     """last_refresh.json of a skipped refresh: published marts unchanged, nothing checked again."""
     at = now.astimezone(timezone.utc).isoformat()
     return summary_without_run(
@@ -48,7 +60,8 @@ def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime) -> di
         PUBLISHED,
         at,
         noop=True,
-        noop_of_run=previous.get("noop_of_run") or previous.get("run_id"),
+        noop_of_run=served["run_id"] or previous.get("noop_of_run") or previous.get("run_id"),
+        served=served,
         files={"seen": files_seen, "ingested": 0, "skipped": files_seen, "rejected": 0},
         late_submissions=list(previous.get("late_submissions") or []),
         tables_published=list(previous.get("tables_published") or []),
@@ -72,7 +85,7 @@ def skip_unchanged_refresh(
             files_seen = unchanged_files_seen(paths, previous, now, build_inputs)
             if files_seen is None:
                 return None
-            summary = noop_summary(previous, files_seen, now)
+            summary = noop_summary(previous, files_seen, now, served_marts(paths, previous))
             write_summary(summary, paths.last_refresh)
     except (WarehouseBusy, OSError):  # busy, or an unwritable warehouse the real refresh reports
         return None
@@ -81,31 +94,41 @@ def skip_unchanged_refresh(
 
 
 def format_noop(summary: dict[str, Any]) -> str:
-    return f"  nothing new: marts of run {summary['noop_of_run']} still served (p06 refresh --force rebuilds)"
+    """What `p06 refresh` prints when it skipped: what is served, nothing about rules (none ran)."""
+    served = summary["served"]
+    published = _parse_time(served["published_at"])
+    when = f"published {published.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if published else "publish time unknown"
+    what = f"run {served['run_id'] or 'unknown'}, {when}"
+    if served["snapshot"]:
+        what += f", snapshot {served['snapshot']}"
+    lines = [
+        f"refresh skipped: nothing new since the last publish ({summary['run_id']})",
+        f"  files  : {count(summary['files']['seen'], 'file')} seen, all already in the served marts",
+        f"  served : {what}",
+    ]
+    if served["rolled_back"]:
+        lines.append("           rolled back: newer snapshots exist (p06 snapshots, p06 rollback --to ID)")
+    if summary.get("quality_report"):
+        lines.append(f"  report : {summary['quality_report']}")
+    lines.append("  p06 refresh --force rebuilds and publishes anyway")
+    return "\n".join(lines)
 
 
 def _count_if_all_published(paths: WarehousePaths, published_at: datetime) -> int | None:
     """None when a file's content is not in the work DB yet, or was ingested after the publish
     (by a refresh that did not finish, e.g. killed)."""
-    try:
-        with duckdb.connect(str(paths.work_db), read_only=True) as con:
-            seen, known = store.sightings(con), store.known_hashes(con)
-            last_ingested = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()[0]
-    except duckdb.Error:  # no work DB or no ingest tables yet, or another program writes it
+    if not paths.work_db.exists():
         return None
-    if last_ingested and last_ingested > published_at.astimezone(VIETNAM).replace(tzinfo=None):
-        return None  # ingested_at is naive local time (orchestration/ingest/pipeline.py)
-    files = submission_files(paths.raw_dir)
-    for path in files:
-        source_file = path.relative_to(paths.raw_dir).as_posix()
-        try:
-            if store.seen_unchanged(seen.get(source_file), path.stat(), known):
-                continue
-            if file_hash(path) not in known:
-                return None
-        except OSError:  # the refresh reports unreadable files
-            return None
-    return len(files)
+    try:
+        inbox = read_inbox(paths.raw_dir, paths.work_db)
+    except duckdb.Error:  # another program writes the work DB
+        return None
+    if not inbox.all_ingested:
+        return None
+    # ingested_at is naive local time (orchestration/ingest/pipeline.py)
+    if inbox.last_ingested_at and inbox.last_ingested_at > published_at.astimezone(VIETNAM).replace(tzinfo=None):
+        return None
+    return len(inbox.files)
 
 
 def _changed_since(inputs: list[Path], since: datetime | None) -> bool:

@@ -1,11 +1,11 @@
-"""Sensors: new files in the raw dir start a refresh; every finished refresh reports and alerts."""
+"""Sensors: bytes under the raw dir that the warehouse has not ingested start a refresh; every
+finished refresh reports and alerts."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
 
+import duckdb
 from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
@@ -17,47 +17,32 @@ from dagster import (
     sensor,
 )
 
-from orchestration.ingest.pipeline import file_hash, submission_files
+from orchestration.ingest.inbox import read_inbox
 from orchestration.operations.finish import finish_refresh
 from orchestration.operations.jobs import refresh_job
+from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.settings import WarehousePaths
-
-
-def scan_raw_dir(raw_dir: Path, known: dict[str, list]) -> dict[str, list]:
-    """path -> [size, mtime_ns, sha256] of every submission file, as ingestion would find them.
-
-    A file is hashed again only when its size or mtime changed since `known` (the last cursor).
-    """
-    root = raw_dir.resolve()
-    seen = {}
-    for path in submission_files(root):
-        stat = path.stat()
-        key = path.relative_to(root).as_posix()
-        previous = known.get(key)
-        if previous and previous[:2] == [stat.st_size, stat.st_mtime_ns]:
-            seen[key] = previous
-        else:
-            seen[key] = [stat.st_size, stat.st_mtime_ns, file_hash(path)]
-    return seen
 
 
 @sensor(
     job=refresh_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Starts a refresh when files with new content appear under the raw dir.",
+    description="Starts a refresh when files under the raw dir hold bytes the warehouse has not ingested.",
 )
 def raw_inbox_sensor(context: SensorEvaluationContext):
+    # New means new to the work database, whoever ingested the rest (`p06 refresh` or a run of
+    # this sensor): the run key names the new contents, so Dagster starts one run per content.
     paths = WarehousePaths.from_env()
-    known = json.loads(context.cursor) if context.cursor else {}
-    current = scan_raw_dir(paths.raw_dir, known)
-    known_hashes = {entry[2] for entry in known.values()}
-    new_hashes = sorted({entry[2] for entry in current.values()} - known_hashes)
-    context.update_cursor(json.dumps(current))
-    if not new_hashes:
-        return SkipReason(f"no new files under {paths.raw_dir}")
-    run_key = hashlib.sha256("".join(new_hashes).encode()).hexdigest()
-    return RunRequest(run_key=run_key, tags={"p06/new_files": str(len(new_hashes))})
+    try:
+        with warehouse_lock(paths.lock_file, timeout_seconds=0):
+            inbox = read_inbox(paths.raw_dir, paths.work_db)
+    except (WarehouseBusy, duckdb.Error):
+        return SkipReason("a refresh holds the warehouse; looking again at the next tick")
+    if not inbox.new:
+        return SkipReason(f"every file under {paths.raw_dir} is already ingested")
+    run_key = hashlib.sha256("".join(sorted(inbox.new)).encode()).hexdigest()
+    return RunRequest(run_key=run_key, tags={"p06/new_files": str(len(inbox.new))})
 
 
 def _refresh_finished_sensor(name: str, status: DagsterRunStatus):

@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orchestration.quality.late import LATE_RULE
 from orchestration.quality.rules import all_rules
+from orchestration.wording import count
 
 if TYPE_CHECKING:  # importing dagster costs seconds: the no-op refresh writes summaries without it
     from dagster import DagsterInstance
@@ -21,6 +23,7 @@ PUBLISHED = "published"
 GATE_REFUSED = "gate_refused"
 FAILED = "failed"
 EXIT_CODES = {PUBLISHED: 0, FAILED: 1, GATE_REFUSED: 2}
+QUARANTINE_ASSET = "quarantined_values"
 
 
 def root_cause_message(error) -> str:
@@ -66,7 +69,8 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
             mat = data.materialization
             materialized[mat.asset_key.to_user_string()] = _metadata_values(mat.metadata)
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            if data.check_name in levels:
+            # the quarantine's own checks repeat its materialization's findings_by_rule
+            if data.check_name in levels and data.asset_key.to_user_string() != QUARANTINE_ASSET:
                 checks[data.check_name] = {
                     "passed": data.passed,
                     "severity": data.severity.value.lower(),
@@ -107,7 +111,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
         status = GATE_REFUSED
     else:
         status = FAILED
-    late = (checks.get("submitted_by_deadline") or {}).get("metadata", {}).get("late_submissions", [])
+    late = (checks.get(LATE_RULE) or {}).get("metadata", {}).get("late_submissions", [])
     stats = run and instance.get_run_stats(run_id)
     return {
         "run_id": run_id,
@@ -117,6 +121,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
         "finished_at": _iso(stats.end_time if stats else None),
         "files": {k: int(ingest.get(f"files_{k}", 0)) for k in ("seen", "ingested", "skipped", "rejected")},
         "rows": {k: int(ingest.get(f"rows_{k}", 0)) for k in ("accepted", "rejected")},
+        "not_read": list(ingest.get("not_read") or []),
         "rules": {
             "passed": sorted(set(levels) - set(rules_failed)),
             "failed": sorted(rules_failed.values(), key=lambda r: r["rule"]),
@@ -159,18 +164,30 @@ def write_summary(summary: dict[str, Any], path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def rule_outcome(failed_rule: dict[str, Any]) -> str:
+    """What a failed rule did to this refresh, in words: only error-level rules hold back or gate."""
+    if failed_rule["severity"] != "error":
+        return "warning only, published"
+    return "refused the publish" if failed_rule["stage"] == "gate" else "values held back"
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The few lines `p06 refresh` prints."""
     files, rows, rules = summary["files"], summary["rows"], summary["rules"]
     lines = [
         f"refresh {summary['status']} (run {summary['run_id']})",
         f"  files  : {files['seen']} seen, {files['ingested']} ingested, {files['skipped']} skipped, {files['rejected']} rejected",
-        f"  rows   : {rows['accepted']} accepted, {rows['rejected']} rejected, {summary['quarantined_values']} values quarantined",
+        f"  rows   : {rows['accepted']} accepted, {rows['rejected']} rejected, "
+        f"{count(summary['quarantined_values'], 'value')} held back",
         f"  rules  : {len(rules['passed'])} passed, {len(rules['failed'])} failed"
-        + "".join(f"\n           {r['severity']:5} {r['rule']} ({r['findings']} findings, {r['stage']})" for r in rules["failed"]),
-        f"  late   : {len(summary['late_submissions'])} province-period(s) past the deadline",
+        + "".join(
+            f"\n           {r['severity']:5} {r['rule']}: {count(r['findings'], 'finding')}, {rule_outcome(r)}"
+            for r in rules["failed"]
+        ),
+        f"  late   : {count(len(summary['late_submissions']), 'late submission')} (province × period, all periods)",
         f"  tables : {', '.join(summary['tables_published']) or 'none published'}",
     ]
+    lines += [f"  not read: {note}" for note in summary.get("not_read") or []]
     if summary.get("quality_report"):
         lines.append(f"  report : {summary['quality_report']}")
     if summary.get("error"):

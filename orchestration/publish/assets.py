@@ -1,16 +1,17 @@
 """The publish asset: the served p06.duckdb and its Parquet copies."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.postgres import refresh as postgres
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, remove_stale_temp_files
 from orchestration.resources import WarehouseResource
+from orchestration.transform.assets import model_key
 
 
 @asset(
     group_name="publish",
-    deps=[AssetKey(table) for table in PUBLISHED_MARTS],
+    deps=[model_key(table) for table in PUBLISHED_MARTS],
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
@@ -24,7 +25,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
     if target:
         with warehouse.connect() as con:
             postgres.pull_marts(con, target)
-    result = publish(warehouse.paths)
+    result = publish(warehouse.paths, run_id=context.run_id)
     context.log.info(f"published {result.published_db} (snapshot {result.snapshot.name})")
     if target:
         postgres.publish(target)

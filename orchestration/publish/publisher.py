@@ -7,7 +7,6 @@ previously published file intact.
 
 from __future__ import annotations
 
-import filecmp
 import os
 import shutil
 import uuid
@@ -20,7 +19,9 @@ from typing import Iterator
 import duckdb
 
 from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
+from orchestration.publish.snapshots import Snapshot, all_snapshots, find_snapshot, served_index, snapshot_path
 from orchestration.settings import WarehousePaths
+from orchestration.wording import count
 
 # DuckDB 1.x clients (most BI drivers) cannot read newer storage formats.
 PUBLISHED_STORAGE_VERSION = "v1.0.0"
@@ -152,68 +153,67 @@ def _serve(db_tmp: Path, paths: WarehousePaths) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _snapshot(paths: WarehousePaths, keep: int, now: datetime) -> Path:
+def _snapshot(paths: WarehousePaths, keep: int, now: datetime, run_id: str | None, counts: dict[str, int]) -> Path:
     """Keep the published file under a dated name (a hard link: no copy, same bytes)."""
     paths.snapshots_dir.mkdir(parents=True, exist_ok=True)
-    snapshot = paths.snapshots_dir / f"p06-{now:%Y%m%dT%H%M%S%fZ}.duckdb"
-    _link_or_copy(paths.published_db, snapshot)
-    for old in list_snapshots(paths)[:-keep]:
-        old.unlink()
-    return snapshot
+    snapshot = Snapshot(snapshot_path(paths, now))
+    _link_or_copy(paths.published_db, snapshot.path)
+    snapshot.record(run_id=run_id, row_counts=counts)
+    for old in all_snapshots(paths)[:-keep]:
+        old.remove()
+    return snapshot.path
 
 
 def list_snapshots(paths: WarehousePaths) -> list[Path]:
     """Published snapshots, oldest first."""
-    if not paths.snapshots_dir.is_dir():
-        return []
-    return sorted(paths.snapshots_dir.glob("p06-*.duckdb"))
+    return [snapshot.path for snapshot in all_snapshots(paths)]
 
 
-def publish(paths: WarehousePaths, *, keep: int = DEFAULT_SNAPSHOTS_KEPT, now: datetime | None = None) -> PublishResult:
+def publish(
+    paths: WarehousePaths,
+    *,
+    keep: int = DEFAULT_SNAPSHOTS_KEPT,
+    now: datetime | None = None,
+    run_id: str | None = None,
+) -> PublishResult:
     """Copy the marts of the work database into a new p06.duckdb and swap it in atomically."""
     now = now or datetime.now(timezone.utc)
     paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     with _temporary_database(paths.published_db) as tmp:
         counts = _build_published_file(paths.work_db, tmp)
         _serve(tmp, paths)
-    snapshot = _snapshot(paths, keep, now)
+    snapshot = _snapshot(paths, keep, now, run_id, counts)
     return PublishResult(paths.published_db, snapshot, counts)
 
 
-def _served_index(paths: WarehousePaths, snapshots: list[Path]) -> int | None:
-    """Which snapshot p06.duckdb is (newest match first), or None if it is none of them.
-
-    None happens when a publish was killed between the swap and the snapshot: the newest
-    snapshot is then the one served before.
-    """
-    for index in reversed(range(len(snapshots))):
-        if os.path.samefile(snapshots[index], paths.published_db) or filecmp.cmp(
-            snapshots[index], paths.published_db, shallow=False
-        ):
+def _previous(snapshots: list[Snapshot], served: int | None) -> int:
+    """The newest snapshot older than the served one that no rollback moved away from."""
+    candidates = range(len(snapshots) if served is None else served)
+    for index in reversed(candidates):
+        if not snapshots[index].rolled_back_at:
             return index
-    return None
+    raise RuntimeError(
+        f"nothing to roll back to: {count(len(snapshots), 'snapshot')}, none older than the served marts "
+        "that was not rolled back already (p06 snapshots lists them, p06 rollback --to ID serves any)"
+    )
 
 
-def rollback(paths: WarehousePaths) -> Path:
-    """Serve the snapshot published before the current one again; returns the snapshot used.
+def rollback(paths: WarehousePaths, to: str | None = None, *, now: datetime | None = None) -> Path:
+    """Serve an earlier snapshot again: `to` (an id), else the one published before the served one.
 
-    Snapshots newer than the one restored are deleted, so the next rollback goes further back
-    and a later publish never makes the rolled-back marts "the previous ones" again.
+    Every snapshot is kept. Leaving a snapshot for an older one marks it rolled back, so a plain
+    rollback later (even after new publishes) never serves it again; `to` still can.
     """
-    snapshots = list_snapshots(paths)
+    now = now or datetime.now(timezone.utc)
     if not paths.published_db.exists():
         raise RuntimeError(f"nothing is published yet: {paths.published_db} does not exist")
-    served = _served_index(paths, snapshots)
-    target = len(snapshots) - 1 if served is None else served - 1
-    if target < 0:
-        raise RuntimeError(
-            f"nothing to roll back to: {len(snapshots)} snapshot(s) in {paths.snapshots_dir}, "
-            "none older than the served marts"
-        )
-    previous = snapshots[target]
+    snapshots = all_snapshots(paths)
+    served = served_index(paths, snapshots)
+    target = find_snapshot(snapshots, to) if to else snapshots[_previous(snapshots, served)]
     with _temporary_database(paths.published_db) as tmp:
-        _link_or_copy(previous, tmp)
+        _link_or_copy(target.path, tmp)
         _serve(tmp, paths)
-    for newer in snapshots[target + 1 :]:
-        newer.unlink()
-    return previous
+    if served is not None and snapshots[served].path != target.path and snapshots[served].id > target.id:
+        snapshots[served].record(rolled_back_at=now.isoformat())
+    target.record(rolled_back_at=None)
+    return target.path

@@ -1,9 +1,11 @@
-"""Quality in the asset graph: the quarantine step and one asset check per rule (CONTRACT §4).
+"""Quality in the asset graph: the quarantine step and its checks, and the gate (CONTRACT §4).
 
 The quarantine runs every rule over the candidate values and holds back what breaks an
-error-level rule. The checks then run the same rules over what is about to be published; an
-error-level check is blocking, so the reporting marts and the publish step are not built when
-published data would still break a rule.
+error-level rule; its verdict per rule id is a check of `quarantined_values` (ERROR severity:
+the rule's values were held back; WARN: published with a warning). The gate checks then run
+the same rules over what is about to be published; an error-level gate check is blocking, so
+the reporting marts and the publish step are not built when published data would still break
+a rule.
 """
 
 from dagster import (
@@ -20,18 +22,36 @@ from dagster import (
 
 from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
-from orchestration.quality.evaluate import RuleResult, gate, quarantine
+from orchestration.quality.evaluate import gate, quarantine
+from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.report import REPORT_FILE, rule_url
+from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
+from orchestration.transform.assets import model_key
+from orchestration.wording import count
 
-CANDIDATES = AssetKey("int_indicator_values_resolved")
-FACTS = AssetKey("fct_indicator_value")
-SUBMISSIONS = AssetKey("submission_status")
+QUARANTINE = AssetKey("quarantined_values")
+CANDIDATES = model_key("int_indicator_values_resolved")
+FACTS = model_key("fct_indicator_value")
+SUBMISSIONS = model_key("submission_status")
 OFFENDING_ROWS_SHOWN = 20
 
 
-@asset(group_name="quality", deps=[CANDIDATES, SUBMISSIONS], kinds={"great_expectations"})
+@asset(
+    group_name="quality",
+    deps=[CANDIDATES, SUBMISSIONS],
+    kinds={"great_expectations"},
+    check_specs=[
+        AssetCheckSpec(
+            name=rule.id,
+            asset=QUARANTINE,
+            description=f"[{rule.severity}] {rule.description} "
+            + ("Values breaking it are held back." if rule.blocking else "Findings are warnings."),
+        )
+        for rule in all_rules()
+    ],
+)
 def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """quality.findings: every candidate value that breaks a rule, once per rule it broke.
 
@@ -45,13 +65,19 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
         if warehouse.postgres:
             push_findings(con, warehouse.postgres)
     for result in outcome.failed:
-        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {result.n_findings} finding(s)")
+        context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {count(result.n_findings, 'finding')}")
     return MaterializeResult(
         metadata={
             "quarantined_values": MetadataValue.int(outcome.n_quarantined),
             "findings_by_rule": MetadataValue.json({r.rule.id: r.n_findings for r in outcome.results}),
             "report": MetadataValue.url(outcome.report_path.as_uri()),
-        }
+        },
+        # a rule whose input table does not exist yet was not evaluated: no result at all
+        check_results=[
+            _check_result(result, QUARANTINE, outcome.report_path, quarantine=True)
+            for result in outcome.results
+            if result.passed is not None
+        ],
     )
 
 
@@ -59,7 +85,9 @@ def _checked_asset(rule: Rule) -> AssetKey:
     return SUBMISSIONS if rule.check_table == STATUS_TABLE else FACTS
 
 
-def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
+def _check_result(
+    result: RuleResult, asset_key: AssetKey, report_path, *, quarantine: bool = False
+) -> AssetCheckResult:
     rule = result.rule
     offending = result.findings.head(OFFENDING_ROWS_SHOWN)
     metadata = {
@@ -68,17 +96,25 @@ def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
         "level": MetadataValue.text(rule.severity),
         "suite": MetadataValue.text(f"expectations/{rule.suite}.json"),
     }
+    description = rule.description
+    if quarantine:
+        metadata["values_held_back"] = MetadataValue.int(result.n_held_back)
+        if result.n_findings:
+            description = (
+                f"{count(result.n_held_back, 'value')} held back from the published marts"
+                if rule.blocking
+                else f"{count(result.n_findings, 'finding')}, published as warnings"
+            )
     if len(offending):
         metadata["offending_rows"] = MetadataValue.md(offending.to_markdown(index=False))
-    if rule.id == "submitted_by_deadline":
-        late = result.findings[["province_code", "period"]].drop_duplicates()
-        metadata["late_submissions"] = MetadataValue.json(late.to_dict(orient="records"))
+    if rule.id == LATE_RULE and not quarantine:
+        metadata["late_submissions"] = MetadataValue.json(late_submissions(result.findings))
     return AssetCheckResult(
-        asset_key=_checked_asset(rule),
+        asset_key=asset_key,
         check_name=rule.id,
         passed=result.passed is not False,
         severity=AssetCheckSeverity.ERROR if rule.blocking else AssetCheckSeverity.WARN,
-        description=rule.description,
+        description=description,
         metadata=metadata,
     )
 
@@ -89,7 +125,8 @@ def _check_result(result: RuleResult, report_path) -> AssetCheckResult:
             name=rule.id,
             asset=_checked_asset(rule),
             blocking=rule.blocking,
-            description=f"[{rule.severity}] {rule.description}",
+            description=f"[{rule.severity}] {rule.description} "
+            "Checked on the values about to be published, after the quarantine.",
             additional_deps=[] if _checked_asset(rule) == SUBMISSIONS else [SUBMISSIONS],
         )
         for rule in all_rules()
@@ -104,4 +141,4 @@ def quality_gate(warehouse: WarehouseResource):
         results = gate(con)
     report_path = warehouse.paths.quality_dir / REPORT_FILE
     for result in results:
-        yield _check_result(result, report_path)
+        yield _check_result(result, _checked_asset(result.rule), report_path)

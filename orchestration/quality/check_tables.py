@@ -118,24 +118,11 @@ join provinces using (period, indicator_code)
 where province_code = '00'
 """
 
-# Used when the status table has no deadline column: the 15th day after the period's last day.
-DEADLINE_FROM_PERIOD = """
-case
-    when period similar to '[0-9]{4}' then make_date(cast(period as int), 12, 31)
-    when period similar to '[0-9]{4}-H1' then make_date(cast(left(period, 4) as int), 6, 30)
-    when period similar to '[0-9]{4}-H2' then make_date(cast(left(period, 4) as int), 12, 31)
-    when period similar to '[0-9]{4}-Q[1-4]' then last_day(
-        make_date(cast(left(period, 4) as int), 3 * cast(right(period, 1) as int), 1))
-    when period similar to '[0-9]{4}-[0-9]{2}' then last_day(
-        make_date(cast(left(period, 4) as int), cast(right(period, 2) as int), 1))
-end + interval 15 day
-"""
-
 SUBMISSION_STATUS = """
 with status as (
     select
         province_code, {province_valid_from} as province_valid_from, period,
-        first_submitted_at, cast({deadline} as date) as deadline
+        first_submitted_at, cast(deadline as date) as deadline
     from {source}
 )
 select
@@ -224,11 +211,11 @@ def indicator_pairs_sql(source: str, indicators: list[str]) -> str:
 
 
 def submission_status_sql(con: duckdb.DuckDBPyConnection, status_table: str, as_of: date) -> str:
-    """Deadline and unit key from the status table's own columns when it has them."""
+    """The status table's own deadline (one definition: dbt's submission_status), and its unit key
+    when it has one."""
     columns = table_columns(con, status_table) or []
     return SUBMISSION_STATUS.format(
         source=checked_table_name(status_table),
-        deadline="deadline" if "deadline" in columns else DEADLINE_FROM_PERIOD,
         province_valid_from="province_valid_from" if "province_valid_from" in columns else "null::date",
         as_of=f"date '{as_of.isoformat()}'",
     )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -34,51 +35,16 @@ from orchestration.quality.findings import (
     replace_findings,
     row_findings,
 )
+from orchestration.quality.rejections import ingest_rejections
 from orchestration.quality.report import rule_url, write_report
-from orchestration.quality.rules import Rule, all_rules, suite_files
+from orchestration.quality.results import QualityOutcome, RuleResult
+from orchestration.quality.rules import all_rules, suite_files
 from orchestration.quality.validation import ExpectationOutcome, validate
 from orchestration.settings import today_in_vietnam
 
 CANDIDATES = "intermediate.int_indicator_values_resolved"
 FACTS = "marts.fct_indicator_value"
 SUBMISSION_STATUS = "marts.submission_status"
-
-
-@dataclass(frozen=True)
-class RuleResult:
-    """One rule's verdict. ``passed`` is None when its input table does not exist yet."""
-
-    rule: Rule
-    passed: bool | None
-    n_unexpected: int = 0  # check-table rows GX flagged (a broken pair is one row, two findings)
-    findings: pd.DataFrame = field(default_factory=empty_findings, repr=False)
-    report_url: str | None = None
-
-    @property
-    def n_findings(self) -> int:
-        return len(self.findings)
-
-    @property
-    def blocks(self) -> bool:
-        """True when this result must stop publishing."""
-        return self.rule.blocking and self.passed is False
-
-
-@dataclass(frozen=True)
-class QualityOutcome:
-    results: list[RuleResult]
-    findings: pd.DataFrame = field(repr=False)
-    report_path: Path
-
-    @property
-    def failed(self) -> list[RuleResult]:
-        return [result for result in self.results if result.passed is False]
-
-    @property
-    def n_quarantined(self) -> int:
-        """Distinct values held back (a value breaking two rules counts once)."""
-        held = self.findings[self.findings["quarantined"]]
-        return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
 
 
 def pair_indicators(suites: dict[str, dict]) -> list[str]:
@@ -131,10 +97,12 @@ def evaluate(
     status_table: str = SUBMISSION_STATUS,
     as_of: date | None = None,
     row_local_source: str | None = None,
+    check_tables: Collection[str] | None = None,
 ) -> list[RuleResult]:
     """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines).
 
-    ``row_local_source`` replaces ``source`` for the suites of ROW_LOCAL_TABLES.
+    ``row_local_source`` replaces ``source`` for the suites of ROW_LOCAL_TABLES. With
+    ``check_tables``, only the suites of those check tables run; the other rules are not evaluated.
     """
     suites = suite_files()
     status_exists = table_columns(con, status_table) is not None
@@ -148,6 +116,8 @@ def evaluate(
     for suite in suites.values():
         check_table = suite["meta"]["check_table"]
         if check_table == STATUS_TABLE and not status_exists:
+            continue
+        if check_tables is not None and check_table not in check_tables:
             continue
         values = row_local_source if row_local_source and check_table in ROW_LOCAL_TABLES else source
         with materialized(con, check_table, **{**query, "source": values}) as table:
@@ -214,7 +184,7 @@ def quarantine(
         results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]
         findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
         replace_findings(con, findings, remember_validated=True)
-    report_path = write_report(results, report_dir, source=source)
+    report_path = write_report(results, report_dir, rejections=ingest_rejections(con))
     linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)
 

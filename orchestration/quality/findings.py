@@ -18,6 +18,10 @@ ORIGIN_COLUMNS = [
 ]
 FINDING_COLUMNS = ["rule", "severity", *ORIGIN_COLUMNS, "detail", "quarantined"]
 PAIR_KEY = ["province_code", "province_valid_from", "period"]
+# Columns of a check table kept beside its findings (not stored in quality.findings): what the
+# late-submission alert and the report show besides the finding itself. `note` is the province's
+# own note on a value (Ghi chú), shown by the report wherever the checked values carry it.
+CONTEXT_COLUMNS = ["deadline", "first_submitted_at", "note"]
 
 PAIR_VALUES_SQL = """
 select s.province_code, s.province_valid_from, s.period, s.indicator_code,
@@ -78,6 +82,12 @@ def details(rows: pd.DataFrame, template: str) -> list[str]:
     ]
 
 
+def values_held_back(findings: pd.DataFrame) -> int:
+    """Distinct values held back (a value breaking two rules, or in two broken pairs, counts once)."""
+    held = findings[findings["quarantined"].astype(bool)]
+    return len(held.drop_duplicates(["province_code", "province_valid_from", "period", "indicator_code"]))
+
+
 def empty_findings() -> pd.DataFrame:
     return pd.DataFrame(columns=FINDING_COLUMNS)
 
@@ -93,7 +103,8 @@ def _labelled(origins: pd.DataFrame, outcome: ExpectationOutcome) -> pd.DataFram
 def row_findings(outcome: ExpectationOutcome, offending: pd.DataFrame) -> pd.DataFrame:
     """Findings of a check table whose rows are single values (or province x period)."""
     origins = offending.assign(detail=details(offending, outcome.detail_template))
-    return _labelled(origins, outcome)
+    context = [column for column in CONTEXT_COLUMNS if column in offending.columns]
+    return pd.concat([_labelled(origins, outcome), origins[context]], axis=1)
 
 
 def pair_findings(

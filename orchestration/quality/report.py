@@ -1,22 +1,33 @@
-"""The quality report people read: one self-contained HTML page per refresh."""
+"""The quality report officials read: one self-contained HTML page per refresh.
+
+Rule verdicts ("passed" apart from "not evaluated"), what ingestion did not accept and why, each
+rule's findings with the province by name and code, late submissions per period (detail folded).
+The page is templates/quality_report.html.j2, rendered by Jinja2 with autoescape.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orchestration.quality.findings import display, is_missing
+from orchestration.quality.late import LATE_RULE, by_period, label, late_submissions
+from orchestration.quality.results import RuleResult
+from orchestration.reference import province_label, province_name
+from orchestration.settings import VIETNAM
+from orchestration.wording import count
 
 if TYPE_CHECKING:
-    from orchestration.quality.evaluate import RuleResult
+    import pandas as pd
 
 REPORT_FILE = "index.html"
-MAX_ROWS_SHOWN = 500  # per rule; the full list is in marts.quality_issues
+TEMPLATE = "quality_report.html.j2"
+MAX_ROWS_SHOWN = 500  # per rule, and of the ingestion rejections; quality_issues lists them all
 
 FINDING_HEADINGS = {
-    "province_code": "province",
+    "province": "province",
     "period": "period",
     "indicator_code": "indicator",
     "source_file": "file",
@@ -24,93 +35,133 @@ FINDING_HEADINGS = {
     "source_row": "row",
     "value": "value",
     "detail": "detail",
+    "note": "note from the submission",  # shown when the checked values carry the province's note
     "quarantined": "held back",
 }
+REJECTION_HEADINGS = {
+    "source_file": "file",
+    "sheet": "sheet",
+    "source_row": "row",
+    "column_name": "column",
+    "value_seen": "value seen",
+    "province": "province",
+    "period": "period",
+    "rule": "rule",
+    "detail": "reason",
+}
+NUMERIC = {"value", "source_row"}
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; }
-th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f2f2f2; }
-td.number { text-align: right; font-variant-numeric: tabular-nums; }
-.passed { color: #1a7f37; } .failed { color: #b42318; font-weight: bold; }
-.not-evaluated { color: #777; } .warn.failed { color: #b54708; }
-"""
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    number: bool = False
+
+
+def _cell(value: Any, column: str) -> Cell:
+    if is_missing(value):
+        return Cell("", column in NUMERIC)
+    if column == "source_row":
+        return Cell(str(int(value)), True)  # a row number, not a quantity: no thousands separator
+    return Cell(display(value), column in NUMERIC)
+
+
+def _with_province(frame: pd.DataFrame) -> pd.DataFrame:
+    """`Hà Nội (01)` beside each row, from the unit's code and valid_from."""
+    labels = [
+        province_label(code, province_name(code, None if is_missing(valid_from) else valid_from))
+        if not is_missing(code) else ""
+        for code, valid_from in zip(frame["province_code"], frame["province_valid_from"])
+    ]
+    return frame.assign(province=labels)
+
+
+def _table(frame: pd.DataFrame, headings: dict[str, str]) -> tuple[list[str], list[list[Cell]]]:
+    columns = [column for column in headings if column in frame.columns]
+    if "note" in columns and frame["note"].isna().all():
+        columns.remove("note")
+    rows = [[_cell(row[column], column) for column in columns] for row in frame[columns].to_dict("records")]
+    return [headings[column] for column in columns], rows
 
 
 def _status(result: RuleResult) -> tuple[str, str]:
     if result.passed is None:
-        return "not-evaluated", "not evaluated (input table absent)"
+        return "not-evaluated", "not evaluated (its input was not built)"
     return ("passed", "passed") if result.passed else ("failed", "FAILED")
 
 
-def _cell(value, column: str = "") -> str:
-    numeric = column in ("value", "source_row", "findings", "held")
-    css = ' class="number"' if numeric else ""
-    if is_missing(value):
-        return f"<td{css}></td>"
-    if column == "source_row":
-        value = str(int(value))  # a row number, not a quantity: no thousands separator
-    return f"<td{css}>{escape(display(value))}</td>"
+def _late_view(result: RuleResult) -> dict[str, Any]:
+    late = late_submissions(result.findings)
+    periods = by_period(late)
+    return {
+        "late_summary": (
+            f"{count(len(late), 'late submission')} over {count(len(periods), 'period')}, latest deadline first "
+            "(the late_submission alert covers the recent deadlines)."
+        ),
+        "late_periods": [
+            {
+                "period": group.period,
+                "deadline": group.deadline or "unknown",
+                "headline": f"{count(group.provinces, 'province')}: "
+                f"{len(group.not_sent)} not sent, {len(group.sent_late)} sent late",
+                "provinces": [
+                    {"name": label(item), "sent": display(item["first_submitted_at"]).replace("T", " ")
+                     if item["first_submitted_at"] else "not sent"}
+                    for item in group.not_sent + group.sent_late
+                ],
+            }
+            for group in periods
+        ],
+    }
 
 
-def _summary_row(result: RuleResult) -> str:
-    css, label = _status(result)
-    held = int(result.findings["quarantined"].sum()) if result.n_findings else 0
-    rule_link = f'<a href="#{result.rule.id}">{escape(result.rule.id)}</a>'
-    return (
-        f"<tr><td>{rule_link}</td><td>{result.rule.severity}</td>"
-        f'<td class="{css} {result.rule.severity}">{label}</td>'
-        f"{_cell(float(result.n_findings), 'findings')}{_cell(float(held), 'held')}"
-        f"<td>{escape(result.rule.description)}</td></tr>"
-    )
-
-
-def _rule_section(result: RuleResult) -> str:
-    css, label = _status(result)
-    heading = (
-        f'<h2 id="{result.rule.id}">{escape(result.rule.id)} '
-        f'<small>({result.rule.severity}, '
-        f'<span class="{css} {result.rule.severity}">{label}</span>)</small></h2>'
-        f"<p>{escape(result.rule.description)}</p>"
-    )
+def _rule_view(result: RuleResult) -> dict[str, Any]:
+    css, status = _status(result)
+    view = {
+        "id": result.rule.id,
+        "level": result.rule.severity,
+        "css": css,
+        "label": status,
+        "description": result.rule.description,
+        "findings": display(float(result.n_findings)),
+        "held": display(float(result.findings["quarantined"].sum())) if result.n_findings else "0",
+        "late_periods": [],
+        "rows": [],
+    }
     if not result.n_findings:
-        return heading
-    shown = result.findings.head(MAX_ROWS_SHOWN)
-    header = "".join(f"<th>{title}</th>" for title in FINDING_HEADINGS.values())
-    rows = "".join(
-        "<tr>" + "".join(_cell(row[column], column) for column in FINDING_HEADINGS) + "</tr>"
-        for row in shown.to_dict("records")
-    )
-    more = ""
-    if result.n_findings > MAX_ROWS_SHOWN:
-        more = (
-            f"<p>… and {result.n_findings - MAX_ROWS_SHOWN} more findings "
-            "(all are listed in marts.quality_issues).</p>"
-        )
-    return f"{heading}<table><tr>{header}</tr>{rows}</table>{more}"
+        return view
+    if result.rule.id == LATE_RULE:
+        return {**view, **_late_view(result)}
+    headings, rows = _table(_with_province(result.findings.head(MAX_ROWS_SHOWN)), FINDING_HEADINGS)
+    return {**view, "headings": headings, "rows": rows, "more": max(result.n_findings - MAX_ROWS_SHOWN, 0)}
 
 
-def render_report(results: list[RuleResult], *, source: str, generated_at: datetime) -> str:
-    failed = [result for result in results if result.passed is False]
-    blocking = [result for result in failed if result.rule.blocking]
-    summary_header = "".join(
-        f"<th>{title}</th>"
-        for title in ("rule", "level", "result", "findings", "held back", "what it checks")
+def render_report(results: list[RuleResult], *, rejections: pd.DataFrame, generated_at: datetime) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("orchestration.quality", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return f"""<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>p06 quality report</title><style>{STYLE}</style></head>
-<body>
-<h1>p06 quality report</h1>
-<p>Checked <code>{escape(source)}</code> at {generated_at:%Y-%m-%d %H:%M:%S %Z}.
-{len(results)} rules: {len(results) - len(failed)} passed or not evaluated, {len(failed)} failed
-({len(blocking)} at error level; their values are held back from the published marts).</p>
-<table><tr>{summary_header}</tr>{''.join(_summary_row(result) for result in results)}</table>
-{''.join(_rule_section(result) for result in results)}
-</body>
-</html>
-"""
+    rejection_headings, rejection_rows = _table(_with_province(rejections.head(MAX_ROWS_SHOWN)), REJECTION_HEADINGS)
+    whole_file = rejections["source_row"].isna()
+    files = rejections.loc[whole_file, "source_file"].nunique()
+    rows = len(rejections.loc[~whole_file].drop_duplicates(["file_hash", "sheet", "source_row"]))
+    return environment.get_template(TEMPLATE).render(
+        generated_at=f"{generated_at.astimezone(VIETNAM):%Y-%m-%d %H:%M}",
+        rules_total=count(len(results), "rule"),
+        passed=sum(result.passed is True for result in results),
+        failed=sum(result.passed is False for result in results),
+        not_evaluated=sum(result.passed is None for result in results),
+        files_rejected=count(files, "file"),
+        rows_rejected=count(rows, "row"),
+        rules=[_rule_view(result) for result in results],
+        rejection_headings=rejection_headings,
+        rejections=rejection_rows,
+        rejections_more=max(len(rejections) - MAX_ROWS_SHOWN, 0),
+    )
 
 
 def rule_url(report_path: Path, rule_id: str) -> str:
@@ -118,12 +169,12 @@ def rule_url(report_path: Path, rule_id: str) -> str:
     return f"{report_path.resolve().as_uri()}#{rule_id}"
 
 
-def write_report(results: list[RuleResult], report_dir: Path, *, source: str) -> Path:
+def write_report(results: list[RuleResult], report_dir: Path, *, rejections: pd.DataFrame) -> Path:
     """Write the report as report_dir/index.html (atomically) and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / REPORT_FILE
     partial = path.with_suffix(".html.partial")
-    html = render_report(results, source=source, generated_at=datetime.now().astimezone())
+    html = render_report(results, rejections=rejections, generated_at=datetime.now(VIETNAM))
     partial.write_text(html, encoding="utf-8")
     partial.replace(path)
     return path

@@ -5,12 +5,12 @@
     dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
-from dagster import AssetExecutionContext, AssetsDefinition, Config
-from dagster_dbt import dbt_assets
-from dagster_dbt.asset_utils import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config
+from dagster_dbt import dbt_assets, get_asset_key_for_model
 
 from orchestration.resources import WarehouseResource
 from orchestration.settings import today_in_vietnam
+from orchestration.transform.borrowed import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SELECT
 from orchestration.transform.project import dbt_project, prepare_manifest_once
 from orchestration.transform.runner import DbtInProcess
 from orchestration.transform.translator import P06Translator
@@ -57,3 +57,8 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
 
 prepare_manifest_once()
 DBT_STAGES = [_stage(name, select, exclude) for name, (select, exclude) in STAGES.items()]
+
+
+def model_key(name: str) -> AssetKey:
+    """A dbt model's asset key, read from the manifest: a model renamed in dbt fails loading, by name."""
+    return get_asset_key_for_model(DBT_STAGES[:1], name)  # each stage carries the whole manifest

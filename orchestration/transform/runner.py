@@ -6,7 +6,7 @@ In this process dbt is already imported (dagster-dbt imports it), and the projec
 per run; each stage then only builds. dagster-dbt still decides what to build (the stage's
 selection, or the subset picked in the UI) and turns dbt's results into Dagster events
 (materializations, asset check results): the same functions its CLI resource uses, module-level
-in dagster-dbt 0.29 (pinned below 0.30).
+in dagster-dbt 0.29 (pinned below 0.30) and not public, so borrowed through transform/borrowed.py.
 
 Two differences from the subprocess, both deliberate: a stage's events reach Dagster when its
 build ends, not node by node (dbt's own log lines still print as they happen), and dbt must not
@@ -22,23 +22,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster import AssetExecutionContext, ConfigurableResource, Failure
-from dagster_dbt.asset_utils import (
+
+from orchestration.transform.borrowed import (
     DAGSTER_DBT_EXCLUDE_METADATA_KEY,
     DAGSTER_DBT_SELECT_METADATA_KEY,
     DAGSTER_DBT_SELECTOR_METADATA_KEY,
+    DbtCoreCliEventMessage,
     get_manifest_and_translator_from_dbt_assets,
     get_subset_selection_for_context,
+    msg_to_dict,
 )
-from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-from dbt_common.events.functions import msg_to_dict
+from orchestration.transform.dbt_calls import failure_summary, invoke
 
 if TYPE_CHECKING:
-    from dbt.cli.main import dbtRunnerResult
     from dbt.contracts.graph.manifest import Manifest
-
-# Node statuses of a build that did not go through (dbt's RunStatus and TestStatus values).
-FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
 class DbtInProcess(ConfigurableResource):
@@ -86,7 +83,7 @@ class DbtInProcess(ConfigurableResource):
         ]
         context.log.info(f"dbt {' '.join(args)}")
         events: list = []
-        result = _invoke(args, manifest=_parse(context.run.run_id, tuple(common_args)), callbacks=[events.append])
+        result = invoke(args, manifest=_parse(context.run.run_id, tuple(common_args)), callbacks=[events.append])
 
         for event in events:
             message = DbtCoreCliEventMessage(raw_event=msg_to_dict(event), event_history_metadata={})
@@ -102,44 +99,7 @@ class DbtInProcess(ConfigurableResource):
 def _parse(run_id: str, common_args: tuple[str, ...]) -> Manifest:
     """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
     across runs)."""
-    result = _invoke(["parse", *common_args])
+    result = invoke(["parse", *common_args])
     if not result.success:
         raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
     return result.result
-
-
-def _invoke(args: list[str], **runner_options) -> dbtRunnerResult:
-    # imported here: 0.3 s that processes loading the code location without building dbt
-    # (webserver, daemon, sensors) do not pay
-    from dbt.cli.main import dbtRunner
-
-    try:
-        return dbtRunner(**runner_options).invoke(args)
-    finally:
-        _release_duckdb()
-
-
-def _release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
-
-    Held open, it would keep the file from other processes (BI, `dbt` by hand) and from this
-    process's own read-only connections ("different configuration"), and the publish step would
-    copy a database whose last writes sit in its WAL.
-    """
-    try:
-        DuckDBConnectionManager.env().close()
-    except Exception:  # no environment was created (PostgreSQL target, or failed before connecting)
-        pass
-    DuckDBConnectionManager.close_all_connections()
-
-
-def failure_summary(result: dbtRunnerResult) -> str:
-    """What failed, one node per clause: `model fct_x (error: ...); test not_null_y (fail: ...)`."""
-    if result.exception is not None:
-        return str(result.exception).strip()
-    failed = [
-        f"{node.node.resource_type} {node.node.name} ({node.status}: {(node.message or '').strip()})"
-        for node in (result.result or [])
-        if str(node.status) in FAILED_STATUSES
-    ]
-    return "; ".join(failed) or "no failed node reported (see dbt.log in the dbt target directory)"

@@ -111,11 +111,13 @@ def test_a_channel_that_stays_down_is_retried_logged_and_never_raises(tmp_path, 
         dispatch([QUALITY, LATE], warehouse_dir=tmp_path, env=env)
 
     assert [a["kind"] for a in logged_alerts(tmp_path)] == ["quality", "late_submission"]
-    retries = [r for r in caplog.records if r.levelno == logging.INFO and "failed" in r.getMessage()]
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and "failed" in r.getMessage()]
     assert len(retries) == 2
+    waits = [float(message.rpartition("retrying in ")[2].removesuffix(" s")) for message in retries]
+    assert waits == [float(TINY_BACKOFF), 2 * float(TINY_BACKOFF)]  # the backoff, then twice as long
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "quality alert not delivered" in warnings[0] and "after 3 attempt(s)" in warnings[0]
-    assert "1 more alert(s) not sent" in warnings[1]
+    assert "quality alert not delivered" in warnings[0] and "after 3 attempts" in warnings[0]
+    assert "1 more alert not sent" in warnings[1]
 
 
 def smtp_env(server, **more: str) -> dict[str, str]:
@@ -152,7 +154,7 @@ def test_starttls_protects_the_login_where_the_server_requires_it(tmp_path, tls_
 
     dispatch([LATE], warehouse_dir=tmp_path, env=smtp_env(tls_smtp_server))
     assert tls_smtp_server.mails() == []
-    assert "not delivered by e-mail" in caplog.text and "1 attempt(s)" in caplog.text
+    assert "not delivered by e-mail" in caplog.text and "1 attempt:" in caplog.text
 
 
 def test_a_refused_smtp_login_is_logged_without_the_password(tmp_path, smtp_server, caplog):
@@ -161,7 +163,7 @@ def test_a_refused_smtp_login_is_logged_without_the_password(tmp_path, smtp_serv
 
     assert smtp_server.mails() == []
     assert "SMTPAuthenticationError" in caplog.text
-    assert "1 attempt(s)" in caplog.text
+    assert "1 attempt:" in caplog.text
     assert SMTP_PASSWORD not in caplog.text
 
 
@@ -189,7 +191,7 @@ def test_an_error_quoting_the_webhook_url_is_logged_redacted(tmp_path, caplog):
     url = "http://127.0.0.1:9/services/s3cr3t token"  # a space: http.client refuses and quotes the path
     dispatch([LATE], warehouse_dir=tmp_path, env=webhook_env(url))
 
-    assert "InvalidURL" in caplog.text and "1 attempt(s)" in caplog.text
+    assert "InvalidURL" in caplog.text and "1 attempt:" in caplog.text
     assert "s3cr3t" not in caplog.text
 
 

@@ -11,14 +11,18 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.operations.validate import format_finding
 from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.quality.check_tables import ROW_LOCAL_TABLES
+from orchestration.quality.rules import all_rules
+from orchestration.settings import REPO_ROOT, VIETNAM, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
 
@@ -149,6 +153,41 @@ def test_one_quality_alert_lists_the_broken_error_rules(refreshed):
     assert quality[0]["run_id"] == json.loads(paths.last_refresh.read_text())["run_id"]
 
 
+def test_the_quality_alert_counts_the_failed_rules_the_summary_prints(refreshed):
+    paths, result, _ = refreshed
+    summary = json.loads(paths.last_refresh.read_text())
+    (quality,) = [a for a in _alerts(paths) if a["kind"] == "quality"]
+    failed = len(summary["rules"]["failed"])
+    assert f"rules  : {len(summary['rules']['passed'])} passed, {failed} failed" in result.stdout
+    assert len(quality["rules"]) == failed and f"{failed} rules failed" in quality["title"]
+    assert "gate" not in quality["detail"]
+
+
+def test_the_late_alert_names_the_provinces_of_recent_deadlines_by_period(refreshed):
+    paths, _, _ = refreshed
+    everything = json.loads(paths.last_refresh.read_text())["late_submissions"]
+    (late,) = [a for a in _alerts(paths) if a["kind"] == "late_submission"]
+    since = (datetime.now(VIETNAM).date() - timedelta(days=366)).isoformat()
+    assert 0 < len(late["late_submissions"]) < len(everything)
+    assert all(item["deadline"] >= since for item in late["late_submissions"])
+    periods = [line.split(" (deadline")[0] for line in late["detail"].splitlines()[:-1]]
+    assert sorted(periods) == sorted({item["period"] for item in late["late_submissions"]})
+    assert "Hà Nội (01)" in late["detail"]
+    assert late["detail"].splitlines()[-1].startswith(f"{len(everything) - len(late['late_submissions']):,} earlier")
+
+
+def test_the_report_shows_rejected_files_and_late_periods_folded(refreshed):
+    paths, _, _ = refreshed
+    html = (paths.quality_dir / "index.html").read_text(encoding="utf-8")
+    assert "Ingestion: 3 files and 11 rows not accepted" in " ".join(html.split())
+    assert "synthetic/bad/rows_loi.csv" in html and "indicator_unknown" in html
+    assert html.count("<details>") == len({i["period"] for i in json.loads(paths.last_refresh.read_text())["late_submissions"]})
+
+
+def _alerts(paths: WarehousePaths) -> list[dict]:
+    return [json.loads(line) for line in (paths.warehouse_dir / "alerts.jsonl").read_text().splitlines()]
+
+
 def test_parquet_copies_match_the_published_tables(refreshed):
     paths, _, _ = refreshed
     for table in PUBLISHED_MARTS:
@@ -159,6 +198,26 @@ def test_parquet_copies_match_the_published_tables(refreshed):
 def test_raw_dir_is_never_modified(refreshed):
     paths, _, before = refreshed
     assert _fingerprint(paths.raw_dir) == before
+
+
+def test_validate_on_the_raw_dir_prints_what_the_refresh_recorded_for_the_rules_files_alone_decide(refreshed):
+    paths, _, _ = refreshed
+    validated = subprocess.run([P06, "validate", "."], cwd=paths.raw_dir, capture_output=True, text=True,
+                               timeout=600)
+    con = duckdb.connect(str(paths.work_db), read_only=True)
+    try:
+        rejections = [row[0] for row in con.execute("select detail from raw.ingest_rejections").fetchall()]
+        findings = con.execute(
+            "select * from quality.findings where rule in (select unnest(?))",
+            [[rule.id for rule in all_rules() if rule.check_table in ROW_LOCAL_TABLES]],
+        ).df()
+    finally:
+        con.close()
+
+    assert validated.returncode == 2
+    lines = validated.stdout.splitlines()
+    assert sorted(lines[:-1]) == sorted(rejections + [format_finding(row) for row in findings.to_dict("records")])
+    assert lines[-1] == f"40 files checked: {len(rejections)} rejections, {len(findings)} rule findings, 3 values held back"
 
 
 def test_gate_refuses_to_publish_what_quarantine_missed(refreshed, tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest import store
-from orchestration.ingest.pipeline import ingest_new_files, validate_files
+from orchestration.ingest.pipeline import ingest_files, ingest_new_files
 
 from ingest_builders import write_template
 
@@ -124,7 +124,11 @@ def test_submitted_at_defaults_to_ingestion_time(raw_dir, con):
 def test_symlink_leaving_raw_dir_is_not_followed(raw_dir, con, tmp_path):
     outside = write(tmp_path / "secret.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n")
     os.symlink(outside, raw_dir / "link.csv")
-    assert ingest_new_files(raw_dir, con, now=NOW).files_seen == 0
+    report = ingest_new_files(raw_dir, con, now=NOW)
+    assert (report.files_seen, report.files_rejected, report.rows_accepted) == (1, 1, 0)
+    assert con.execute("select source_file, rule from raw.ingest_rejections").fetchall() == [
+        ("link.csv", "link_not_followed")]
+    assert con.execute("select count(*) from raw.indicator_values").fetchone() == (0,)
 
 
 def test_file_too_large(raw_dir, con):
@@ -134,9 +138,10 @@ def test_file_too_large(raw_dir, con):
     assert con.execute("select rule from raw.ingest_rejections").fetchall() == [("file_too_large",)]
 
 
-def test_validate_files_matches_what_refresh_records(raw_dir, con):
+def test_files_ingested_by_name_are_rejected_as_the_refresh_records(raw_dir, con, tmp_path):
     path = write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,abc\n99,,2024,VNEID_ISSUED,1\n")
-    rejections = validate_files([path])
+    with duckdb.connect(str(tmp_path / "scratch.duckdb")) as scratch:
+        rejections = ingest_files(scratch, {"a.csv": path})
     ingest_new_files(raw_dir, con, now=NOW)
     recorded = con.execute("select source_row, rule from raw.ingest_rejections order by 1").fetchall()
     assert [(r.source_row, r.rule) for r in rejections] == recorded == [(2, "number_invalid"), (3, "province_unknown")]
@@ -176,8 +181,8 @@ def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
     assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [1, 1, 1]
 
 
-def test_validate_reports_a_missing_file_instead_of_crashing(tmp_path):
-    assert [(r.rule, r.source_row) for r in validate_files([tmp_path / "nope.csv"])] == [
+def test_a_missing_file_ingested_by_name_is_rejected_instead_of_crashing(con, tmp_path):
+    assert [(r.rule, r.source_row) for r in ingest_files(con, {"nope.csv": tmp_path / "nope.csv"})] == [
         ("file_unreadable", None)]
 
 

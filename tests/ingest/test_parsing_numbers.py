@@ -48,6 +48,12 @@ NUMBER_CASES = [
     ("", "count", "value_missing"),
     ("   ", "percent", "value_missing"),
     (None, "count", "value_missing"),
+    ("9007199254740991", "count", 9007199254740991.0),  # 2^53 - 1: the largest held exactly
+    ("9007199254740993", "count", "number_out_of_range"),  # would read as 2^53
+    ("9.007.199.254.740.992", "count", "number_out_of_range"),
+    ("1" * 400, "count", "number_out_of_range"),  # float("1" * 400) is Infinity
+    ("-" + "9" * 20, "score", "number_out_of_range"),
+    ("0," + "0" * 400 + "1", "percent", "number_out_of_range"),
 ]
 # spreadsheet and JSON cells arrive as numbers already
 CELL_CASES = [
@@ -57,6 +63,11 @@ CELL_CASES = [
     (2.5, "count", "count_not_whole"),
     (-1, "count", "count_negative"),
     (float("nan"), "count", "number_invalid"),
+    (float("inf"), "count", "number_out_of_range"),
+    (1e308, "count", "number_out_of_range"),
+    (-1e300, "score", "number_out_of_range"),
+    (10**400, "count", "number_out_of_range"),  # a 400-digit JSON integer
+    (2**53 + 1, "count", "number_out_of_range"),
     (True, "count", "number_invalid"),
 ]
 

@@ -113,6 +113,13 @@ def repository(dagster_ui) -> dict:
     return repository
 
 
+def test_make_dev_prints_no_deprecation_and_no_warning_about_an_unused_dagster_yaml(dagster_ui):
+    log = dagster_ui.log.read_text(errors="replace")
+    assert "Serving dagster-webserver" in log
+    assert "superseded" not in log  # `dagster dev`'s notice pointing to `dg dev`
+    assert "will not be used to configure Dagster" not in log
+
+
 def test_the_ui_shows_every_stage_of_the_refresh_as_an_asset(dagster_ui):
     nodes = dagster_ui.graphql("{ assetNodes { assetKey { path } } }")["assetNodes"]
     keys = {"/".join(node["assetKey"]["path"]) for node in nodes}
@@ -130,6 +137,8 @@ def test_every_quality_rule_is_an_asset_check_named_by_its_rule_id(dagster_ui):
     }
     assert "vneid_activated_le_issued" in checks["fct_indicator_value"]
     assert {rule.id for rule in all_rules()} <= set().union(*checks.values())
+    # the quarantine's verdict on every rule, beside the gate's
+    assert checks["quarantined_values"] == {rule.id for rule in all_rules()}
 
 
 def test_the_nightly_schedule_runs_at_two_in_the_morning_vietnam_time(repository):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.operations.noop import skip_unchanged_refresh, unchanged_files_seen
+from orchestration.operations.noop import format_noop, skip_unchanged_refresh, unchanged_files_seen
+from orchestration.publish.marts import PUBLISHED_MARTS
+from orchestration.publish.publisher import publish, rollback
 
 # 10:00 in Hà Nội; 23:30 the evening before is 16:30 UTC of the same UTC day
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc)
@@ -26,7 +28,10 @@ def last_summary(status="published", finished_at=EARLIER_TODAY):
     return {
         "run_id": "run-1", "status": status, "started_at": (finished_at - timedelta(minutes=1)).isoformat(),
         "finished_at": finished_at.isoformat(), "tables_published": TABLES,
-        "late_submissions": [{"province_code": "52", "period": "2025-Q3"}],
+        "late_submissions": [{
+            "province_code": "52", "province_name": "Gia Lai", "period": "2026-Q3",
+            "deadline": (date.today() - timedelta(days=30)).isoformat(), "first_submitted_at": None,
+        }],
     }
 
 
@@ -111,3 +116,45 @@ def test_refresh_not_skipped_while_another_holds_the_warehouse(ingested):
     paths.last_refresh.write_text(json.dumps(last_summary(finished_at=datetime.now(timezone.utc))), encoding="utf-8")
     with warehouse_lock(paths.lock_file, timeout_seconds=0):
         assert skip_unchanged_refresh(paths, build_inputs=inputs) is None
+
+
+def publish_version(paths, version: int) -> None:
+    """Marts tagged with `version` published by run `run-<version>`, as the publish step does."""
+    with duckdb.connect(str(paths.work_db)) as con:
+        con.execute("create schema if not exists marts")
+        for table in PUBLISHED_MARTS:
+            con.execute(f"create or replace table marts.{table} as select {version} as version")
+    publish(paths, run_id=f"run-{version}")
+
+
+def test_a_skipped_refresh_says_which_run_is_served_and_when_and_nothing_about_rules(ingested):
+    paths, inputs = ingested
+    publish_version(paths, 1)
+    now = datetime.now(timezone.utc)
+    paths.last_refresh.write_text(json.dumps(last_summary(finished_at=now - timedelta(seconds=1))), encoding="utf-8")
+
+    printed = format_noop(skip_unchanged_refresh(paths, now, inputs))
+
+    served = [line for line in printed.splitlines() if "served :" in line]
+    assert len(served) == 1 and "run run-1, published " in served[0] and " UTC, snapshot " in served[0]
+    assert "2 files seen" in printed
+    assert "rule" not in printed and "rolled back" not in printed
+
+
+def test_after_a_rollback_a_skipped_refresh_names_the_snapshot_served(ingested):
+    paths, inputs = ingested
+    publish_version(paths, 1)
+    publish_version(paths, 2)
+    now = datetime.now(timezone.utc)
+    paths.last_refresh.write_text(json.dumps(
+        {**last_summary(finished_at=now - timedelta(seconds=1)), "run_id": "run-2"}), encoding="utf-8")
+    restored = rollback(paths)
+
+    summary = skip_unchanged_refresh(paths, now, inputs)
+
+    snapshot_id = restored.stem.removeprefix("p06-")
+    assert summary["served"] == {**summary["served"], "snapshot": snapshot_id, "run_id": "run-1", "rolled_back": True}
+    assert summary["noop_of_run"] == "run-1"
+    printed = format_noop(summary)
+    assert "run run-1, published " in printed and f"snapshot {snapshot_id}" in printed
+    assert "rolled back: newer snapshots exist" in printed

@@ -1,15 +1,28 @@
-"""raw_inbox_sensor: one run per new content, named by the content's hashes; raw files untouched."""
+"""raw_inbox_sensor: a run for bytes the warehouse has not ingested, keyed by those bytes.
+
+"Ingested" is the work database's record, whoever wrote it: the first tick of `make dev` after
+`p06 refresh` (`make run`) starts nothing.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import duckdb
 import pytest
-from dagster import RunRequest, SkipReason, build_sensor_context
+from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
+from orchestration.ingest.pipeline import ingest_new_files
+from orchestration.operations.lock import warehouse_lock
 from orchestration.operations.sensors import raw_inbox_sensor
+from orchestration.settings import REPO_ROOT, WarehousePaths
 
+P06 = str(Path(sys.executable).parent / "p06")
 LONG_CSV = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,2024-Q1,VNEID_ISSUED,1000\n"
 OTHER_CSV = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,2024-Q2,VNEID_ISSUED,1200\n"
 
@@ -21,10 +34,16 @@ def raw_dir(warehouse_paths, monkeypatch) -> Path:
     return warehouse_paths.raw_dir
 
 
-def evaluate(cursor: str | None = None) -> tuple[RunRequest | SkipReason, str | None]:
-    context = build_sensor_context(cursor=cursor)
-    result = raw_inbox_sensor(context)
-    return result, context.cursor
+def evaluate(instance: DagsterInstance | None = None) -> RunRequest | SkipReason:
+    """One tick of a sensor that never ran before (a fresh `make dev`)."""
+    return raw_inbox_sensor(build_sensor_context(instance=instance))
+
+
+def ingest(paths: WarehousePaths) -> None:
+    """What a refresh run does first: ingest every new file into the work database."""
+    paths.warehouse_dir.mkdir(exist_ok=True)
+    with duckdb.connect(str(paths.work_db)) as con:
+        ingest_new_files(paths.raw_dir, con)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -36,74 +55,105 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def test_an_empty_raw_dir_starts_nothing(raw_dir):
-    result, _ = evaluate()
-    assert isinstance(result, SkipReason)
+    assert isinstance(evaluate(), SkipReason)
 
 
 def test_files_that_are_not_submissions_start_nothing(raw_dir):
     (raw_dir / "notes.txt").write_text("đọc kỹ trước khi gửi")
     (raw_dir / "ha-noi.csv.bak").write_text(LONG_CSV)
-    result, _ = evaluate()
-    assert isinstance(result, SkipReason)
+    assert isinstance(evaluate(), SkipReason)
 
 
-def test_a_new_file_starts_one_run_and_the_next_evaluation_skips(raw_dir):
+def test_a_new_file_starts_a_run_until_the_warehouse_has_ingested_it(raw_dir, warehouse_paths):
     (raw_dir / "2024-Q1").mkdir()
     (raw_dir / "2024-Q1" / "ha-noi.csv").write_text(LONG_CSV)
 
-    first, cursor = evaluate()
+    first = evaluate()
     assert isinstance(first, RunRequest)
-    assert first.run_key
+    again = evaluate()  # not ingested yet: the same run key, which Dagster starts once
+    assert again.run_key == first.run_key
 
-    again, _ = evaluate(cursor)
-    assert isinstance(again, SkipReason)
+    ingest(warehouse_paths)
+    assert isinstance(evaluate(), SkipReason)
 
 
 def test_the_run_key_depends_on_the_bytes_not_on_the_name(raw_dir, tmp_path):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
-    first, _ = evaluate()
+    first = evaluate()
 
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    shutil.copyfile(raw_dir / "ha-noi.csv", elsewhere / "HN_quy1.CSV")
-    shutil.rmtree(raw_dir)
-    elsewhere.rename(raw_dir)
-    same_bytes, _ = evaluate()
-    assert same_bytes.run_key == first.run_key
+    (raw_dir / "ha-noi.csv").rename(raw_dir / "HN_quy1.CSV")
+    assert evaluate().run_key == first.run_key
 
     (raw_dir / "HN_quy1.CSV").write_text(OTHER_CSV)
-    other_bytes, _ = evaluate()
-    assert other_bytes.run_key != first.run_key
+    assert evaluate().run_key != first.run_key
 
 
-def test_the_same_bytes_under_another_name_start_no_new_run(raw_dir):
+def test_ingested_bytes_under_another_name_or_touched_start_no_run(raw_dir, warehouse_paths):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
-    _, cursor = evaluate()
+    ingest(warehouse_paths)
 
     shutil.copyfile(raw_dir / "ha-noi.csv", raw_dir / "ha-noi (1).csv")
-    result, _ = evaluate(cursor)
-    assert isinstance(result, SkipReason)
+    os.utime(raw_dir / "ha-noi.csv")
+    assert isinstance(evaluate(), SkipReason)
 
 
-def test_a_new_file_beside_known_ones_starts_a_run_keyed_by_it_alone(raw_dir):
+def test_a_new_file_beside_ingested_ones_starts_a_run_keyed_by_it_alone(raw_dir, warehouse_paths):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
-    _, cursor = evaluate()
+    ingest(warehouse_paths)
     (raw_dir / "ha-noi-q2.csv").write_text(OTHER_CSV)
-    result, _ = evaluate(cursor)
-    assert isinstance(result, RunRequest)
+    beside = evaluate()
+    assert isinstance(beside, RunRequest)
+    assert beside.tags["p06/new_files"] == "1"
 
     (raw_dir / "ha-noi.csv").unlink()
-    alone, _ = evaluate()  # a sensor that never saw the first file
-    assert result.run_key == alone.run_key
+    shutil.rmtree(warehouse_paths.warehouse_dir)
+    alone = evaluate()  # a warehouse that never ingested anything
+    assert beside.run_key == alone.run_key
 
 
-def test_the_sensor_never_writes_the_raw_dir(raw_dir):
+def test_while_a_refresh_holds_the_warehouse_the_sensor_waits(raw_dir, warehouse_paths):
+    (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
+    with warehouse_lock(warehouse_paths.lock_file, timeout_seconds=0):
+        assert isinstance(evaluate(), SkipReason)
+    assert isinstance(evaluate(), RunRequest)
+
+
+def test_the_sensor_never_writes_the_raw_dir(raw_dir, warehouse_paths):
     (raw_dir / "2024").mkdir()
     (raw_dir / "2024" / "ha-noi.csv").write_text(LONG_CSV)
     (raw_dir / "hcm.json").write_text('{"province_code": "79", "period": "2024", "indicators": {}}')
     before = snapshot(raw_dir)
 
-    _, cursor = evaluate()
-    evaluate(cursor)
+    evaluate()
+    ingest(warehouse_paths)
+    evaluate()
 
     assert snapshot(raw_dir) == before
+
+
+def test_after_p06_refresh_the_first_sensor_tick_starts_no_run_and_sends_no_alert(
+    warehouse_paths, p06_env, monkeypatch
+):
+    shutil.copytree(REPO_ROOT / "raw" / "synthetic" / "ha_noi", warehouse_paths.raw_dir, dirs_exist_ok=True)
+    refresh = subprocess.run([P06, "refresh"], env=p06_env, capture_output=True, text=True, timeout=600)
+    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
+    alerts_before = (warehouse_paths.warehouse_dir / "alerts.jsonl").read_bytes()
+    monkeypatch.setenv("P06_RAW_DIR", str(warehouse_paths.raw_dir))
+    monkeypatch.setenv("P06_WAREHOUSE_DIR", str(warehouse_paths.warehouse_dir))
+
+    with DagsterInstance.from_config(str(warehouse_paths.dagster_home)) as instance:
+        tick = evaluate(instance)
+        runs = instance.get_runs()
+
+    assert isinstance(tick, SkipReason), tick
+    assert "already ingested" in tick.skip_message
+    assert [run.tags.get("p06/launched_by") for run in runs] == ["cli"]
+    assert (warehouse_paths.warehouse_dir / "alerts.jsonl").read_bytes() == alerts_before
+    assert json.loads(warehouse_paths.last_refresh.read_text())["status"] == "published"
+
+    (warehouse_paths.raw_dir / "2025-Q4_ha_noi.csv").write_text(
+        "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,2025-Q4,VNEID_ISSUED,8000000\n", encoding="utf-8"
+    )
+    new_file = evaluate()
+    assert isinstance(new_file, RunRequest)
+    assert new_file.tags["p06/new_files"] == "1"

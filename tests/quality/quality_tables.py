@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 
@@ -26,7 +26,8 @@ create table {table} (
 STATUS_DDL = """
 create table {table} (
     province_code varchar, period varchar, submitted boolean, first_submitted_at timestamp,
-    last_submitted_at timestamp, on_time boolean, rows_accepted bigint, rows_rejected bigint
+    last_submitted_at timestamp, on_time boolean, rows_accepted bigint, rows_rejected bigint,
+    deadline date
 )
 """
 
@@ -64,8 +65,9 @@ class Status:
 
     def as_row(self) -> tuple:
         submitted = self.first_submitted_at is not None
+        deadline = parse_period(self.period).end + timedelta(days=15)  # as dbt's submission_status sets it
         return (self.province_code, self.period, submitted, self.first_submitted_at,
-                self.first_submitted_at, None, 1 if submitted else 0, 0)
+                self.first_submitted_at, None, 1 if submitted else 0, 0, deadline)
 
 
 def create_values(con: duckdb.DuckDBPyConnection, table: str, values: list[Value]) -> None:
@@ -79,4 +81,4 @@ def create_status(con: duckdb.DuckDBPyConnection, statuses: list[Status], table:
     con.execute(f"create schema if not exists {table.split('.')[0]}")
     con.execute(STATUS_DDL.format(table=table))
     if statuses:
-        con.executemany(f"insert into {table} values ({', '.join('?' * 8)})", [s.as_row() for s in statuses])
+        con.executemany(f"insert into {table} values ({', '.join('?' * 9)})", [s.as_row() for s in statuses])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from dataclasses import replace
+from datetime import date, datetime
 from html.parser import HTMLParser
 
-from quality_tables import CANDIDATES, Value, create_values
+from quality_tables import CANDIDATES, Status, Value, create_status, create_values
 
+from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.quality.evaluate import quarantine
+from orchestration.quality.rejections import ingest_rejections
+from orchestration.quality.report import render_report
 from orchestration.quality.rules import all_rules
 
 
@@ -56,8 +61,8 @@ def test_report_lists_each_rule_and_the_offending_rows(work_db, tmp_path):
     assert summary["vneid_activated_le_issued"] == ["error", "passed", "0", "0"]
     assert {rule.id for rule in all_rules()} <= summary.keys()
     detail = "DOSSIERS_ONLINE 80 exceeds DOSSIERS_TOTAL 50"
-    assert ["01", "2024-Q1", "DOSSIERS_ONLINE", "hanoi/2024-Q1.csv", "", "8", "80", detail, "yes"] in rows
-    assert ["01", "2024-Q1", "DOSSIERS_TOTAL", "hanoi/2024-Q1.csv", "", "7", "50", detail, "yes"] in rows
+    assert ["Hà Nội (01)", "2024-Q1", "DOSSIERS_ONLINE", "hanoi/2024-Q1.csv", "", "8", "80", detail, "yes"] in rows
+    assert ["Hà Nội (01)", "2024-Q1", "DOSSIERS_TOTAL", "hanoi/2024-Q1.csv", "", "7", "50", detail, "yes"] in rows
 
 
 def test_result_links_to_its_rule_in_the_report(work_db, tmp_path):
@@ -68,3 +73,97 @@ def test_result_links_to_its_rule_in_the_report(work_db, tmp_path):
     result = outcome.results[0]
     assert result.report_url == f"{outcome.report_path.as_uri()}#{result.rule.id}"
     assert f'id="{result.rule.id}"' in outcome.report_path.read_text(encoding="utf-8")
+
+
+def _header(html: str) -> str:
+    """The page's title and opening paragraph: what an official reads first."""
+    return re.sub(r"<[^>]+>", "", html.split("<table>")[0].split("<body>")[1])
+
+
+def test_the_header_tells_passed_from_not_evaluated_and_names_no_internal_table(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [Value("01", "2024-Q1", "DOSSIERS_ONLINE", 80, 8)])  # no status table yet
+
+    outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
+
+    html = outcome.report_path.read_text(encoding="utf-8")
+    header = " ".join(_header(html).split())
+    total = len(all_rules())
+    assert f"{total} rules: {total - 1} passed, 0 failed, 1 not evaluated." in header
+    assert not re.search(r"\b(intermediate|marts|raw|int_\w+|fct_\w+)\.?\w*\b", header.replace("p06 quality report", ""))
+    summary = {row[0]: row[2] for row in _rows(html) if len(row) == 6}
+    assert summary["submitted_by_deadline"] == "not evaluated (its input was not built)"
+    assert summary["percent_within_0_100"] == "passed"
+
+
+REJECTIONS = """
+insert into raw.ingest_rejections
+    (file_hash, source_file, sheet, source_row, column_name, value_seen, rule, severity, detail,
+     province_code, province_valid_from, period, ingested_at, load_id)
+values
+    (null, 'bad/cut.json', null, null, null, null, 'file_unreadable', 'error',
+     'not valid JSON: expected a value at line 1', null, null, null, now(), 1),
+    ('h1', 'gia-lai/2025-Q3.csv', null, 5, 'gia_tri', '<b>12,5</b>', 'count_not_whole', 'error',
+     'VNEID_ISSUED is a count: 12,5 is not a whole number', '52', date '2025-07-01', '2025-Q3', now(), 1),
+    ('h1', 'gia-lai/2025-Q3.csv', null, 5, 'ma_chi_tieu', 'VNEID_X', 'indicator_unknown', 'error',
+     'VNEID_X is not an indicator code', '52', date '2025-07-01', '2025-Q3', now(), 1)
+"""
+
+
+def test_files_and_rows_ingestion_did_not_accept_are_listed_with_their_reasons(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [])
+    ensure_raw_schema(work_db)
+    work_db.execute(REJECTIONS)
+
+    outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
+
+    html = outcome.report_path.read_text(encoding="utf-8")
+    assert "Ingestion: 1 file and 1 row not accepted" in " ".join(_header(html).split())
+    rows = _rows(html)
+    assert ["bad/cut.json", "", "", "", "", "", "", "file_unreadable", "not valid JSON: expected a value at line 1"] in rows
+    assert ["gia-lai/2025-Q3.csv", "", "5", "gia_tri", "<b>12,5</b>", "Gia Lai (52)", "2025-Q3", "count_not_whole",
+            "VNEID_ISSUED is a count: 12,5 is not a whole number"] in rows
+    assert "&lt;b&gt;12,5&lt;/b&gt;" in html  # what a province typed is shown, never interpreted
+
+
+def test_late_submissions_are_summarised_per_period_with_the_provinces_folded(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [])
+    create_status(work_db, [
+        Status("01", "2024-Q1", None),
+        Status("52", "2024-Q1", datetime(2024, 4, 20, 9, 30)),
+        Status("79", "2024-Q1", datetime(2024, 4, 10)),
+        Status("52", "2023-Q4", None),
+    ])
+    work_db.execute("alter table marts.submission_status add column province_valid_from date default date '2008-08-01'")
+
+    outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
+
+    html = outcome.report_path.read_text(encoding="utf-8")
+    section = html.split('id="submitted_by_deadline"')[1]
+    summaries = [" ".join(s.split()) for s in re.findall(r"<summary>(.*?)</summary>", section, re.S)]
+    assert summaries == [
+        "2024-Q1: deadline 2024-04-15, 2 provinces: 1 not sent, 1 sent late",
+        "2023-Q4: deadline 2024-01-15, 1 province: 1 not sent, 0 sent late",
+    ]
+    assert "3 late submissions over 2 periods" in section
+    folded = _rows(section.split("</details>")[0])
+    assert folded[1:] == [["Hà Nội (01)", "not sent"], ["Bình Định (52)", "2024-04-20 09:30:00"]]
+
+
+def test_a_note_the_province_wrote_beside_a_value_is_shown_with_its_finding(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [Value("01", "2024-Q1", "DIGITIZATION_RATE", 150, 4)])
+    (result,) = [r for r in quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1)).results
+                 if r.rule.id == "percent_within_0_100"]
+    rejections = ingest_rejections(work_db)
+    noted = replace(result, findings=result.findings.assign(note="Số liệu tạm tính <chưa duyệt>"))
+
+    without = _rows(render_report([result], rejections=rejections, generated_at=datetime(2024, 6, 1, 9)))
+    shown = _rows(render_report([noted], rejections=rejections, generated_at=datetime(2024, 6, 1, 9)))
+
+    def findings_table(rows):
+        start = next(i for i, row in enumerate(rows) if "detail" in row)
+        return rows[start], rows[start + 1]
+
+    assert "note from the submission" not in findings_table(without)[0]
+    headings, finding = findings_table(shown)
+    assert headings[-2:] == ["note from the submission", "held back"]
+    assert finding[-2:] == ["Số liệu tạm tính <chưa duyệt>", "yes"]

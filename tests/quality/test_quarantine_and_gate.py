@@ -107,10 +107,9 @@ def test_deadline_rule_waits_for_the_status_table(work_db, tmp_path):
     assert deadline.passed is None
 
 
-def test_deadline_and_unit_of_the_status_table_are_used_when_present(work_db, tmp_path):
+def test_the_deadline_and_unit_of_the_status_table_are_used(work_db, tmp_path):
     create_values(work_db, CANDIDATES, [])
     create_status(work_db, [Status("01", "2024-Q1", datetime(2024, 4, 10))])
-    work_db.execute("alter table marts.submission_status add column deadline date")
     work_db.execute("alter table marts.submission_status add column province_valid_from date")
     work_db.execute(
         "update marts.submission_status set deadline = date '2024-04-05', "

@@ -13,7 +13,7 @@ def test_rollback_serves_the_previous_publish_until_there_is_none(incremental_wa
     first = run_p06("rollback", "--warehouse-dir", str(paths.warehouse_dir))
 
     assert first.returncode == 0, first.stdout
-    assert f"{paths.published_db} now serves p06-" in first.stdout
+    assert f"{paths.published_db} now serves snapshot " in first.stdout
     assert served_marts(paths) == served_marts(history_warehouse)
     assert served_parquet(paths) == served_parquet(history_warehouse)
 
@@ -24,7 +24,8 @@ def test_rollback_serves_the_previous_publish_until_there_is_none(incremental_wa
     assert served_marts(paths) == served_marts(history_warehouse)
 
 
-def test_rollback_of_an_empty_warehouse_exits_1_and_says_why(tmp_path):
+def test_rollback_of_a_warehouse_with_nothing_published_exits_1_and_says_why(tmp_path):
+    (tmp_path / "warehouse").mkdir()
     result = run_p06("rollback", "--warehouse-dir", str(tmp_path / "warehouse"))
 
     assert result.returncode == 1

@@ -1,4 +1,4 @@
-"""Rollback picks the right snapshot whatever happened before it (publisher level, real files)."""
+"""Rollback picks the right snapshot whatever happened before it, and keeps every one (real files)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from mart_content import publish_tagged_marts
 
 from orchestration.publish.publisher import list_snapshots, rollback
+from orchestration.publish.snapshots import all_snapshots, served_snapshot
 from orchestration.settings import WarehousePaths
 
 
@@ -45,10 +46,47 @@ def test_a_publish_after_a_rollback_never_makes_the_rolled_back_marts_the_previo
     assert _served_version(paths) == 2
 
 
+def test_rollback_keeps_the_newer_snapshot_and_can_be_undone(paths):
+    newest = all_snapshots(paths)[-1]
+
+    rollback(paths)
+
+    assert [s.id for s in all_snapshots(paths)][-1] == newest.id
+    served, newer_exist = served_snapshot(paths)
+    assert (_served_version(paths), newer_exist) == (2, True)
+    assert all_snapshots(paths)[-1].rolled_back_at is not None
+
+    rollback(paths, newest.id)
+
+    assert _served_version(paths) == 3
+    assert served_snapshot(paths)[1] is False
+    assert all_snapshots(paths)[-1].rolled_back_at is None
+
+
+def test_rollback_to_any_snapshot_by_id_in_either_direction(paths):
+    first, second, _ = all_snapshots(paths)
+
+    rollback(paths, first.path.name)  # the file name works as well as the id
+    assert _served_version(paths) == 1
+
+    rollback(paths, second.id)
+    assert _served_version(paths) == 2
+    assert served_snapshot(paths)[0].id == second.id
+
+
+def test_rollback_to_an_unknown_snapshot_names_the_known_ones_and_serves_the_same(paths):
+    known = [s.id for s in all_snapshots(paths)]
+
+    with pytest.raises(LookupError, match=f"no snapshot 'nope'; snapshots: {', '.join(known)}"):
+        rollback(paths, "nope")
+
+    assert _served_version(paths) == 3
+
+
 def test_rollback_works_on_a_copied_warehouse_where_snapshots_are_no_longer_hard_links(paths, tmp_path):
     copied = WarehousePaths(paths.raw_dir, tmp_path / "copied")
     copied.warehouse_dir.mkdir()
-    for source in (paths.published_db, *list_snapshots(paths)):
+    for source in (paths.published_db, *paths.snapshots_dir.iterdir()):
         target = copied.warehouse_dir / source.relative_to(paths.warehouse_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source.read_bytes())

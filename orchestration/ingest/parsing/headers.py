@@ -5,8 +5,9 @@ Matching is case-, space-, punctuation- and diacritic-insensitive, Vietnamese or
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.text import compact
 
 FIELD_SPELLINGS = {
@@ -38,6 +39,22 @@ def field_positions(headers: Iterable[object]) -> dict[str, int]:
         field = canonical_field(header)
         if field and field not in positions:
             positions[field] = position
+    return positions
+
+
+READ_ONCE_EXEMPT = {"indicator_name"}  # never read: two such columns are harmless
+
+
+def unique_fields(headers: Sequence[object]) -> dict[str, int]:
+    """``field_positions``, refusing two headers that name the same field: which of two
+    different numbers is the value must never be settled silently."""
+    positions = field_positions(headers)
+    for position, header in enumerate(headers):
+        field = canonical_field(header)
+        first = positions.get(field)
+        if field and field not in READ_ONCE_EXEMPT and first != position:
+            raise ParseError("header_ambiguous",
+                             f"one column for {field}; columns {headers[first]!r} and {header!r} both name it")
     return positions
 
 

@@ -28,7 +28,12 @@ EXPECTED = {
     ),
     "count_not_whole": "a whole number (the indicator is a count)",
     "count_negative": "a count of zero or more",
+    "number_out_of_range": "a finite number of at most 9,007,199,254,740,991 (2^53 - 1) either side of zero",
 }
+# From 2^53 on, a double no longer holds every whole number (2^53 + 1 reads as 2^53): a count
+# would be published rounded, and sums and rates of absurd figures overflow to Infinity.
+LIMIT = 2.0**53  # values must stay below it in magnitude
+_MAX_DECIMALS = 300  # 10**decimals stays a finite double
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ def classify(shape: str, unit: str | None) -> Shape:
     if form.grouping_or_decimal and unit not in ("count", None):
         return Shape("value_ambiguous")
     decimals = len(body) - body.rindex(form.decimal) - 1 if form.decimal else 0
+    if decimals > _MAX_DECIMALS:
+        return Shape("number_out_of_range")
     return Shape(None, decimals, parts["sign"] == "-")
 
 
@@ -96,9 +103,13 @@ def parse_number(raw: object, unit: str | None) -> float:
         raise ParseError("value_missing", EXPECTED["value_missing"])
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         raise ParseError("number_invalid", EXPECTED["number_invalid"])
+    if isinstance(raw, int) and abs(raw) >= LIMIT:  # float() of a 400-digit int overflows
+        raise ParseError("number_out_of_range", EXPECTED["number_out_of_range"])
     value = float(raw) if not isinstance(raw, str) else _parse_text(raw, unit)
-    if not math.isfinite(value):
+    if math.isnan(value):
         raise ParseError("number_invalid", EXPECTED["number_invalid"])
+    if not abs(value) < LIMIT:
+        raise ParseError("number_out_of_range", EXPECTED["number_out_of_range"])
     rule = _unit_violation(value, unit)
     if rule:
         raise ParseError(rule, EXPECTED[rule])
@@ -109,7 +120,7 @@ def _parse_text(text: str, unit: str | None) -> float:
     shape = classify(shape_of(text), unit)
     if shape.rule:
         raise ParseError(shape.rule, EXPECTED[shape.rule])
-    magnitude = float(re.sub("[^0-9]", "", text)) / 10**shape.decimals
+    magnitude = float(re.sub("[^0-9]", "", text)) / float(10**shape.decimals)
     return -magnitude if shape.negative else magnitude
 
 
@@ -155,6 +166,8 @@ def parse_number_column(texts: pa.Array, units: pa.Array) -> tuple[pa.Array, pa.
     divisor = per_row([float(10**c.decimals) for c in classified], pa.float64())
     sign = per_row([-1.0 if c.negative else 1.0 for c in classified], pa.float64())
     values = pc.multiply(pc.divide(magnitude, divisor), sign)
+    out_of_range = pc.greater_equal(pc.abs(values), LIMIT)
+    rules = pc.if_else(pc.and_(out_of_range, pc.is_null(rules)), "number_out_of_range", rules)
 
     is_count = pa.array(np.array([u == "count" for u in unit_names])[unit_idx])
     for rule, failed in (("count_not_whole", pc.not_equal(values, pc.floor(values))),

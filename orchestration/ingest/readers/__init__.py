@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import PurePath
 
 from orchestration.ingest.parsing.errors import ParseError
@@ -11,6 +12,7 @@ from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.xlsx_reader import read_xlsx
 from orchestration.ingest.records import ParsedFile, Rejection
 
+log = logging.getLogger(__name__)
 READERS = {".csv": read_csv, ".xlsx": read_xlsx, ".json": read_json}
 
 
@@ -22,6 +24,10 @@ def read_submission(data: bytes, source_file: str, limits: Limits = Limits()) ->
         return READERS[PurePath(source_file).suffix.lower()](data, source_file, limits)
     except ParseError as error:
         return ParsedFile(None, rejections=[Rejection(source_file, error.rule, error.expected)])
+    except Exception as error:  # a reader failing on a hostile file costs that file only, never the refresh
+        log.exception("reading %s failed", source_file)
+        expected = f"a file p06 can read (reading it failed: {type(error).__name__})"
+        return ParsedFile(None, rejections=[Rejection(source_file, "file_unreadable", expected)])
 
 
 def too_large(source_file: str, limits: Limits) -> ParsedFile:

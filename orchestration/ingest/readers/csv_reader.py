@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 
 from orchestration.ingest.parsing.encodings import sniff_delimiter, utf8_bytes
 from orchestration.ingest.parsing.errors import ParseError
-from orchestration.ingest.parsing.headers import field_positions
+from orchestration.ingest.parsing.headers import field_positions, unique_fields
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
 from orchestration.ingest.readers.lookups import Lookups
@@ -26,23 +26,29 @@ EXPECTED_HEADER = (
     "(or, for a task list, ma_nhiem_vu and trang_thai)"
 )
 
+HEADER_MAX_BYTES = 2**16  # the header line must end within these
+
 
 def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     payload = utf8_bytes(data)
-    header_line = payload[: payload.find(b"\n") + 1 or None].decode()
+    header_line = _header_line(payload)
     delimiter = sniff_delimiter(header_line)
-    header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
+    try:
+        header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
+    except csv.Error:
+        raise ParseError("header_missing", EXPECTED_HEADER) from None
     fields = field_positions(header)
     is_tasks = "task_code" in fields
     required = TASK_REQUIRED if is_tasks else LONG_REQUIRED
     if not all(f in fields for f in required) or not ({"province_code", "province_name"} & fields.keys()):
         raise ParseError("header_missing", EXPECTED_HEADER)
+    unique_fields(header)
     source_rows, by_position = _read_columns(payload, delimiter, len(header), sorted(fields.values()))
     if len(source_rows) > limits.max_rows:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     columns = {name: by_position[position] for name, position in fields.items()}
     labels = {name: header[position] for name, position in fields.items()}
-    lookups = Lookups()
+    lookups = Lookups(limits.today)
     if is_tasks:
         cells = [column.to_pylist() for column in columns.values()]
         records = [(row, dict(zip(columns, values))) for row, *values in zip(source_rows.tolist(), *cells)]
@@ -51,6 +57,16 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     long_rows = LongRows(source_file, None, source_rows, columns, labels=labels)
     values, rejections = resolve_long_rows(long_rows, lookups)
     return ParsedFile("csv_long", values=values, rejections=rejections)
+
+
+def _header_line(payload: bytes) -> str:
+    """The first line, ended by LF, CRLF or a lone CR ("CSV (Macintosh)" from Excel for Mac)."""
+    head = payload[: HEADER_MAX_BYTES + 1]
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends and len(payload) > HEADER_MAX_BYTES:
+        raise ParseError("file_unreadable",
+                         f"a CSV file made of lines (no line break in its first {HEADER_MAX_BYTES:,} bytes)")
+    return head[: min(ends)].decode(errors="replace") if ends else head.decode(errors="replace")
 
 
 def _read_columns(payload: bytes, delimiter: str, width: int, positions: list[int]
@@ -87,7 +103,7 @@ def _read_columns(payload: bytes, delimiter: str, width: int, positions: list[in
 def _read_columns_slowly(text: str, delimiter: str, width: int, positions: list[int]
                          ) -> tuple[np.ndarray, dict[int, pa.Array]]:
     try:
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))[1:]
+        records = list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))[1:]
     except csv.Error:
         raise ParseError("file_unreadable", "a CSV file (RFC 4180 quoting)") from None
     padded = [record + [""] * (width - len(record)) for record in records]

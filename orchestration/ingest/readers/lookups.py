@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Callable
 
@@ -30,10 +30,15 @@ def parse_optional_timestamp(raw: object) -> datetime | None:
 
 
 class Lookups:
-    """Each distinct raw value of a file is parsed once; a result is a value or its ParseError."""
+    """Each distinct raw value of a file is parsed once; a result is a value or its ParseError.
 
-    def __init__(self) -> None:
+    With ``today`` (Vietnam's date), dates that cannot be true yet are rejected: a submission
+    dated after tomorrow (it would win every later correction), a period not begun.
+    """
+
+    def __init__(self, today: date | None = None) -> None:
         self._memo: dict[tuple, object] = {}
+        self.today = today
 
     def _memoized(self, key: tuple, compute: Callable[[], object]) -> object:
         if key not in self._memo:
@@ -46,7 +51,7 @@ class Lookups:
     def period(self, raw: object) -> Period | ParseError:
         if is_blank(raw):
             return ParseError("value_missing", "a reporting period")
-        return self._memoized(("period", type(raw), raw), lambda: parse_period(raw))
+        return self._memoized(("period", type(raw), raw), lambda: self._begun(parse_period(raw)))
 
     def province(self, code: object, name: object, on: date | None) -> ProvinceKey | ParseError:
         key = ("province", type(code), code, name, on)
@@ -56,7 +61,18 @@ class Lookups:
         return self._memoized(("indicator", type(raw), raw), lambda: parse_indicator(raw))
 
     def timestamp(self, raw: object) -> datetime | None | ParseError:
-        return self._memoized(("timestamp", type(raw), raw), lambda: parse_optional_timestamp(raw))
+        return self._memoized(("timestamp", type(raw), raw), lambda: self._past(parse_optional_timestamp(raw)))
+
+    def _begun(self, period: Period) -> Period:
+        if self.today is not None and period.start > self.today:
+            raise ParseError("period_in_future", f"a period begun by today ({self.today:%d/%m/%Y})")
+        return period
+
+    def _past(self, moment: datetime | None) -> datetime | None:
+        if self.today is not None and moment is not None and moment.date() > self.today + timedelta(days=1):
+            tomorrow = self.today + timedelta(days=1)
+            raise ParseError("date_in_future", f"a date no later than tomorrow ({tomorrow:%d/%m/%Y})")
+        return moment
 
 
 @dataclass(frozen=True)
@@ -75,12 +91,25 @@ class RowContext:
         return Rejection(
             source_file=self.source_file, rule=error.rule, expected=error.expected,
             sheet=self.sheet, source_row=self.source_row, column_name=column,
-            value_seen=None if raw is None else str(raw),
+            value_seen=value_seen(raw),
             province_code=self.province.code if self.province else None,
             province_valid_from=self.province.valid_from if self.province else None,
             period=self.period.code if self.period else None,
             indicator_code=self.indicator_code, submitted_at=self.submitted_at,
         )
+
+
+SEEN_CHARS = 200
+
+
+def value_seen(raw: object) -> str | None:
+    """A cell as the rejection shows it: a JSON list or object by its size, long text cut."""
+    if raw is None:
+        return None
+    if isinstance(raw, (list, dict)):
+        return f"(a JSON {'list' if isinstance(raw, list) else 'object'} of {len(raw)} item(s))"
+    text = str(raw)
+    return text if len(text) <= SEEN_CHARS else text[:SEEN_CHARS] + f"… ({len(text):,} characters)"
 
 
 def ok(result: object) -> object | None:

@@ -9,13 +9,13 @@ from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.status import parse_status
 from orchestration.ingest.parsing.text import normalize
 from orchestration.ingest.readers.lookups import Lookups, RowContext, is_blank, ok
-from orchestration.ingest.records import TASK_SCHEMA, Rejection
+from orchestration.ingest.records import TASK_SCHEMA, Rejection, storable
 
 
 def _required_text(raw: object) -> str:
     if is_blank(raw):
         raise ParseError("value_missing", "a task code")
-    return str(raw).strip()
+    return storable(str(raw).strip())
 
 
 # task field -> (parser, required)
@@ -63,7 +63,7 @@ def resolve_task_rows(
             "province_code": province.code, "province_valid_from": province.valid_from,
             "period": period.code, "period_grain": period.grain,
             "period_start": period.start, "period_end": period.end,
-            "task_name": None if is_blank(cell("task_name")) else normalize(str(cell("task_name"))),
+            "task_name": None if is_blank(cell("task_name")) else storable(normalize(str(cell("task_name")))),
             **parsed, "submitted_at": submitted,
         })
     return pa.Table.from_pylist(accepted, schema=TASK_SCHEMA), rejections

@@ -1,0 +1,51 @@
+"""dbt-core's dbtRunner, called in this process, without Dagster: a refresh's stages
+(runner.py) and `p06 validate`'s scratch build both call dbt through here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orchestration.transform.borrowed import DuckDBConnectionManager
+
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+
+# Node statuses of a build that did not go through (dbt's RunStatus and TestStatus values).
+FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+def invoke(args: list[str], **runner_options) -> dbtRunnerResult:
+    # imported here: 0.3 s that processes loading the code location without building dbt
+    # (webserver, daemon, sensors) do not pay
+    from dbt.cli.main import dbtRunner
+
+    try:
+        return dbtRunner(**runner_options).invoke(args)
+    finally:
+        release_duckdb()
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a command.
+
+    Held open, it would keep the file from other processes (BI, `dbt` by hand) and from this
+    process's own read-only connections ("different configuration"), and the publish step would
+    copy a database whose last writes sit in its WAL.
+    """
+    try:
+        DuckDBConnectionManager.env().close()
+    except Exception:  # no environment was created (PostgreSQL target, or failed before connecting)
+        pass
+    DuckDBConnectionManager.close_all_connections()
+
+
+def failure_summary(result: dbtRunnerResult) -> str:
+    """What failed, one node per clause: `model fct_x (error: ...); test not_null_y (fail: ...)`."""
+    if result.exception is not None:
+        return str(result.exception).strip()
+    failed = [
+        f"{node.node.resource_type} {node.node.name} ({node.status}: {(node.message or '').strip()})"
+        for node in (result.result or [])
+        if str(node.status) in FAILED_STATUSES
+    ]
+    return "; ".join(failed) or "no failed node reported (see dbt.log in the dbt target directory)"
