@@ -23,7 +23,7 @@ task_counts as (
 task_values as (
     select
         province_code, province_valid_from, period, period_grain, period_start, period_end,
-        cast('TASKS_ASSIGNED' as varchar) as indicator_code,
+        cast('TASKS_ASSIGNED' as {{ type_text() }}) as indicator_code,
         tasks_assigned as value
     from task_counts
 
@@ -31,7 +31,7 @@ task_values as (
 
     select
         province_code, province_valid_from, period, period_grain, period_start, period_end,
-        cast('TASKS_COMPLETED' as varchar) as indicator_code,
+        cast('TASKS_COMPLETED' as {{ type_text() }}) as indicator_code,
         tasks_completed as value
     from task_counts
 ),
@@ -53,7 +53,7 @@ select
     task_values.period_end,
     task_values.indicator_code,
     indicators.time_aggregation,
-    cast(task_values.value as double precision) as value
+    cast(task_values.value as {{ type_double() }}) as value
 from task_values
 inner join indicators on task_values.indicator_code = indicators.indicator_code
 where task_values.value is not null

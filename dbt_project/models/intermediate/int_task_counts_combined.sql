@@ -56,7 +56,7 @@ totals as (
 combined as (
     select
         *,
-        cast('task_list' as varchar) as counted_from
+        cast('task_list' as {{ type_text() }}) as counted_from
     from task_lists
 
     union all
@@ -72,7 +72,7 @@ combined as (
         tasks_completed,
         null as tasks_overdue,
         null as tasks_on_time,
-        cast('totals' as varchar) as counted_from
+        cast('totals' as {{ type_text() }}) as counted_from
     from totals
     where not exists (
         select 1

@@ -6,7 +6,7 @@
 with sub_periods as (
     select
         *,
-        cast(cast(extract(year from period_start) as integer) as varchar) as year_period
+        cast(cast(extract(year from period_start) as integer) as {{ type_text() }}) as year_period
     from {{ ref('int_scorecard_values_unioned') }}
     where period_grain <> 'year'
 ),
@@ -26,7 +26,7 @@ years_reported as (
 
 -- how many periods of each grain make a year, and which grain is taken first
 grains as (
-    select cast('quarter' as varchar) as period_grain, 4 as periods_per_year, 1 as preference
+    select cast('quarter' as {{ type_text() }}) as period_grain, 4 as periods_per_year, 1 as preference
     union all
     select 'month', 12, 2
     union all
@@ -113,7 +113,7 @@ select
     province_code,
     province_valid_from,
     year_period as period,
-    cast('year' as varchar) as period_grain,
+    cast('year' as {{ type_text() }}) as period_grain,
     cast(year_period || '-01-01' as date) as period_start,
     year_end as period_end,
     indicator_code,

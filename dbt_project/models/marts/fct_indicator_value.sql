@@ -1,10 +1,13 @@
+{#- Spark: a table rebuilt whole. Its Parquet tables have no DELETE (delete+insert, the
+    post-hook); MERGE needs Delta or Iceberg. -#}
+{%- set on_spark = target.type == 'spark' -%}
 {{
     config(
-        materialized='incremental',
+        materialized='table' if on_spark else 'incremental',
         incremental_strategy='delete+insert',
         unique_key=['province_code', 'province_valid_from', 'period', 'indicator_code'],
         on_schema_change='append_new_columns',
-        post_hook="{{ delete_quarantined_values(this) }}"
+        post_hook=[] if on_spark else ["{{ delete_quarantined_values(this) }}"]
     )
 }}
 

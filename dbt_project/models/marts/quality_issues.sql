@@ -21,9 +21,9 @@ select
     source_row,
     column_name,
     value_seen,
-    cast(null as double precision) as value,
+    cast(null as {{ type_double() }}) as value,
     detail,
-    cast('ingestion' as varchar) as stage,
+    cast('ingestion' as {{ type_text() }}) as stage,
     true as is_held_back
 from rejections
 
@@ -39,10 +39,10 @@ select
     source_file,
     sheet,
     source_row,
-    cast(null as varchar) as column_name,
-    cast(null as varchar) as value_seen,
+    cast(null as {{ type_text() }}) as column_name,
+    cast(null as {{ type_text() }}) as value_seen,
     value,
     detail,
-    cast('quality' as varchar) as stage,
+    cast('quality' as {{ type_text() }}) as stage,
     is_quarantined as is_held_back
 from findings

@@ -68,6 +68,6 @@ select
     reports_expected,
     reports_submitted,
     reports_on_time,
-    cast({{ percent('reports_submitted', 'reports_expected') }} as double precision) as reporting_rate,
-    cast({{ percent('reports_on_time', 'reports_expected') }} as double precision) as on_time_rate
+    cast({{ percent('reports_submitted', 'reports_expected') }} as {{ type_double() }}) as reporting_rate,
+    cast({{ percent('reports_on_time', 'reports_expected') }} as {{ type_double() }}) as on_time_rate
 from reports

@@ -5,19 +5,19 @@ with source as (
 renamed as (
     select
         ---------- finding
-        cast(rule as varchar) as rule,
-        cast(severity as varchar) as severity,
-        cast(detail as varchar) as detail,
+        cast(rule as {{ type_text() }}) as rule,
+        cast(severity as {{ type_text() }}) as severity,
+        cast(detail as {{ type_text() }}) as detail,
         cast(quarantined as boolean) as is_quarantined,
         ---------- the value it concerns
-        cast(province_code as varchar) as province_code,
+        cast(province_code as {{ type_text() }}) as province_code,
         cast(province_valid_from as date) as province_valid_from,
-        cast(period as varchar) as period,
-        cast(indicator_code as varchar) as indicator_code,
-        cast(value as double precision) as value,
+        cast(period as {{ type_text() }}) as period,
+        cast(indicator_code as {{ type_text() }}) as indicator_code,
+        cast(value as {{ type_double() }}) as value,
         ---------- where it came from
-        cast(source_file as varchar) as source_file,
-        cast(sheet as varchar) as sheet,
+        cast(source_file as {{ type_text() }}) as source_file,
+        cast(sheet as {{ type_text() }}) as sheet,
         cast(source_row as bigint) as source_row
     from source
 )

@@ -4,10 +4,10 @@ with source as (
 
 renamed as (
     select
-        cast(run_id as varchar) as run_id,
-        cast(refreshed_at as timestamp) as refreshed_at,
-        cast(rule as varchar) as rule,
-        cast(severity as varchar) as severity,
+        cast(run_id as {{ type_text() }}) as run_id,
+        cast(refreshed_at as {{ type_timestamp() }}) as refreshed_at,
+        cast(rule as {{ type_text() }}) as rule,
+        cast(severity as {{ type_text() }}) as severity,
         cast(findings as bigint) as findings,
         cast(values_held_back as bigint) as values_held_back,
         cast(files_rejected as bigint) as files_rejected,
