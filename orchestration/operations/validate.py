@@ -65,10 +65,11 @@ def submissions_named(paths: list[Path]) -> tuple[dict[str, Path], list[Rejectio
     not_checked = []
     for path in paths:
         if path.is_dir():
+            # named as typed: `p06 validate .` reports `sub/x.csv`, as a refresh of that raw dir would
             listing = list_submissions(path)
-            folder = escape_name(str(path.resolve()))
-            files.update({escape_name(str(found)): found for found in listing.files})
-            rejected += [replace(r, source_file=f"{folder}/{r.source_file}") for r in listing.rejected]
+            root = path.resolve()
+            files.update({escape_name(str(path / found.relative_to(root))): found for found in listing.files})
+            rejected += [replace(r, source_file=escape_name(str(path / r.source_file))) for r in listing.rejected]
         elif path.suffix.lower() in READERS:
             files[escape_name(str(path))] = path  # also when missing: ingest rejects it as unreadable
         elif not path.exists():
