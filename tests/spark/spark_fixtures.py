@@ -22,9 +22,10 @@ import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.postgres.load import FINDINGS_TABLE, RAW_TABLES
+from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.quality.evaluate import quarantine
+from orchestration.quality.history import record_history
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -32,7 +33,7 @@ RUN_DATE = date.today()  # one calendar cut-off for both engines, whatever their
 MODELS_AND_SEEDS = ["--resource-type", "seed", "--resource-type", "model"]
 DECIMALS = 6
 DBT = str(Path(sys.executable).parent / "dbt")
-SPARK_TABLES = (*RAW_TABLES, FINDINGS_TABLE)
+SPARK_TABLES = (*RAW_TABLES, FINDINGS_TABLE, HISTORY_TABLE)
 
 
 def dbt_args(*args: str, target: str, workdir: Path) -> list[str]:
@@ -97,6 +98,7 @@ def reference(tmp_path_factory) -> Reference:
     with duckdb.connect(str(work_db)) as con:
         quarantine(con, report_dir=workdir / "quality", as_of=RUN_DATE,
                    source=relation(workdir, "duckdb", "int_indicator_values_resolved"))
+        record_history(con, "spark-reference")
     started = time.monotonic()
     dbt("build", *MODELS_AND_SEEDS)
     print(f"dbt build on DuckDB: {time.monotonic() - started:.0f} s")
