@@ -29,16 +29,13 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
 
-def _configure_environment(args: argparse.Namespace) -> WarehousePaths:
-    """Flags override the environment; the job reads its paths from the environment."""
-    if getattr(args, "raw_dir", None):
-        os.environ["P06_RAW_DIR"] = str(Path(args.raw_dir).resolve())
-    if getattr(args, "warehouse_dir", None):
-        os.environ["P06_WAREHOUSE_DIR"] = str(Path(args.warehouse_dir).resolve())
+def _paths(args: argparse.Namespace) -> WarehousePaths:
+    """The environment's paths, flags overriding them."""
     paths = WarehousePaths.from_env()
-    os.environ["P06_RAW_DIR"] = str(paths.raw_dir)
-    os.environ["P06_WAREHOUSE_DIR"] = str(paths.warehouse_dir)
-    return paths
+    return WarehousePaths(
+        raw_dir=Path(args.raw_dir).resolve() if getattr(args, "raw_dir", None) else paths.raw_dir,
+        warehouse_dir=Path(args.warehouse_dir).resolve() if getattr(args, "warehouse_dir", None) else paths.warehouse_dir,
+    )
 
 
 def dagster_home(paths: WarehousePaths) -> Path:
@@ -56,7 +53,7 @@ def prepare_dagster_home(home: Path) -> None:
 
 def refresh(args: argparse.Namespace) -> int:
     try:
-        paths = _configure_environment(args)
+        paths = _paths(args)
     except Exception as exc:  # no warehouse to report into: the operator gets the reason
         print(f"refresh failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -77,9 +74,11 @@ def refresh(args: argparse.Namespace) -> int:
         from orchestration.definitions import build_definitions
         from orchestration.operations.finish import finish_refresh
         from orchestration.operations.lock import warehouse_lock
-        from orchestration.resources import WarehouseResource
+        from orchestration.resources import P06Settings
 
-        defs = build_definitions(WarehouseResource.from_env())
+        defs = build_definitions(
+            P06Settings.from_env(raw_dir=str(paths.raw_dir), warehouse_dir=str(paths.warehouse_dir))
+        )
         home = dagster_home(paths)
         # Two first refreshes at once would both migrate the new instance's database.
         with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
@@ -178,7 +177,7 @@ def template(args: argparse.Namespace) -> int:
     if len(args.unit_and_period) != (0 if args.all else 2):
         print("template: give PROVINCE PERIOD, or --all PERIOD", file=sys.stderr)
         return EXIT_FAILED
-    published_db = _configure_environment(args).published_db
+    published_db = _paths(args).published_db
     try:
         if args.all:
             plans = plans_for_all(args.all, published_db)
@@ -199,7 +198,7 @@ def template(args: argparse.Namespace) -> int:
 
 def _existing_warehouse(args: argparse.Namespace) -> WarehousePaths | None:
     """The warehouse paths, or None (said on stderr) when the dir does not exist: nothing is created."""
-    paths = _configure_environment(args)
+    paths = _paths(args)
     if not paths.warehouse_dir.is_dir():
         print(f"{args.command} failed: warehouse dir {paths.warehouse_dir} does not exist", file=sys.stderr)
         return None

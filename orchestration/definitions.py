@@ -1,7 +1,5 @@
 """The one Definitions of the p06 code location: everything is wired here and nowhere else."""
 
-import os
-
 from dagster import Definitions
 
 from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
@@ -10,7 +8,6 @@ from orchestration.feedback.assets import province_feedback
 from orchestration.ingest.assets import raw_submissions
 from orchestration.operations.jobs import refresh_job
 from orchestration.operations.schedules import nightly_refresh
-from orchestration.postgres.refresh import use_postgres_for_dbt
 from orchestration.operations.sensors import (
     raw_inbox_sensor,
     refresh_failed_sensor,
@@ -18,17 +15,13 @@ from orchestration.operations.sensors import (
 )
 from orchestration.publish.assets import published_marts
 from orchestration.quality.assets import quality_gate, quarantined_values
-from orchestration.resources import WarehouseResource
+from orchestration.resources import P06Settings, WarehouseResource
 from orchestration.transform.assets import DBT_STAGES
 from orchestration.transform.project import dbt_resource
 
 
-def build_definitions(warehouse: WarehouseResource) -> Definitions:
+def build_definitions(settings: P06Settings) -> Definitions:
     """The code location for one raw dir and warehouse dir (`p06 refresh` passes its own)."""
-    # dbt finds its database through its profile's env vars:
-    # the DuckDB work database, or PostgreSQL when P06_WAREHOUSE_URL is set.
-    os.environ["P06_WORK_DB"] = str(warehouse.paths.work_db)
-    use_postgres_for_dbt()
     return Definitions(
         assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts, scorecard_dashboard,
                 province_feedback],
@@ -42,8 +35,8 @@ def build_definitions(warehouse: WarehouseResource) -> Definitions:
             run_failure_alert_sensor,
             stale_marts_sensor,
         ],
-        resources={"warehouse": warehouse, "dbt": dbt_resource()},
+        resources={"settings": settings, "warehouse": WarehouseResource(settings=settings), "dbt": dbt_resource()},
     )
 
 
-defs = build_definitions(WarehouseResource.from_env())
+defs = build_definitions(P06Settings.from_env())

@@ -1,56 +1,76 @@
-"""Dagster resources, configured from environment variables."""
+"""Dagster resources: the settings of a code location, and the warehouse a run writes."""
 
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 import duckdb
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from pydantic import PrivateAttr
 
 from orchestration.operations.lock import DEFAULT_TIMEOUT_SECONDS, warehouse_lock
-from orchestration.postgres.lock import postgres_writer_lock
-from orchestration.postgres.target import PostgresTarget
+from orchestration.postgres.target import URL_VARIABLE
 from orchestration.settings import WarehousePaths
+from orchestration.warehouse.engines import Engine, engine_for
 
 
-class WarehouseResource(ConfigurableResource):
-    """The raw dir and the warehouse dir; holds the warehouse lock for the whole run (and, with
-    PostgreSQL, the database's writer lock, so two hosts never refresh one database at once)."""
+class P06Settings(ConfigurableResource):
+    """Where p06 reads and writes and which engine dbt builds on (CONTRACT §1), read once: from
+    the environment for `dagster dev`, from the command line's flags for `p06 refresh`."""
 
     raw_dir: str
     warehouse_dir: str
     lock_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    # Named, not copied, when set: the URL holds a password that run config must not show.
+    warehouse_url: str = ""
 
     @classmethod
-    def from_env(cls) -> "WarehouseResource":
-        paths = WarehousePaths.from_env()
+    def from_env(
+        cls, env: Mapping[str, str] = os.environ, *, raw_dir: str | None = None, warehouse_dir: str | None = None
+    ) -> "P06Settings":
+        """The environment's settings; flags given here override it."""
+        paths = WarehousePaths.from_env(env)
         return cls(
-            raw_dir=str(paths.raw_dir),
-            warehouse_dir=str(paths.warehouse_dir),
-            lock_timeout_seconds=float(
-                os.environ.get("P06_LOCK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)
-            ),
+            raw_dir=str(Path(raw_dir).resolve() if raw_dir else paths.raw_dir),
+            warehouse_dir=str(Path(warehouse_dir).resolve() if warehouse_dir else paths.warehouse_dir),
+            lock_timeout_seconds=float(env.get("P06_LOCK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)),
+            warehouse_url=EnvVar(URL_VARIABLE) if env.get(URL_VARIABLE, "").strip() else "",
         )
 
     @property
     def paths(self) -> WarehousePaths:
         return WarehousePaths(Path(self.raw_dir), Path(self.warehouse_dir))
 
+
+class WarehouseResource(ConfigurableResource):
+    """The warehouse of a run: holds the warehouse lock for the whole run (and the engine's
+    writer lock, so two hosts never refresh one PostgreSQL database at once); its engine does
+    what crosses over between the DuckDB work database and where dbt builds."""
+
+    settings: P06Settings
+    _engine: Engine = PrivateAttr()
+
     @property
-    def postgres(self) -> PostgresTarget | None:
-        """The PostgreSQL warehouse when P06_WAREHOUSE_URL is set (read from the environment,
-        never from run config: the URL holds a password)."""
-        return PostgresTarget.from_env()
+    def paths(self) -> WarehousePaths:
+        return self.settings.paths
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["WarehouseResource"]:
-        target = self.postgres
-        with warehouse_lock(self.paths.lock_file, self.lock_timeout_seconds):
-            with postgres_writer_lock(target, self.lock_timeout_seconds) if target else nullcontext():
-                yield self
+        self._engine = engine_for(self.settings.warehouse_url)
+        timeout = self.settings.lock_timeout_seconds
+        with warehouse_lock(self.paths.lock_file, timeout), self._engine.writer_lock(timeout):
+            yield self
+
+    def dbt_vars(self) -> dict[str, str]:
+        """What dbt_project/profiles.yml needs to reach this warehouse (`--vars`)."""
+        return {"work_db": str(self.paths.work_db), **self.engine.dbt_vars()}
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

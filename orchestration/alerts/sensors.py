@@ -18,7 +18,7 @@ from orchestration.alerts.refresh_alerts import run_failure_alert
 from orchestration.alerts.stale import stale_marts_alert
 from orchestration.operations.jobs import refresh_job
 from orchestration.operations.summary import root_cause_message
-from orchestration.settings import WarehousePaths
+from orchestration.resources import P06Settings
 
 def _reported_with_its_summary(tags: dict[str, str], job_name: str) -> bool:
     # Refresh runs alert through their run summary (orchestration.operations.finish), whoever
@@ -30,7 +30,7 @@ def _reported_with_its_summary(tags: dict[str, str], job_name: str) -> bool:
     default_status=DefaultSensorStatus.RUNNING,
     description="Sends a run_failure alert when any other run of this code location fails (e.g. assets materialized from the UI).",
 )
-def run_failure_alert_sensor(context: RunFailureSensorContext):
+def run_failure_alert_sensor(context: RunFailureSensorContext, settings: P06Settings):
     run = context.dagster_run
     if _reported_with_its_summary(run.tags, run.job_name):
         return SkipReason(f"run {run.run_id} of {run.job_name} alerts through its refresh summary")
@@ -41,7 +41,7 @@ def run_failure_alert_sensor(context: RunFailureSensorContext):
     ]
     error = "; ".join(step_errors) or context.failure_event.message
     alert = run_failure_alert(error, run_id=run.run_id, at=datetime.now(timezone.utc), job_name=run.job_name)
-    dispatch([alert], warehouse_dir=WarehousePaths.from_env().warehouse_dir, log=context.log)
+    dispatch([alert], warehouse_dir=settings.paths.warehouse_dir, log=context.log)
 
 
 @sensor(
@@ -49,8 +49,8 @@ def run_failure_alert_sensor(context: RunFailureSensorContext):
     default_status=DefaultSensorStatus.RUNNING,
     description="Sends a stale_marts alert, at most once a day, when warehouse/p06.duckdb is older than 26 hours.",
 )
-def stale_marts_sensor(context: SensorEvaluationContext):
-    paths = WarehousePaths.from_env()
+def stale_marts_sensor(context: SensorEvaluationContext, settings: P06Settings):
+    paths = settings.paths
     now = datetime.now(timezone.utc)
     alert = stale_marts_alert(paths.published_db, now=now)
     if alert is None:

@@ -3,7 +3,6 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.postgres.refresh import push_raw
 from orchestration.resources import WarehouseResource
 
 
@@ -16,8 +15,7 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
     """
     with warehouse.connect() as con:
         report = ingest_new_files(warehouse.paths.raw_dir, con)
-        if warehouse.postgres:
-            push_raw(con, warehouse.postgres)
+        warehouse.engine.after_ingest(con)
     context.log.info(
         f"files seen {report.files_seen}, ingested {report.files_ingested}, "
         f"skipped {report.files_skipped}, rejected {report.files_rejected}; "

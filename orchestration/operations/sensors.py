@@ -21,7 +21,7 @@ from orchestration.ingest.inbox import read_inbox
 from orchestration.operations.finish import finish_refresh
 from orchestration.operations.jobs import refresh_job
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
-from orchestration.settings import WarehousePaths
+from orchestration.resources import P06Settings
 
 
 @sensor(
@@ -30,10 +30,10 @@ from orchestration.settings import WarehousePaths
     default_status=DefaultSensorStatus.RUNNING,
     description="Starts a refresh when files under the raw dir hold bytes the warehouse has not ingested.",
 )
-def raw_inbox_sensor(context: SensorEvaluationContext):
+def raw_inbox_sensor(context: SensorEvaluationContext, settings: P06Settings):
     # New means new to the work database, whoever ingested the rest (`p06 refresh` or a run of
     # this sensor): the run key names the new contents, so Dagster starts one run per content.
-    paths = WarehousePaths.from_env()
+    paths = settings.paths
     try:
         with warehouse_lock(paths.lock_file, timeout_seconds=0):
             inbox = read_inbox(paths.raw_dir, paths.work_db)
@@ -54,11 +54,11 @@ def _refresh_finished_sensor(name: str, status: DagsterRunStatus):
         default_status=DefaultSensorStatus.RUNNING,
         name=name,
     )
-    def _sensor(context: RunStatusSensorContext):
+    def _sensor(context: RunStatusSensorContext, settings: P06Settings):
         # `p06 refresh` reports its own runs.
         if context.dagster_run.tags.get("p06/launched_by") == "cli":
             return
-        finish_refresh(context.instance, context.dagster_run.run_id, WarehousePaths.from_env())
+        finish_refresh(context.instance, context.dagster_run.run_id, settings.paths)
 
     return _sensor
 

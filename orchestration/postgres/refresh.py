@@ -1,4 +1,5 @@
-"""What a refresh does in addition when `P06_WAREHOUSE_URL=postgresql://...` is set.
+"""What a refresh does in addition when `P06_WAREHOUSE_URL=postgresql://...` is set
+(the steps of orchestration/warehouse/engines.py's PostgresEngine).
 
 Ingestion and the quality step keep using the DuckDB work database; dbt runs on PostgreSQL
 (target `postgres`). The tables cross over at these points of the `refresh` job:
@@ -18,8 +19,7 @@ Ingestion and the quality step keep using the DuckDB work database; dbt runs on 
 
 from __future__ import annotations
 
-import os
-from typing import MutableMapping, Sequence
+from typing import Sequence
 
 import duckdb
 
@@ -41,14 +41,6 @@ QUALITY_INPUTS = {
 }
 # the marts the gate reads (quality.FACTS, quality.SUBMISSION_STATUS), built before the reporting marts
 GATE_INPUTS = ("fct_indicator_value", "submission_status")
-
-
-def use_postgres_for_dbt(env: MutableMapping[str, str] = os.environ) -> PostgresTarget | None:
-    """Point dbt's profile at P06_WAREHOUSE_URL when set; call before the dbt project loads."""
-    target = PostgresTarget.from_env(env)
-    if target:
-        env.update(target.dbt_env())
-    return target
 
 
 def push_raw(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> list[TableCopy]:

@@ -63,13 +63,12 @@ class PostgresTarget:
         """A new psycopg2 connection (a transaction opens with the first statement)."""
         return psycopg2.connect(**self.connect_kwargs(), application_name="p06")
 
-    def dbt_env(self) -> dict[str, str]:
-        """The variables dbt_project/profiles.yml reads for its `postgres` output."""
+    def dbt_vars(self) -> dict[str, str]:
+        """The `--vars` dbt_project/profiles.yml reads for its `postgres` output."""
         return {
-            "P06_DBT_TARGET": "postgres",
-            "P06_PG_HOST": self.host,
-            "P06_PG_PORT": str(self.port),
-            "P06_PG_USER": self.user,
-            "P06_PG_PASSWORD": self.password,
-            "P06_PG_DBNAME": self.dbname,
+            "pg_host": self.host,
+            "pg_port": str(self.port),
+            "pg_user": self.user,
+            "pg_password": self.password,
+            "pg_dbname": self.dbname,
         }

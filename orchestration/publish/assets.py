@@ -2,7 +2,6 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from orchestration.postgres import refresh as postgres
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, remove_stale_temp_files
 from orchestration.resources import WarehouseResource
@@ -18,18 +17,16 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
     """warehouse/p06.duckdb (schema marts) swapped in atomically, plus warehouse/parquet/*.parquet.
 
     Only runs when every blocking quality check passed; BI tools read this file read-only. With
-    P06_WAREHOUSE_URL set, schema marts on PostgreSQL is swapped too (readable by bi_reader).
+    P06_WAREHOUSE_URL set, schema marts on PostgreSQL is swapped too (readable by bi_reader):
+    the warehouse's engine publishes there after the DuckDB publish.
     """
     remove_stale_temp_files(warehouse.paths)
-    target = warehouse.postgres
-    if target:
-        with warehouse.connect() as con:
-            postgres.pull_marts(con, target)
+    with warehouse.connect() as con:
+        warehouse.engine.before_publish(con)
     result = publish(warehouse.paths, run_id=context.run_id)
     context.log.info(f"published {result.published_db} (snapshot {result.snapshot.name})")
-    if target:
-        postgres.publish(target)
-        context.log.info(f"published schema marts on PostgreSQL {target}")
+    if published_on_engine := warehouse.engine.publish():
+        context.log.info(f"published {published_on_engine}")
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(result.published_db)),

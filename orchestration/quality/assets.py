@@ -20,7 +20,6 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration.postgres.refresh import GATE_INPUTS, pull_marts, pull_quality_inputs, push_findings
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import gate, quarantine
 from orchestration.quality.late import LATE_RULE, late_submissions
@@ -62,12 +61,10 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
     (both values of a rule comparing two indicators). The report is warehouse/quality/index.html.
     """
     with warehouse.connect() as con:
-        if warehouse.postgres:  # dbt built the candidates there: check them here, send findings back
-            pull_quality_inputs(con, warehouse.postgres)
+        warehouse.engine.before_quarantine(con)
         outcome = quarantine(con, report_dir=warehouse.paths.quality_dir)
         record_history(con, context.run_id)
-        if warehouse.postgres:
-            push_findings(con, warehouse.postgres)
+        warehouse.engine.after_quarantine(con)
     for result in outcome.failed:
         context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {count(result.n_findings, 'finding')}")
     return MaterializeResult(
@@ -140,8 +137,7 @@ def _check_result(
 def quality_gate(warehouse: WarehouseResource):
     """Every rule of expectations/ over the values about to be published."""
     with warehouse.connect() as con:
-        if warehouse.postgres:
-            pull_marts(con, warehouse.postgres, GATE_INPUTS)
+        warehouse.engine.before_gate(con)
         results = gate(con)
     report_path = warehouse.paths.quality_dir / REPORT_FILE
     for result in results:

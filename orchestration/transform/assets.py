@@ -48,7 +48,8 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
         yield from dbt.build(
             context,
             target_path=warehouse.paths.warehouse_dir / "dbt_target",
-            dbt_vars={"run_date": today_in_vietnam().isoformat()},
+            dbt_target=warehouse.engine.dbt_target,
+            dbt_vars={"run_date": today_in_vietnam().isoformat(), **warehouse.dbt_vars()},
             full_refresh=config.full_refresh,
         )
 

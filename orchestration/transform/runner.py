@@ -49,6 +49,7 @@ class DbtInProcess(ConfigurableResource):
         context: AssetExecutionContext,
         *,
         target_path: Path,
+        dbt_target: str,
         dbt_vars: Mapping[str, str],
         full_refresh: bool = False,
     ) -> Iterator[Any]:
@@ -68,20 +69,24 @@ class DbtInProcess(ConfigurableResource):
             dagster_dbt_translator=translator,
             current_dbt_indirect_selection_env=None,
         )
+        vars_json = json.dumps(dict(dbt_vars))
         common_args = [  # every command of the run: the parse and each stage's build
             "--project-dir", self.project_dir,
             "--profiles-dir", self.profiles_dir,
+            "--target", dbt_target,
             "--target-path", str(target_path),
             "--log-path", str(target_path),
-            "--vars", json.dumps(dict(dbt_vars)),
+            "--vars", vars_json,
             "--no-use-colors",
+            # run_results.json would repeat the vars, a password among them
+            *(["--no-write-json"] if any(_is_secret(key) for key in dbt_vars) else []),
         ]
         args = [
             "build", *common_args, *selection,
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
         ]
-        context.log.info(f"dbt {' '.join(args)}")
+        context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
         events: list = []
         result = invoke(args, manifest=_parse(context.run.run_id, tuple(common_args)), callbacks=[events.append])
 
@@ -93,6 +98,15 @@ class DbtInProcess(ConfigurableResource):
             )
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
+
+
+def _is_secret(var: str) -> bool:
+    return var.endswith("password")
+
+
+def _masked(dbt_vars: Mapping[str, str]) -> str:
+    """The vars as the log shows them, secrets masked."""
+    return json.dumps({key: "***" if _is_secret(key) else value for key, value in dbt_vars.items()})
 
 
 @lru_cache(maxsize=1)

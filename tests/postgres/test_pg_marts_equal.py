@@ -81,7 +81,8 @@ def warehouses(tmp_path_factory, new_database):
     on_duckdb.dbt("build", *MODELS_AND_SEEDS)
 
     with new_database() as target:
-        on_postgres = Warehouse("postgres", target.dbt_env(), workdir)
+        profile_env = {f"P06_{key.upper()}": value for key, value in target.dbt_vars().items()}
+        on_postgres = Warehouse("postgres", {"P06_DBT_TARGET": "postgres", **profile_env}, workdir)
         pg_conn = target.connect()
         with duckdb.connect(str(work_db), read_only=True) as con:
             push_tables(con, pg_conn, [*RAW_TABLES, FINDINGS_TABLE, HISTORY_TABLE])

@@ -10,6 +10,7 @@ from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.postgres import refresh
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.quality.schema import ensure_findings_table
+from orchestration.warehouse.engines import engine_for
 
 VALUE = ("h1", "ha_noi.csv", None, 2, "01", date(2008, 8, 1), None, "2024", "year",
          date(2024, 1, 1), date(2024, 12, 31), "VNEID_ISSUED", 7_000_000.0,
@@ -37,16 +38,15 @@ def _run_as_dbt_would(target, *statements: str) -> None:
 
 
 def test_no_url_leaves_dbt_on_duckdb():
-    env = {"P06_WORK_DB": "/w/work.duckdb"}
-    assert refresh.use_postgres_for_dbt(env) is None
-    assert env == {"P06_WORK_DB": "/w/work.duckdb"}
+    engine = engine_for("")
+    assert (engine.dbt_target, engine.dbt_vars()) == ("duckdb", {})
 
 
 def test_url_selects_the_postgres_profile():
-    env = {"P06_WAREHOUSE_URL": "postgresql://p06:pw@db:5433/kho"}
-    refresh.use_postgres_for_dbt(env)
-    assert (env["P06_DBT_TARGET"], env["P06_PG_HOST"], env["P06_PG_PORT"], env["P06_PG_DBNAME"]) == (
-        "postgres", "db", "5433", "kho"
+    engine = engine_for("postgresql://p06:pw@db:5433/kho")
+    assert engine.dbt_target == "postgres"
+    assert (engine.dbt_vars()["pg_host"], engine.dbt_vars()["pg_port"], engine.dbt_vars()["pg_dbname"]) == (
+        "db", "5433", "kho"
     )
 
 

@@ -41,12 +41,11 @@ def test_no_url_means_duckdb_only():
 
 def test_dbt_profile_variables_and_no_password_in_repr():
     target = PostgresTarget.from_url("postgresql://p06:s3cr3t@db:5433/warehouse")
-    assert target.dbt_env() == {
-        "P06_DBT_TARGET": "postgres",
-        "P06_PG_HOST": "db",
-        "P06_PG_PORT": "5433",
-        "P06_PG_USER": "p06",
-        "P06_PG_PASSWORD": "s3cr3t",
-        "P06_PG_DBNAME": "warehouse",
+    assert target.dbt_vars() == {
+        "pg_host": "db",
+        "pg_port": "5433",
+        "pg_user": "p06",
+        "pg_password": "s3cr3t",
+        "pg_dbname": "warehouse",
     }
     assert "s3cr3t" not in repr(target)
