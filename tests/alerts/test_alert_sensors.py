@@ -12,6 +12,7 @@ from dagster import DagsterInstance, SkipReason, build_run_status_sensor_context
 
 from orchestration.alerts.late_memory import operators_day
 from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
+from orchestration.resources import P06Settings
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def sent(warehouse_dir) -> list[dict]:
 
 
 def evaluate_stale(cursor: str | None = None) -> tuple[SkipReason, str | None]:
-    context = build_sensor_context(cursor=cursor)
+    context = build_sensor_context(cursor=cursor, resources={"settings": P06Settings.from_env()})
     return stale_marts_sensor(context), context.cursor
 
 
@@ -91,6 +92,7 @@ def failure_context(failing_job, instance: DagsterInstance, tags: dict | None = 
         dagster_event=result.get_run_failure_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
+        resources={"settings": P06Settings.from_env()},
     ).for_run_failure(), result.run_id
 
 

@@ -8,6 +8,7 @@ import pytest
 from dagster import DagsterInstance, build_run_status_sensor_context, job, op
 
 from orchestration.operations.sensors import refresh_failed_sensor
+from orchestration.resources import P06Settings
 
 
 @op
@@ -36,6 +37,7 @@ def report_failure(tags: dict[str, str]) -> str:
         dagster_instance=instance,
         dagster_run=result.dagster_run,
         dagster_event=result.get_run_failure_event(),
+        resources={"settings": P06Settings.from_env()},
     )
     refresh_failed_sensor(context)
     return result.run_id

@@ -20,6 +20,7 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 from orchestration.ingest.pipeline import ingest_new_files
 from orchestration.operations.lock import warehouse_lock
 from orchestration.operations.sensors import raw_inbox_sensor
+from orchestration.resources import P06Settings
 from orchestration.settings import REPO_ROOT, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
@@ -36,7 +37,7 @@ def raw_dir(warehouse_paths, monkeypatch) -> Path:
 
 def evaluate(instance: DagsterInstance | None = None) -> RunRequest | SkipReason:
     """One tick of a sensor that never ran before (a fresh `make dev`)."""
-    return raw_inbox_sensor(build_sensor_context(instance=instance))
+    return raw_inbox_sensor(build_sensor_context(instance=instance, resources={"settings": P06Settings.from_env()}))
 
 
 def ingest(paths: WarehousePaths) -> None:
