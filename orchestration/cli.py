@@ -104,7 +104,7 @@ class RefreshRefused(Exception):
 
 
 def _run_config(full_refresh: bool) -> dict:
-    from orchestration.transform.assets import STAGES
+    from orchestration.defs.transform.assets import STAGES
 
     return {
         "ops": {stage: {"config": {"full_refresh": full_refresh}} for stage in STAGES},

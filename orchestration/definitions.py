@@ -1,41 +1,22 @@
-"""The one Definitions of the p06 code location: everything is wired here and nowhere else."""
+"""The one Definitions of the p06 code location: each concern's thin definitions
+(orchestration/defs/<concern>/), merged with the resources built from the settings."""
 
 from dagster import Definitions
 
-from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
-from orchestration.dashboard.assets import scorecard_dashboard
-from orchestration.feedback.assets import province_feedback
-from orchestration.ingest.assets import raw_submissions
-from orchestration.operations.jobs import refresh_job
-from orchestration.operations.schedules import nightly_refresh
-from orchestration.operations.sensors import (
-    raw_inbox_sensor,
-    refresh_failed_sensor,
-    refresh_succeeded_sensor,
-)
-from orchestration.publish.assets import published_marts
-from orchestration.quality.assets import quality_gate, quarantined_values
+from orchestration.defs import alerts, dashboard, feedback, ingest, operations, publish, quality, transform
 from orchestration.resources import P06Settings, WarehouseResource
-from orchestration.transform.assets import DBT_STAGES
 from orchestration.transform.project import dbt_resource
+
+CONCERNS = (ingest, transform, quality, publish, dashboard, feedback, operations, alerts)
 
 
 def build_definitions(settings: P06Settings) -> Definitions:
     """The code location for one raw dir and warehouse dir (`p06 refresh` passes its own)."""
-    return Definitions(
-        assets=[raw_submissions, *DBT_STAGES, quarantined_values, published_marts, scorecard_dashboard,
-                province_feedback],
-        asset_checks=[quality_gate],
-        jobs=[refresh_job],
-        schedules=[nightly_refresh],
-        sensors=[
-            raw_inbox_sensor,
-            refresh_succeeded_sensor,
-            refresh_failed_sensor,
-            run_failure_alert_sensor,
-            stale_marts_sensor,
-        ],
-        resources={"settings": settings, "warehouse": WarehouseResource(settings=settings), "dbt": dbt_resource()},
+    return Definitions.merge(
+        *(concern.defs for concern in CONCERNS),
+        Definitions(
+            resources={"settings": settings, "warehouse": WarehouseResource(settings=settings), "dbt": dbt_resource()}
+        ),
     )
 
 

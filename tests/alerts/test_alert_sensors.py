@@ -11,7 +11,7 @@ import pytest
 from dagster import DagsterInstance, SkipReason, build_run_status_sensor_context, build_sensor_context, job, op
 
 from orchestration.alerts.late_memory import operators_day
-from orchestration.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
+from orchestration.defs.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
 from orchestration.resources import P06Settings
 
 

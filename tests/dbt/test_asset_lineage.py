@@ -4,10 +4,10 @@ the publish step after every published mart, the quarantine after the candidate 
 import pytest
 from dagster import AssetKey
 
-from orchestration.publish.assets import published_marts
+from orchestration.defs.publish.assets import published_marts
 from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.quality.assets import quarantined_values
-from orchestration.transform.assets import DBT_STAGES, model_key
+from orchestration.defs.quality.assets import quarantined_values
+from orchestration.defs.transform.assets import DBT_STAGES, model_key
 
 DBT_BUILT = {key for stage in DBT_STAGES for key in stage.keys}
 

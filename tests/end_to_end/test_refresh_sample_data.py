@@ -222,7 +222,7 @@ def test_validate_on_the_raw_dir_prints_what_the_refresh_recorded_for_the_rules_
 
 def test_gate_refuses_to_publish_what_quarantine_missed(refreshed, tmp_path, monkeypatch):
     """A defect quarantine did not isolate: exit 2, the published marts stay as they were."""
-    import orchestration.quality.assets as quality_assets
+    import orchestration.defs.quality.assets as quality_assets
     from orchestration.cli import main
 
     sample, _, _ = refreshed

@@ -7,7 +7,7 @@ import json
 import pytest
 from dagster import DagsterInstance, build_run_status_sensor_context, job, op
 
-from orchestration.operations.sensors import refresh_failed_sensor
+from orchestration.defs.operations.sensors import refresh_failed_sensor
 from orchestration.resources import P06Settings
 
 

@@ -19,7 +19,7 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 
 from orchestration.ingest.pipeline import ingest_new_files
 from orchestration.operations.lock import warehouse_lock
-from orchestration.operations.sensors import raw_inbox_sensor
+from orchestration.defs.operations.sensors import raw_inbox_sensor
 from orchestration.resources import P06Settings
 from orchestration.settings import REPO_ROOT, WarehousePaths
 

@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from orchestration.publish.assets import published_marts
+from orchestration.defs.publish.assets import published_marts
 from orchestration.resources import WarehouseResource
 
 

@@ -2,7 +2,7 @@
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 
-from orchestration.operations.jobs import refresh_job
+from orchestration.defs.operations.jobs import refresh_job
 
 nightly_refresh = ScheduleDefinition(
     name="nightly_refresh",

@@ -28,7 +28,7 @@ from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
-from orchestration.transform.assets import model_key
+from orchestration.defs.transform.assets import model_key
 from orchestration.wording import count
 
 QUARANTINE = AssetKey("quarantined_values")

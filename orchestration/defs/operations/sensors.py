@@ -19,7 +19,7 @@ from dagster import (
 
 from orchestration.ingest.inbox import read_inbox
 from orchestration.operations.finish import finish_refresh
-from orchestration.operations.jobs import refresh_job
+from orchestration.defs.operations.jobs import refresh_job
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.resources import P06Settings
 

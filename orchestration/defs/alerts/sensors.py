@@ -16,7 +16,7 @@ from orchestration.alerts.dispatch import dispatch
 from orchestration.alerts.late_memory import operators_day
 from orchestration.alerts.refresh_alerts import run_failure_alert
 from orchestration.alerts.stale import stale_marts_alert
-from orchestration.operations.jobs import refresh_job
+from orchestration.defs.operations.jobs import refresh_job
 from orchestration.operations.summary import root_cause_message
 from orchestration.resources import P06Settings
 

@@ -1,0 +1,5 @@
+from dagster import Definitions
+
+from orchestration.defs.dashboard.assets import scorecard_dashboard
+
+defs = Definitions(assets=[scorecard_dashboard])
