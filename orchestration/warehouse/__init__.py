@@ -1,0 +1,1 @@
+"""The warehouse engines: where dbt builds, and what crosses over to the DuckDB work database."""
