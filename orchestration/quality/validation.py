@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 def load_great_expectations() -> ModuleType:
     """GX, imported on first use: 2 to 3 s (bench/README.md) that processes which never validate
     (the webserver, the daemon, sensors, `p06 validate`) do not pay."""
-    # before GX is imported: no calls home, and no registry chatter in the run's logs
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    # before GX is imported: no registry chatter in the run's logs
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     # GX imports pyspark whenever it is installed (the `.[spark]` extra of the tests: seconds
     # more per refresh); p06 validates pandas frames only, so GX sees none unless already loaded
