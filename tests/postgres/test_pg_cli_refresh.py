@@ -41,6 +41,9 @@ def test_refresh_publishes_the_same_marts_on_postgres(pg_target, pg_url, tmp_pat
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert pg_target.password not in result.stdout + result.stderr
+    # dbt gets the password in --vars of its invocation: no artifact, log or run record keeps it
+    written = [path for path in paths.warehouse_dir.rglob("*") if path.is_file()]
+    assert [path for path in written if pg_target.password.encode() in path.read_bytes()] == []
     conn = pg_target.connect()
     try:
         with conn.cursor() as cur:
