@@ -78,8 +78,8 @@ class DbtInProcess(ConfigurableResource):
             "--log-path", str(target_path),
             "--vars", vars_json,
             "--no-use-colors",
-            # run_results.json would repeat the vars, a password among them
-            *(["--no-write-json"] if any(_is_secret(key) for key in dbt_vars) else []),
+            # run_results.json and dbt.log's debug lines would repeat the vars, a password among them
+            *(["--no-write-json", "--log-level-file", "info"] if any(_is_secret(key) for key in dbt_vars) else []),
         ]
         args = [
             "build", *common_args, *selection,
