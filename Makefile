@@ -62,7 +62,8 @@ lint: $(DEV_STAMP)
 	$(UV) lock --check --python $(PYTHON) || status=1; \
 	$(BIN)/ruff check . || status=1; \
 	$(BIN)/ruff format --check . || status=1; \
-	(cd dbt_project && ../$(BIN)/sqlfluff lint models) || status=1; \
+	mkdir -p build && (cd dbt_project && P06_WORK_DB=$(CURDIR)/build/lint.duckdb \
+		../$(BIN)/sqlfluff lint models) || status=1; \
 	exit $$status
 
 dev: $(MANIFEST)
