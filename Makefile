@@ -56,14 +56,19 @@ test: $(MANIFEST) $(SPARK_STAMP) system-deps
 	$(BIN)/pytest
 
 # ruff (pyproject.toml) on the Python, sqlfluff (dbt_project/.sqlfluff) on the dbt models, and
-# uv.lock against pyproject.toml. Runs all four, fails if any failed.
-lint: $(DEV_STAMP)
+# uv.lock against pyproject.toml. Runs all four, fails if any failed. The linters run in uv's
+# own tool environments, pinned here: in the project's extras sqlfluff (click<=8.3.0) would
+# hold back the click that dbt and Dagster run with.
+RUFF := $(UV) tool run --python $(PYTHON) ruff@0.17.6
+SQLFLUFF := $(UV) --directory dbt_project tool run --python $(PYTHON) --from sqlfluff==3.5.0 \
+	--with sqlfluff-templater-dbt==3.5.0 --with dbt-core==1.11.16 --with dbt-duckdb==1.11.1 sqlfluff
+lint: | $(UV)
 	@status=0; \
 	$(UV) lock --check --python $(PYTHON) || status=1; \
-	$(BIN)/ruff check . || status=1; \
-	$(BIN)/ruff format --check . || status=1; \
-	mkdir -p build && (cd dbt_project && P06_WORK_DB=$(CURDIR)/build/lint.duckdb \
-		../$(BIN)/sqlfluff lint models) || status=1; \
+	$(RUFF) check . || status=1; \
+	$(RUFF) format --check . || status=1; \
+	mkdir -p build && P06_WORK_DB=$(CURDIR)/build/lint.duckdb \
+		$(SQLFLUFF) lint models || status=1; \
 	exit $$status
 
 dev: $(MANIFEST)
