@@ -7,25 +7,21 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
-VALUE_SCHEMA = pa.schema([
-    ("sheet", pa.string()), ("source_row", pa.int64()),
-    ("province_code", pa.string()), ("province_valid_from", pa.date32()),
-    ("commune_code", pa.string()),
-    ("period", pa.string()), ("period_grain", pa.string()),
-    ("period_start", pa.date32()), ("period_end", pa.date32()),
-    ("indicator_code", pa.string()), ("value", pa.float64()),
-    ("submitted_at", pa.timestamp("us")),
-    ("note", pa.string()),
-])
-TASK_SCHEMA = pa.schema([
-    ("sheet", pa.string()), ("source_row", pa.int64()),
-    ("province_code", pa.string()), ("province_valid_from", pa.date32()),
-    ("period", pa.string()), ("period_grain", pa.string()),
-    ("period_start", pa.date32()), ("period_end", pa.date32()),
-    ("task_code", pa.string()), ("task_name", pa.string()), ("deadline", pa.date32()),
-    ("status", pa.string()), ("completed_on", pa.date32()),
-    ("submitted_at", pa.timestamp("us")),
-])
+from orchestration.ingest.schema import Column, row_columns
+
+ARROW_TYPES = {
+    "varchar": pa.string(), "bigint": pa.int64(), "double": pa.float64(),
+    "date": pa.date32(), "timestamp": pa.timestamp("us"),
+}
+
+
+def arrow_schema(columns: list[Column]) -> pa.Schema:
+    """The Arrow schema of rows destined for these raw columns (schema.RAW_TABLES)."""
+    return pa.schema([(column.name, ARROW_TYPES[column.type]) for column in columns])
+
+
+VALUE_SCHEMA = arrow_schema(row_columns("indicator_values"))
+TASK_SCHEMA = arrow_schema(row_columns("task_rows"))
 
 
 @dataclass(frozen=True)

@@ -1,85 +1,132 @@
-"""Tables that ingestion writes in the work database (schema ``raw``).
+"""Tables that ingestion writes in the work database (schema ``raw``): one table of columns.
 
-The layout is documented in docs/architecture.md; dbt reads these tables as sources.
+The DDL and the Arrow schemas the readers and the store build rows in (records.py, store.py)
+derive from RAW_TABLES. The layout is documented in docs/architecture.md; dbt reads these
+tables as sources.
 """
 
-RAW_SCHEMA_DDL = """
-create schema if not exists raw;
+from __future__ import annotations
 
-create table if not exists raw.ingested_files (
-    file_hash      varchar primary key,
-    source_file    varchar not null,
-    file_format    varchar,
-    file_size      bigint,
-    status         varchar not null,
-    rows_accepted  bigint not null,
-    rows_rejected  bigint not null,
-    load_id        bigint not null,
-    ingested_at    timestamp not null
-);
+from typing import NamedTuple
 
-create table if not exists raw.indicator_values (
-    file_hash            varchar not null,
-    source_file          varchar not null,
-    sheet                varchar,
-    source_row           bigint,
-    province_code        varchar not null,
-    province_valid_from  date not null,
-    commune_code         varchar,
-    period               varchar not null,
-    period_grain         varchar not null,
-    period_start         date not null,
-    period_end           date not null,
-    indicator_code       varchar not null,
-    value                double not null,
-    submitted_at         timestamp not null,
-    ingested_at          timestamp not null,
-    load_id              bigint not null,
-    note                 varchar
-);
--- warehouses created before notes were kept
-alter table raw.indicator_values add column if not exists note varchar;
 
-create table if not exists raw.task_rows (
-    file_hash            varchar not null,
-    source_file          varchar not null,
-    sheet                varchar,
-    source_row           bigint,
-    province_code        varchar not null,
-    province_valid_from  date not null,
-    period               varchar not null,
-    period_grain         varchar not null,
-    period_start         date not null,
-    period_end           date not null,
-    task_code            varchar not null,
-    task_name            varchar,
-    deadline             date,
-    status               varchar not null,
-    completed_on         date,
-    submitted_at         timestamp not null,
-    ingested_at          timestamp not null,
-    load_id              bigint not null
-);
+class Column(NamedTuple):
+    name: str
+    type: str  # DuckDB type
+    not_null: bool = False
+    key: bool = False  # primary key
+    added_later: bool = False  # warehouses created before it lack it: added when missing
 
-create table if not exists raw.ingest_rejections (
-    file_hash            varchar,
-    source_file          varchar not null,
-    sheet                varchar,
-    source_row           bigint,
-    column_name          varchar,
-    value_seen           varchar,
-    rule                 varchar not null,
-    severity             varchar not null,
-    detail               varchar not null,
-    province_code        varchar,
-    province_valid_from  date,
-    period               varchar,
-    indicator_code       varchar,
-    submitted_at         timestamp,
-    ingested_at          timestamp not null,
-    load_id              bigint not null
-);
-"""
+
+# What the store adds to every row of a file: it is not in the rows a reader produces.
+LINEAGE = ("file_hash", "source_file", "ingested_at", "load_id")
+
+RAW_TABLES: dict[str, tuple[Column, ...]] = {
+    "ingested_files": (
+        Column("file_hash", "varchar", key=True),
+        Column("source_file", "varchar", not_null=True),
+        Column("file_format", "varchar"),
+        Column("file_size", "bigint"),
+        Column("status", "varchar", not_null=True),
+        Column("rows_accepted", "bigint", not_null=True),
+        Column("rows_rejected", "bigint", not_null=True),
+        Column("load_id", "bigint", not_null=True),
+        Column("ingested_at", "timestamp", not_null=True),
+    ),
+    "indicator_values": (
+        Column("file_hash", "varchar", not_null=True),
+        Column("source_file", "varchar", not_null=True),
+        Column("sheet", "varchar"),
+        Column("source_row", "bigint"),
+        Column("province_code", "varchar", not_null=True),
+        Column("province_valid_from", "date", not_null=True),
+        Column("commune_code", "varchar"),
+        Column("period", "varchar", not_null=True),
+        Column("period_grain", "varchar", not_null=True),
+        Column("period_start", "date", not_null=True),
+        Column("period_end", "date", not_null=True),
+        Column("indicator_code", "varchar", not_null=True),
+        Column("value", "double", not_null=True),
+        Column("submitted_at", "timestamp", not_null=True),
+        Column("ingested_at", "timestamp", not_null=True),
+        Column("load_id", "bigint", not_null=True),
+        Column("note", "varchar", added_later=True),
+    ),
+    "task_rows": (
+        Column("file_hash", "varchar", not_null=True),
+        Column("source_file", "varchar", not_null=True),
+        Column("sheet", "varchar"),
+        Column("source_row", "bigint"),
+        Column("province_code", "varchar", not_null=True),
+        Column("province_valid_from", "date", not_null=True),
+        Column("period", "varchar", not_null=True),
+        Column("period_grain", "varchar", not_null=True),
+        Column("period_start", "date", not_null=True),
+        Column("period_end", "date", not_null=True),
+        Column("task_code", "varchar", not_null=True),
+        Column("task_name", "varchar"),
+        Column("deadline", "date"),
+        Column("status", "varchar", not_null=True),
+        Column("completed_on", "date"),
+        Column("submitted_at", "timestamp", not_null=True),
+        Column("ingested_at", "timestamp", not_null=True),
+        Column("load_id", "bigint", not_null=True),
+    ),
+    "ingest_rejections": (
+        Column("file_hash", "varchar"),
+        Column("source_file", "varchar", not_null=True),
+        Column("sheet", "varchar"),
+        Column("source_row", "bigint"),
+        Column("column_name", "varchar"),
+        Column("value_seen", "varchar"),
+        Column("rule", "varchar", not_null=True),
+        Column("severity", "varchar", not_null=True),
+        Column("detail", "varchar", not_null=True),
+        Column("province_code", "varchar"),
+        Column("province_valid_from", "date"),
+        Column("period", "varchar"),
+        Column("indicator_code", "varchar"),
+        Column("submitted_at", "timestamp"),
+        Column("ingested_at", "timestamp", not_null=True),
+        Column("load_id", "bigint", not_null=True),
+    ),
+}
+
+
+# A cache in front of hashing (store.py), not a record of what was ingested: not loaded anywhere.
+FILE_SIGHTINGS: tuple[Column, ...] = (
+    Column("source_file", "varchar", key=True),
+    Column("file_size", "bigint", not_null=True),
+    Column("mtime_ns", "bigint", not_null=True),
+    Column("file_hash", "varchar", not_null=True),
+    Column("ctime_ns", "bigint", added_later=True),
+    Column("inode", "bigint", added_later=True),
+)
+
+
+def _column_ddl(column: Column) -> str:
+    constraint = " primary key" if column.key else " not null" if column.not_null else ""
+    return f"{column.name} {column.type}{constraint}"
+
+
+def table_ddl(table: str, columns: tuple[Column, ...]) -> str:
+    body = ",\n    ".join(_column_ddl(column) for column in columns if not column.added_later)
+    later = "".join(
+        f"\nalter table raw.{table} add column if not exists {_column_ddl(column)};"
+        for column in columns
+        if column.added_later
+    )
+    return f"create table if not exists raw.{table} (\n    {body}\n);{later}"
+
+
+RAW_SCHEMA_DDL = "\n".join(
+    ["create schema if not exists raw;", *(table_ddl(table, columns) for table, columns in RAW_TABLES.items())]
+)
+
+
+def row_columns(table: str, *, without: tuple[str, ...] = ()) -> list[Column]:
+    """The columns of a raw table that a file's rows carry before the store adds their lineage."""
+    return [column for column in RAW_TABLES[table] if column.name not in LINEAGE + without]
 
 
 def ensure_raw_schema(con) -> None:

@@ -15,28 +15,17 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest.records import ParsedFile, Rejection, storable
+from orchestration.ingest.records import ParsedFile, Rejection, arrow_schema, storable
+from orchestration.ingest.schema import FILE_SIGHTINGS, row_columns, table_ddl
 
 # A cache in front of hashing: a file seen unchanged under the same path is not re-read. Size and
 # mtime alone are not enough (`cp -p`, `rsync -t` and unzip set the mtime back); no user tool sets
 # a file's ctime back, and a replaced file gets a new inode.
-SIGHTINGS_DDL = """
-create table if not exists raw.file_sightings (
-    source_file  varchar primary key,
-    file_size    bigint not null,
-    mtime_ns     bigint not null,
-    file_hash    varchar not null
-);
-alter table raw.file_sightings add column if not exists ctime_ns bigint;
-alter table raw.file_sightings add column if not exists inode bigint;
-"""
+SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
+SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
-REJECTION_SCHEMA = pa.schema([
-    ("sheet", pa.string()), ("source_row", pa.int64()), ("column_name", pa.string()),
-    ("value_seen", pa.string()), ("rule", pa.string()), ("detail", pa.string()),
-    ("province_code", pa.string()), ("province_valid_from", pa.date32()), ("period", pa.string()),
-    ("indicator_code", pa.string()), ("submitted_at", pa.timestamp("us")),
-])
+# severity: every rejection the store writes is an error
+REJECTION_SCHEMA = arrow_schema(row_columns("ingest_rejections", without=("severity",)))
 
 
 @dataclass(frozen=True)
@@ -139,8 +128,7 @@ def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) ->
         "source_file": [f.source_file for f in files], "file_size": [f.sighting.size for f in files],
         "mtime_ns": [f.sighting.mtime_ns for f in files], "file_hash": [f.file_hash for f in files],
         "ctime_ns": [f.sighting.ctime_ns for f in files], "inode": [f.sighting.inode for f in files],
-    }, schema=pa.schema([("source_file", pa.string()), ("file_size", pa.int64()), ("mtime_ns", pa.int64()),
-                         ("file_hash", pa.string()), ("ctime_ns", pa.int64()), ("inode", pa.int64())])))
+    }, schema=SIGHTINGS_SCHEMA))
     try:
         con.execute("insert or replace into raw.file_sightings by name"
                     " select source_file, file_size, mtime_ns, file_hash, ctime_ns, inode from sighted_files")

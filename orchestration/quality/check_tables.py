@@ -6,6 +6,11 @@ reports offending rows by. Tables whose rows are single values also carry the va
 (province, period, indicator, file, sheet, row), so each offending row is a finding as it is;
 the wide pair table has one row per province and period, and its findings are looked up in
 the source. The columns are documented in each suite's ``notes`` in expectations/.
+
+They are not dbt models: quarantine runs them between two dbt builds on a temporary view (the
+values of the units x periods that changed), which a model could only read after one more dbt
+invocation per refresh; the deadline and "latest version wins" stay dbt's (the status table's
+``deadline``, the resolved values).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ ranked as (
         row_number() over (
             partition by province_code, province_valid_from, period, indicator_code
             -- within one file, a province row wins over the sum of its communes (no source_row)
-            order by submitted_at desc, load_id desc, ingested_at desc, source_row desc nulls last
+            order by {{ latest_version_first() }}
         ) as version_rank,
         count(*) over (
             partition by province_code, province_valid_from, period, indicator_code

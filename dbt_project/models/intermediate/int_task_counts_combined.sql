@@ -6,7 +6,7 @@ with ranked_tasks as (
         *,
         row_number() over (
             partition by province_code, province_valid_from, period, task_code
-            order by submitted_at desc, load_id desc, ingested_at desc, source_row desc
+            order by {{ latest_version_first() }}
         ) as version_rank
     from {{ ref('stg_raw__task_rows') }}
 ),

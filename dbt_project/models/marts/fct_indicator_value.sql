@@ -19,23 +19,10 @@ with resolved as (
     select * from {{ ref('int_indicator_values_resolved') }}
 ),
 
-quarantined as (
-    select distinct province_code, province_valid_from, period, indicator_code
-    from {{ ref('stg_quality__findings') }}
-    where is_quarantined
-),
-
 accepted as (
     select resolved.*
     from resolved
-    where not exists (
-        select 1
-        from quarantined
-        where quarantined.province_code = resolved.province_code
-          and quarantined.province_valid_from = resolved.province_valid_from
-          and quarantined.period = resolved.period
-          and quarantined.indicator_code = resolved.indicator_code
-    )
+    where not {{ is_quarantined('resolved') }}
 )
 
 select * from accepted
