@@ -224,7 +224,8 @@ def rollback(args: argparse.Namespace) -> int:
         print(f"rollback failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(f"{paths.published_db} now serves {_describe(snapshot)}; every snapshot is kept (p06 snapshots)")
-    return _rebuild_dashboard(paths)
+    _rebuild_dashboard(paths)  # the rollback stands either way; a site left behind is said on stderr
+    return EXIT_OK
 
 
 def snapshots(args: argparse.Namespace) -> int:
