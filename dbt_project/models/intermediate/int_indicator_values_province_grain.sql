@@ -43,7 +43,7 @@ commune_sums as (
         max(submitted_at) as submitted_at,
         max(ingested_at) as ingested_at,
         true as is_commune_sum,
-        string_agg(distinct note, '; ' order by note) as note
+        {{ distinct_notes('note') }} as note
     from values_sent
     where commune_code is not null
     group by
