@@ -50,7 +50,8 @@ def project(tmp_path_factory) -> Path:
 def _run(project: Path, selection: list[AssetKey] | None = None):
     @dbt_assets(manifest=project / "target" / "manifest.json")
     def tiny_assets(context: AssetExecutionContext, dbt: DbtInProcess):
-        yield from dbt.build(context, target_path=project / "run_target", dbt_vars={"run_date": "2025-11-30"})
+        yield from dbt.build(context, target_path=project / "run_target", dbt_target="dev",
+                             dbt_vars={"run_date": "2025-11-30"})
 
     return materialize(
         [tiny_assets],
