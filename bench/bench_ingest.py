@@ -60,18 +60,22 @@ def bench_long_csv(work: Path, rows: int) -> dict:
     raw.mkdir()
     write_long_csv(raw / "big.csv", rows, random.Random(6))
     started = time.perf_counter()  # DuckDB parsing every field of the file into a table
-    duckdb.connect().execute("create table t as select * from read_csv(?, all_varchar = true)",
-                             [str(raw / "big.csv")])
+    duckdb.connect().execute("create table t as select * from read_csv(?, all_varchar = true)", [str(raw / "big.csv")])
     duckdb_seconds = time.perf_counter() - started
     con = duckdb.connect(str(work / "csv.duckdb"))
     started, cpu_started = time.perf_counter(), time.process_time()
     report = pipeline.ingest_new_files(raw, con, max_rows=rows)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
-    return {"rows": rows, "file_mb": round((raw / "big.csv").stat().st_size / 2**20, 1),
-            "rows_accepted": report.rows_accepted, "seconds": round(seconds, 3),
-            "cpu_seconds": round(cpu_seconds, 3), "rows_per_s": round(rows / seconds),
-            "duckdb_read_csv_seconds": round(duckdb_seconds, 3),
-            "ratio_to_duckdb_read_csv": round(seconds / duckdb_seconds, 2)}
+    return {
+        "rows": rows,
+        "file_mb": round((raw / "big.csv").stat().st_size / 2**20, 1),
+        "rows_accepted": report.rows_accepted,
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu_seconds, 3),
+        "rows_per_s": round(rows / seconds),
+        "duckdb_read_csv_seconds": round(duckdb_seconds, 3),
+        "ratio_to_duckdb_read_csv": round(seconds / duckdb_seconds, 2),
+    }
 
 
 def write_templates(folder: Path, count: int) -> None:
@@ -80,8 +84,15 @@ def write_templates(folder: Path, count: int) -> None:
     units = [Unit(u.code, u.name, False) for u in _units_for("2024")]
     codes = list(load_indicators())
     for n in range(count):
-        rows = [(code, rng.randint(0, 1_000_000) if code not in ("DIGITIZATION_RATE", "SERVICE_INDEX")
-                 else round(rng.uniform(0, 100), 2)) for code in codes]
+        rows = [
+            (
+                code,
+                rng.randint(0, 1_000_000)
+                if code not in ("DIGITIZATION_RATE", "SERVICE_INDEX")
+                else round(rng.uniform(0, 100), 2),
+            )
+            for code in codes
+        ]
         period = f"{2022 + n // 252}-Q{n % 4 + 1}"
         write_template(folder / f"t{n:05d}.xlsx", units[n % len(units)], period, rows)
 
@@ -92,8 +103,12 @@ def bench_templates(work: Path, count: int) -> dict:
     con = duckdb.connect(str(work / "templates.duckdb"))
     started = time.perf_counter()
     report = pipeline.ingest_new_files(raw, con)
-    return {"workbooks": count, "files_ingested": report.files_ingested,
-            "rows_accepted": report.rows_accepted, "seconds": round(time.perf_counter() - started, 3)}
+    return {
+        "workbooks": count,
+        "files_ingested": report.files_ingested,
+        "rows_accepted": report.rows_accepted,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def bench_xlsx_libraries(folder: Path) -> dict:
@@ -130,8 +145,12 @@ def bench_history(work: Path, history: int) -> dict:
         started = time.perf_counter()
         report = pipeline.ingest_new_files(raw, con)
         seconds = time.perf_counter() - started
-    return {"files_seen": report.files_seen, "files_parsed": parse.call_count,
-            "files_skipped": report.files_skipped, "seconds": round(seconds, 3)}
+    return {
+        "files_seen": report.files_seen,
+        "files_parsed": parse.call_count,
+        "files_skipped": report.files_skipped,
+        "seconds": round(seconds, 3),
+    }
 
 
 def main() -> None:
@@ -142,10 +161,12 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        results = {"long_csv": bench_long_csv(work, args.rows),
-                   "templates": bench_templates(work, args.templates),
-                   "xlsx_libraries": bench_xlsx_libraries(work / "templates"),
-                   "already_ingested": bench_history(work, args.history)}
+        results = {
+            "long_csv": bench_long_csv(work, args.rows),
+            "templates": bench_templates(work, args.templates),
+            "xlsx_libraries": bench_xlsx_libraries(work / "templates"),
+            "already_ingested": bench_history(work, args.history),
+        }
     results["load_average_1min"] = os.getloadavg()[0]  # the 2 cores may be shared
     print(json.dumps(results, indent=2))
 

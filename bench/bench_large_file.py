@@ -25,8 +25,7 @@ INDICATORS = ("VNEID_ISSUED", "VNEID_ACTIVATED", "DOSSIERS_TOTAL", "DOSSIERS_ONL
 
 def commune_rows(rows: int) -> list[tuple[str, str, int]]:
     """(commune code, indicator, value): additive indicators at commune level, as a province sends."""
-    return [(f"01{i // len(INDICATORS):05d}", INDICATORS[i % len(INDICATORS)], 100 + i % 50)
-            for i in range(rows)]
+    return [(f"01{i // len(INDICATORS):05d}", INDICATORS[i % len(INDICATORS)], 100 + i % 50) for i in range(rows)]
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -48,8 +47,16 @@ def write_xlsx(path: Path, rows: int) -> None:
 
 
 def write_json(path: Path, rows: int) -> None:
-    path.write_text(json.dumps({"province_code": "01", "period": "2024", "indicators": [
-        {"code": code, "value": value} for _, code, value in commune_rows(rows)]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "province_code": "01",
+                "period": "2024",
+                "indicators": [{"code": code, "value": value} for _, code, value in commune_rows(rows)],
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "json": write_json}

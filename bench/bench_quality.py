@@ -77,9 +77,11 @@ def create_values(con: duckdb.DuckDBPyConnection, n_values: int) -> int:
                    pe.period, pe.period_grain, pe.period_start, pe.period_end,
                    i.indicator_code, i.unit, i.time_aggregation, i.additive,
                    case
-                       when i.unit <> 'count' then 40 + pr.size + 0.5 * datediff('month', date '2022-01-01', pe.period_end)
+                       when i.unit <> 'count'
+                           then 40 + pr.size + 0.5 * datediff('month', date '2022-01-01', pe.period_end)
                        when i.time_aggregation = 'flow' then i.size_rank * 1000 * pr.size * pe.months
-                       else i.size_rank * 1000 * pr.size * (1 + 0.01 * datediff('month', date '2022-01-01', pe.period_end))
+                       else i.size_rank * 1000 * pr.size
+                           * (1 + 0.01 * datediff('month', date '2022-01-01', pe.period_end))
                    end as value,
                    pr.province_code || '/' || pe.period || '.csv' as source_file,
                    cast(row_number() over (partition by pr.province_code, pe.period) + 1 as bigint) as source_row
@@ -131,8 +133,10 @@ def offending_sql(check_table: str, expectation: dict) -> str:
     """The expectation as a plain SQL count of offending rows of the materialized check table."""
     kind, kw = expectation["type"], expectation["kwargs"]
     if kind == "expect_column_values_to_be_between":
-        bounds = [f"{kw['column']} < {kw['min_value']}" if kw.get("min_value") is not None else None,
-                  f"{kw['column']} > {kw['max_value']}" if kw.get("max_value") is not None else None]
+        bounds = [
+            f"{kw['column']} < {kw['min_value']}" if kw.get("min_value") is not None else None,
+            f"{kw['column']} > {kw['max_value']}" if kw.get("max_value") is not None else None,
+        ]
         predicate = " or ".join(bound for bound in bounds if bound)
     elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
         predicate = f"{kw['column_B']} > {kw['column_A']}"
@@ -140,8 +144,10 @@ def offending_sql(check_table: str, expectation: dict) -> str:
         predicate = f"{kw['column']} not in ({', '.join(_quote(v) for v in kw['value_set'])})"
     elif kind == "expect_compound_columns_to_be_unique":
         columns = ", ".join(kw["column_list"])
-        return (f"select coalesce(sum(n), 0) from (select count(*) as n from {check_table} "
-                f"group by {columns} having count(*) > 1)")
+        return (
+            f"select coalesce(sum(n), 0) from (select count(*) as n from {check_table} "
+            f"group by {columns} having count(*) > 1)"
+        )
     else:
         raise ValueError(f"no SQL form for {kind}")
     return f"select count(*) from {check_table} where {predicate}"
@@ -153,8 +159,9 @@ def run_sql_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     suites = suite_files()
     for suite in suites.values():
         check_table = suite["meta"]["check_table"]
-        query = check_table_sql(con, check_table, source=SOURCE, status_table=STATUS,
-                                indicators=pair_indicators(suites), as_of=AS_OF)
+        query = check_table_sql(
+            con, check_table, source=SOURCE, status_table=STATUS, indicators=pair_indicators(suites), as_of=AS_OF
+        )
         con.execute(f"create or replace temp table sql_{check_table} as {query}")
         for expectation in suite["expectations"]:
             rule = expectation["meta"]["rule"]
@@ -188,25 +195,32 @@ def main() -> None:
         rss_before_checks = peak_rss_mb()
         _, gx_startup_s = _timed(batch_definition)  # the GX context, created once per process
         outcome, quarantine_s = _timed(
-            lambda: quarantine(con, source=SOURCE, status_table=STATUS,
-                               report_dir=Path(scratch) / "quality", as_of=AS_OF))
+            lambda: quarantine(
+                con, source=SOURCE, status_table=STATUS, report_dir=Path(scratch) / "quality", as_of=AS_OF
+            )
+        )
         gx_rows, gx_validate_s = _timed(gx_offending_rows, con)
         sql_rows, sql_s = _timed(run_sql_checks, con)
-    print(json.dumps({
-        "indicator_values": n_values,
-        "generate_seconds": generate_s,
-        "gx_import_and_context_seconds": round(GX_IMPORT_SECONDS + gx_startup_s, 2),
-        "gx_quarantine_seconds": quarantine_s,
-        "gx_gate_seconds": gx_validate_s,
-        "sql_check_tables_and_checks_seconds": sql_s,
-        "peak_rss_mb_after_generating": rss_before_checks,
-        "peak_rss_mb": peak_rss_mb(),
-        "targets_met": quarantine_s < 20 and peak_rss_mb() < 2048,
-        "findings": len(outcome.findings),
-        "quarantined_values": outcome.n_quarantined,
-        "offending_check_rows": {"gx": gx_rows, "sql": sql_rows},
-        "gx_and_sql_agree": gx_rows == sql_rows,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "indicator_values": n_values,
+                "generate_seconds": generate_s,
+                "gx_import_and_context_seconds": round(GX_IMPORT_SECONDS + gx_startup_s, 2),
+                "gx_quarantine_seconds": quarantine_s,
+                "gx_gate_seconds": gx_validate_s,
+                "sql_check_tables_and_checks_seconds": sql_s,
+                "peak_rss_mb_after_generating": rss_before_checks,
+                "peak_rss_mb": peak_rss_mb(),
+                "targets_met": quarantine_s < 20 and peak_rss_mb() < 2048,
+                "findings": len(outcome.findings),
+                "quarantined_values": outcome.n_quarantined,
+                "offending_check_rows": {"gx": gx_rows, "sql": sql_rows},
+                "gx_and_sql_agree": gx_rows == sql_rows,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

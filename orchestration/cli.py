@@ -1,23 +1,24 @@
 """`p06`: the operator's command line (CONTRACT §1).
 
-    p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
-    p06 validate FILE|DIR...
-    p06 template PROVINCE PERIOD [--output FILE] | p06 template --all PERIOD [--output-dir DIR]
-    p06 rollback [--warehouse-dir DIR] [--to ID]
-    p06 snapshots [--warehouse-dir DIR]
-    p06 dashboard [--warehouse-dir DIR] [--serve PORT]
+p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
+p06 validate FILE|DIR...
+p06 template PROVINCE PERIOD [--output FILE] | p06 template --all PERIOD [--output-dir DIR]
+p06 rollback [--warehouse-dir DIR] [--to ID]
+p06 snapshots [--warehouse-dir DIR]
+p06 dashboard [--warehouse-dir DIR] [--serve PORT]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
 import traceback
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,9 @@ def _paths(args: argparse.Namespace) -> WarehousePaths:
     paths = WarehousePaths.from_env()
     return WarehousePaths(
         raw_dir=Path(args.raw_dir).resolve() if getattr(args, "raw_dir", None) else paths.raw_dir,
-        warehouse_dir=Path(args.warehouse_dir).resolve() if getattr(args, "warehouse_dir", None) else paths.warehouse_dir,
+        warehouse_dir=Path(args.warehouse_dir).resolve()
+        if getattr(args, "warehouse_dir", None)
+        else paths.warehouse_dir,
     )
 
 
@@ -123,7 +126,7 @@ def _failure_summary(exc: Exception, paths: WarehousePaths) -> dict:
     else:
         first_line = (str(exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}: {first_line} (traceback in {_write_traceback(run_id, paths)})"
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     return summary_without_run(run_id, FAILED, now, error=error)
 
 
@@ -187,10 +190,9 @@ def template(args: argparse.Namespace) -> int:
             paths = [Path(args.output) if args.output else Path(plans[0].file_name)]
     except ParseError as error:
         given = args.all or " ".join(args.unit_and_period)
-        print(f"template: no unit and period for {given!r}: expected {error.expected} ({error.rule})",
-              file=sys.stderr)
+        print(f"template: no unit and period for {given!r}: expected {error.expected} ({error.rule})", file=sys.stderr)
         return EXIT_FAILED
-    for plan, path in zip(plans, paths):
+    for plan, path in zip(plans, paths, strict=True):
         write_template(plan, path)
         print(f"{path}: {plan.unit.name} ({plan.unit.code}), {plan.period.code}, deadline {plan.deadline}")
     return EXIT_OK
@@ -278,10 +280,8 @@ def dashboard(args: argparse.Namespace) -> int:
     with serve_site(paths.dashboard_dir, args.serve) as server:
         url = f"http://127.0.0.1:{server.server_port}/"
         print(f"serving {paths.dashboard_dir} read-only on {url} (Ctrl-C stops)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
     return EXIT_OK
 
 
@@ -297,14 +297,19 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=refresh)
 
     check = commands.add_parser(
-        "validate", help="check submission files (or folders of them) as a refresh would, without touching the warehouse"
+        "validate",
+        help="check submission files (or folders of them) as a refresh would, without touching the warehouse",
     )
     check.add_argument("files", nargs="+", help="files or folders to check")
     check.set_defaults(handler=validate)
 
     form = commands.add_parser("template", help="write the official Excel template, pre-filled for a unit and period")
-    form.add_argument("unit_and_period", nargs="*", metavar="PROVINCE PERIOD",
-                      help="province code or name, and the period (e.g. 52 2025-Q3, \"Gia Lai\" \"Quý III/2025\")")
+    form.add_argument(
+        "unit_and_period",
+        nargs="*",
+        metavar="PROVINCE PERIOD",
+        help='province code or name, and the period (e.g. 52 2025-Q3, "Gia Lai" "Quý III/2025")',
+    )
     form.add_argument("--output", help="file to write (default: <code>_<period>.xlsx)")
     form.add_argument("--all", metavar="PERIOD", help="one template per unit valid in PERIOD")
     form.add_argument("--output-dir", help="folder of the --all templates (default: the current folder)")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
 
 import duckdb
 from dagster import ConfigurableResource, EnvVar, InitResourceContext
@@ -30,7 +30,7 @@ class P06Settings(ConfigurableResource):
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] = os.environ, *, raw_dir: str | None = None, warehouse_dir: str | None = None
-    ) -> "P06Settings":
+    ) -> P06Settings:
         """The environment's settings; flags given here override it."""
         paths = WarehousePaths.from_env(env)
         return cls(
@@ -62,7 +62,7 @@ class WarehouseResource(ConfigurableResource):
         return self._engine
 
     @contextmanager
-    def yield_for_execution(self, context: InitResourceContext) -> Iterator["WarehouseResource"]:
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
         self._engine = engine_for(self.settings.warehouse_url)
         timeout = self.settings.lock_timeout_seconds
         with warehouse_lock(self.paths.lock_file, timeout), self._engine.writer_lock(timeout):

@@ -28,7 +28,7 @@ class WarehousePaths:
     warehouse_dir: Path
 
     @classmethod
-    def from_env(cls, env: os._Environ | dict = os.environ) -> "WarehousePaths":
+    def from_env(cls, env: os._Environ | dict = os.environ) -> WarehousePaths:
         return cls(
             raw_dir=Path(env.get("P06_RAW_DIR", "raw")).resolve(),
             warehouse_dir=Path(env.get("P06_WAREHOUSE_DIR", "warehouse")).resolve(),

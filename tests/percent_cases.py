@@ -48,7 +48,6 @@ def rates_sql(variant: str = "default__percent", double_type: str = "double prec
         return "null" if n is None else repr(float(n))
 
     rows = ", ".join(
-        f"({i}, cast({count(n)} as {double_type}), cast({count(d)} as {double_type}))"
-        for i, (n, d) in enumerate(CASES)
+        f"({i}, cast({count(n)} as {double_type}), cast({count(d)} as {double_type}))" for i, (n, d) in enumerate(CASES)
     )
     return f"select case_no, {rate} from (values {rows}) as counts (case_no, numerator, denominator) order by case_no"

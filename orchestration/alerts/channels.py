@@ -89,7 +89,9 @@ class Email:
             message.add_alternative(payload["html"], subtype="html")
         else:
             message["Subject"] = f"[p06 {payload['severity']}] {payload['title']}"
-            message.set_content(f"{payload['text']}\n\n{json.dumps(payload, ensure_ascii=False, indent=2, default=str)}\n")
+            message.set_content(
+                f"{payload['text']}\n\n{json.dumps(payload, ensure_ascii=False, indent=2, default=str)}\n"
+            )
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from orchestration.alerts.alert import Alert
 from orchestration.alerts.channels import Channel, Payload, append_jsonl, channels_for, worth_retrying
@@ -109,7 +110,8 @@ def _reason(error: BaseException | None, secrets: tuple[str, ...]) -> str:
     return redact(f"{type(error).__name__}: {error}", secrets)
 
 
-def send_with_retries(channel: Channel, payload: Payload, *, env: Mapping[str, str] = os.environ,
-                      log: logging.Logger = logger) -> bool:
+def send_with_retries(
+    channel: Channel, payload: Payload, *, env: Mapping[str, str] = os.environ, log: logging.Logger = logger
+) -> bool:
     """One payload through one channel, retried like alerts; False (logged) when it stayed down."""
     return _deliver(channel, payload, AlertSettings.from_env(env), secret_values(env), log)

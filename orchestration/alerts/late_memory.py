@@ -40,7 +40,9 @@ def remember_sent(state_path: Path, fingerprint: str, now: datetime) -> None:
         tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
         os.replace(tmp, state_path)
     except OSError as exc:
-        logger.warning("alert state %s not saved (%s): the same late-submission alert may repeat today", state_path, exc)
+        logger.warning(
+            "alert state %s not saved (%s): the same late-submission alert may repeat today", state_path, exc
+        )
 
 
 def _read(state_path: Path) -> dict[str, Any]:

@@ -38,7 +38,10 @@ def alerts_for_refresh(
         run_failure_alert(summary.get("error"), run_id=run_id, at=now) if summary.get("status") == "failed" else None,
         _late_alert_once_a_day(
             summary.get("late_submissions") or [],
-            run_id=run_id, now=now, state_path=state_path, window_months=late_window_months,
+            run_id=run_id,
+            now=now,
+            state_path=state_path,
+            window_months=late_window_months,
         ),
     ]
     return [alert for alert in candidates if alert]
@@ -76,7 +79,9 @@ def quality_alert(summary: dict[str, Any], *, at: datetime) -> Alert | None:
     ]
     if files_rejected or rows_rejected:
         lines.append(f"ingestion rejected {count(files_rejected, 'file')} and {count(rows_rejected, 'row')}")
-    lines.append("details: marts.quality_issues" + (f", {summary['quality_report']}" if summary.get("quality_report") else ""))
+    lines.append(
+        "details: marts.quality_issues" + (f", {summary['quality_report']}" if summary.get("quality_report") else "")
+    )
     return Alert(
         kind="quality",
         severity="error" if errors or refused or files_rejected or rows_rejected else "warn",

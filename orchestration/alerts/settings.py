@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlsplit
 
 FLAGS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
@@ -49,7 +49,7 @@ class AlertSettings:
     timeout_seconds: float = 10.0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "AlertSettings":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> AlertSettings:
         def text(name: str) -> str | None:
             return (env.get(name) or "").strip() or None
 

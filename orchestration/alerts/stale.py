@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.alerts.alert import Alert
@@ -15,7 +15,7 @@ def stale_marts_alert(
 ) -> Alert | None:
     """An alert when `published_path` is missing or last replaced more than `max_age_hours` ago."""
     try:
-        modified = datetime.fromtimestamp(published_path.stat().st_mtime, timezone.utc)
+        modified = datetime.fromtimestamp(published_path.stat().st_mtime, UTC)
     except FileNotFoundError:
         return Alert(
             kind="stale_marts",
@@ -39,5 +39,9 @@ def stale_marts_alert(
         ),
         run_id=run_id,
         at=now,
-        extra={"published_path": str(published_path), "published_at": modified.isoformat(), "age_hours": round(age_hours, 1)},
+        extra={
+            "published_path": str(published_path),
+            "published_at": modified.isoformat(),
+            "age_hours": round(age_hours, 1),
+        },
     )

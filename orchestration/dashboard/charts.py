@@ -65,16 +65,31 @@ def trend_figure(series: list[tuple[str, list[dict], dict]], column: str, merger
         "showlegend": True,
     }
     if merger is not None:
-        layout["shapes"] = [{
-            "type": "line", "xref": "x", "yref": "paper", "x0": merger.isoformat(),
-            "x1": merger.isoformat(), "y0": 0, "y1": 1,
-            "line": {"color": "#b42318", "dash": "dash", "width": 1.5},
-        }]
-        layout["annotations"] = [{
-            "x": merger.isoformat(), "xref": "x", "y": 1, "yref": "paper", "showarrow": False,
-            "xanchor": "left", "yanchor": "top", "font": {"color": "#b42318"},
-            "text": f"{MERGER.vi} {format_date(merger)} ({MERGER.en})",
-        }]
+        layout["shapes"] = [
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": merger.isoformat(),
+                "x1": merger.isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#b42318", "dash": "dash", "width": 1.5},
+            }
+        ]
+        layout["annotations"] = [
+            {
+                "x": merger.isoformat(),
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"color": "#b42318"},
+                "text": f"{MERGER.vi} {format_date(merger)} ({MERGER.en})",
+            }
+        ]
     return {"data": data, "layout": layout}
 
 
@@ -83,17 +98,19 @@ def ranking_figure(rows: list[tuple[str, float]]) -> dict:
     ranked = sorted(rows, key=lambda pair: (-pair[1], pair[0]))
     top = max((value for _, value in ranked), default=100)
     return {
-        "data": [{
-            "type": "bar",
-            "orientation": "h",
-            "y": [name for name, _ in ranked],
-            "x": [rounded_rate(value) for _, value in ranked],
-            "text": [format_rate(value) for _, value in ranked],
-            "textposition": "outside",
-            "cliponaxis": False,
-            "hovertemplate": "%{y}: %{text}<extra></extra>",
-            "marker": {"color": "#1f6feb"},
-        }],
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [name for name, _ in ranked],
+                "x": [rounded_rate(value) for _, value in ranked],
+                "text": [format_rate(value) for _, value in ranked],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": "%{y}: %{text}<extra></extra>",
+                "marker": {"color": "#1f6feb"},
+            }
+        ],
         "layout": {
             **BASE_LAYOUT,
             "height": 90 + 20 * len(ranked),
@@ -115,8 +132,14 @@ def reporting_figure(periods: list[dict]) -> dict:
     )
     return {
         "data": [
-            {"type": "bar", "name": name, "x": labels, "y": [row[key] for row in periods],
-             "marker": {"color": color}, "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"}
+            {
+                "type": "bar",
+                "name": name,
+                "x": labels,
+                "y": [row[key] for row in periods],
+                "marker": {"color": color},
+                "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>",
+            }
             for name, key, color in bars
         ],
         "layout": {

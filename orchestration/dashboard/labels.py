@@ -13,12 +13,8 @@ class Label:
 
 RATES = {
     "cccd_issuance_rate": Label("Tỷ lệ cấp CCCD gắn chip", "Chip-based ID cards issued (of eligible)"),
-    "vneid_issuance_rate": Label(
-        "Tỷ lệ cấp tài khoản định danh điện tử", "VNeID accounts issued (of eligible)"
-    ),
-    "vneid_activation_rate": Label(
-        "Tỷ lệ kích hoạt tài khoản VNeID", "VNeID accounts activated (of issued)"
-    ),
+    "vneid_issuance_rate": Label("Tỷ lệ cấp tài khoản định danh điện tử", "VNeID accounts issued (of eligible)"),
+    "vneid_activation_rate": Label("Tỷ lệ kích hoạt tài khoản VNeID", "VNeID accounts activated (of issued)"),
     "online_dossier_rate": Label("Tỷ lệ hồ sơ trực tuyến", "Dossiers received online (of all)"),
     "essential_services_rate": Label(
         "Tỷ lệ dịch vụ công thiết yếu đã triển khai", "Essential online public services deployed"

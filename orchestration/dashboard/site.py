@@ -12,7 +12,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -86,7 +86,8 @@ def _unit_series(today: CurrentUnit) -> list[tuple[str, list[dict], dict]]:
     ended_first = sorted(today.predecessors, key=lambda unit: unit.valid_to is None)
     for index, unit in enumerate(ended_first):
         rows = [
-            row for row in today.as_reported
+            row
+            for row in today.as_reported
             if (row["province_code"], row["province_valid_from"]) == (unit.code, unit.valid_from)
         ]
         color = UNIT_COLORS[index % len(UNIT_COLORS)]
@@ -99,13 +100,16 @@ def _index_page(published: Published, links: dict[str, str], published_at: datet
     rates = []
     for column in RATES:
         period, ranked = _latest_ranking(published.units, column)
-        rates.append({
-            "column": column,
-            "trend": trend_figure([("Toàn quốc", published.national, {})], column)
-            if any(row[column] is not None for row in published.national) else None,
-            "ranking_period": period,
-            "ranking": ranking_figure(ranked) if ranked else None,
-        })
+        rates.append(
+            {
+                "column": column,
+                "trend": trend_figure([("Toàn quốc", published.national, {})], column)
+                if any(row[column] is not None for row in published.national)
+                else None,
+                "ranking_period": period,
+                "ranking": ranking_figure(ranked) if ranked else None,
+            }
+        )
     reporting = published.reporting[-REPORTING_PERIODS_SHOWN:]
     return {
         "published_at": published_at,
@@ -195,10 +199,10 @@ def _remove_other_builds(site: Path, keep: Path) -> None:
 def build_dashboard(paths: WarehousePaths) -> DashboardResult:
     """Rebuild the site from p06.duckdb as published now; the previous site stays until the swap."""
     published = read_published(paths.published_db)
-    published_at = datetime.fromtimestamp(paths.published_db.stat().st_mtime, timezone.utc).astimezone(VIETNAM)
+    published_at = datetime.fromtimestamp(paths.published_db.stat().st_mtime, UTC).astimezone(VIETNAM)
     pages = render_site(published, published_at)
     site = paths.dashboard_dir
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     build = site.with_name(f".{site.name}.{stamp}")
     try:
         _write_build(pages, build)

@@ -129,35 +129,70 @@ def collect_feedback(con: duckdb.DuckDBPyConnection, today: date) -> list[Provin
     con.execute(UNIT_ROWS_SQL)
     for code, valid_from, source_file, ingested_at, file_hash, accepted, rejected in con.execute(FILES_SQL).fetchall():
         if feedback := page(code, valid_from):
-            feedback.files.append({"name": source_file, "at": _time(ingested_at), "sha": file_hash[:12],
-                                   "accepted": int(accepted), "rejected": int(rejected)})
+            feedback.files.append(
+                {
+                    "name": source_file,
+                    "at": _time(ingested_at),
+                    "sha": file_hash[:12],
+                    "accepted": int(accepted),
+                    "rejected": int(rejected),
+                }
+            )
     for code, valid_from, *row in con.execute(REJECTIONS_SQL).fetchall():
         source_file, sheet, source_row, column, value, rule, indicator, period = row
         if feedback := page(code, valid_from):
-            feedback.rejected.append({
-                "file": source_file, "sheet": sheet, "row": source_row, "column": column, "value": value,
-                "rule": rule, "reason": reason(rule, value=value, column=column, indicator=indicator,
-                                               period=period)})
+            feedback.rejected.append(
+                {
+                    "file": source_file,
+                    "sheet": sheet,
+                    "row": source_row,
+                    "column": column,
+                    "value": value,
+                    "rule": rule,
+                    "reason": reason(rule, value=value, column=column, indicator=indicator, period=period),
+                }
+            )
     for code, valid_from, *row in con.execute(HELD_BACK_SQL).fetchall():
         source_file, sheet, source_row, indicator, value, rule, period = row
         if feedback := page(code, valid_from):
             shown = _number(value)
-            feedback.held_back.append({
-                "file": source_file, "sheet": sheet, "row": source_row, "column": indicator, "period": period,
-                "value": shown, "rule": rule,
-                "reason": reason(rule, value=shown, indicator=indicator, period=period)})
+            feedback.held_back.append(
+                {
+                    "file": source_file,
+                    "sheet": sheet,
+                    "row": source_row,
+                    "column": indicator,
+                    "period": period,
+                    "value": shown,
+                    "rule": rule,
+                    "reason": reason(rule, value=shown, indicator=indicator, period=period),
+                }
+            )
     for code, valid_from, *row in con.execute(NOTES_SQL).fetchall():
         source_file, sheet, source_row, period, indicator, value, note = row
         if feedback := page(code, valid_from):
-            feedback.notes.append({"file": source_file, "sheet": sheet, "row": source_row, "period": period,
-                                   "indicator": indicator, "value": _number(value), "note": note})
+            feedback.notes.append(
+                {
+                    "file": source_file,
+                    "sheet": sheet,
+                    "row": source_row,
+                    "period": period,
+                    "indicator": indicator,
+                    "value": _number(value),
+                    "note": note,
+                }
+            )
     if _has_table(con, "marts", "submission_status"):
         for code, valid_from, period, deadline, first_submitted_at in con.execute(LATE_SQL).fetchall():
             if feedback := page(code, valid_from):
-                feedback.late.append({
-                    "period": period, "period_name": period_name(parse_period(period)),
-                    "deadline": date_vn(deadline),
-                    "sent": date_vn(first_submitted_at) if first_submitted_at else None})
+                feedback.late.append(
+                    {
+                        "period": period,
+                        "period_name": period_name(parse_period(period)),
+                        "deadline": date_vn(deadline),
+                        "sent": date_vn(first_submitted_at) if first_submitted_at else None,
+                    }
+                )
     quarter = parse_period(f"{today.year}-Q{(today.month - 1) // 3 + 1}")  # being reported now
     for (code, name), feedback in pages.items():
         if any(u.code == code and u.name == name and u.valid_on(quarter.end) for u in units.values()):
@@ -166,8 +201,11 @@ def collect_feedback(con: duckdb.DuckDBPyConnection, today: date) -> list[Provin
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                            [schema, table]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )
 
 
 def _time(moment: datetime) -> str:

@@ -11,9 +11,9 @@ import csv
 import json
 import logging
 import os
+from collections.abc import Mapping
 from html import unescape
 from pathlib import Path
-from typing import Mapping
 
 from orchestration.alerts.channels import Email
 from orchestration.alerts.dispatch import send_with_retries
@@ -35,8 +35,9 @@ def read_contacts(path: Path) -> dict[str, tuple[str, ...]]:
     return {code: tuple(emails) for code, emails in contacts.items()}
 
 
-def mail_changed_pages(pages: dict[str, str], directory: Path, *, env: Mapping[str, str] = os.environ,
-                       log: logging.Logger = logger) -> list[str]:
+def mail_changed_pages(
+    pages: dict[str, str], directory: Path, *, env: Mapping[str, str] = os.environ, log: logging.Logger = logger
+) -> list[str]:
     """Mail the pages (file name -> digest) that differ from the copy last mailed; returns their names."""
     contacts_file = (env.get(CONTACTS_VARIABLE) or "").strip()
     if not contacts_file:
@@ -73,6 +74,6 @@ def _payload(page: Path) -> dict:
         "kind": "province_feedback",
         "subject": unescape(title),
         "text": f"{title}\n\nXem nội dung ở phần HTML của thư (tệp {page.name}).\n"
-                f"Feedback on your Project 06 submissions: see the HTML part of this message.",
+        f"Feedback on your Project 06 submissions: see the HTML part of this message.",
         "html": html,
     }

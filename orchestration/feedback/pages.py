@@ -14,8 +14,13 @@ TEMPLATES_DIR = Path(__file__).with_name("templates")
 def render_page(feedback: ProvinceFeedback) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined  # only the feedback step needs it
 
-    environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True)
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return environment.get_template("province.html.j2").render(p=feedback)
 
 

@@ -75,11 +75,15 @@ def not_followed(path: Path, root: Path | None, name: str | None = None) -> Reje
             path.stat()
         except OSError as error:
             problem = _LINK_PROBLEMS.get(
-                error.errno, f"a file (this symbolic link cannot be followed: {error.strerror})")
+                error.errno, f"a file (this symbolic link cannot be followed: {error.strerror})"
+            )
             return Rejection(name, "link_not_followed", problem)
         if root is not None and not Path(os.path.realpath(path)).is_relative_to(root):
-            return Rejection(name, "link_not_followed", "a file inside the raw dir (this symbolic link "
-                                                        "leads out of it; such links are never followed)")
+            return Rejection(
+                name,
+                "link_not_followed",
+                "a file inside the raw dir (this symbolic link leads out of it; such links are never followed)",
+            )
     if path.exists() and not path.is_file():
         return Rejection(name, "file_unreadable", "a regular file (this is a device, FIFO or socket)")
     return None

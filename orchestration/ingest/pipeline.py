@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
 from orchestration.ingest import store
 from orchestration.ingest.listing import (
-    list_submissions, not_followed, raw_dir_problem, source_name, submission_files,
+    list_submissions,
+    not_followed,
+    raw_dir_problem,
+    source_name,
+    submission_files,
 )
 from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
@@ -21,8 +25,15 @@ from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.settings import VIETNAM
 
 __all__ = [
-    "IngestReport", "file_hash", "format_rejection", "ingest_files", "ingest_new_files", "list_submissions",
-    "raw_dir_problem", "source_name", "submission_files",
+    "IngestReport",
+    "file_hash",
+    "format_rejection",
+    "ingest_files",
+    "ingest_new_files",
+    "list_submissions",
+    "raw_dir_problem",
+    "source_name",
+    "submission_files",
 ]
 
 
@@ -51,8 +62,12 @@ class IngestReport:
 
 
 def ingest_new_files(
-    raw_dir: Path, con: duckdb.DuckDBPyConnection, *, max_bytes: int = 50 * 2**20,
-    max_rows: int = 1_000_000, now: datetime | None = None,
+    raw_dir: Path,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    max_bytes: int = 50 * 2**20,
+    max_rows: int = 1_000_000,
+    now: datetime | None = None,
 ) -> IngestReport:
     """Parse each file whose bytes were never ingested; already-seen files are skipped unread."""
     raw_dir = Path(raw_dir).resolve()
@@ -130,8 +145,10 @@ class _Refresh:
         if stored is None:
             return None
         self.pending.append(stored)
-        if len(self.pending) >= self.FLUSH_FILES or \
-                sum(f.parsed.values.num_rows for f in self.pending) >= self.FLUSH_ROWS:
+        if (
+            len(self.pending) >= self.FLUSH_FILES
+            or sum(f.parsed.values.num_rows for f in self.pending) >= self.FLUSH_ROWS
+        ):
             self.flush()
         return stored
 
@@ -144,9 +161,15 @@ def _parse(data: bytes | None, source_file: str, limits: Limits) -> ParsedFile:
     return read_submission(data, source_file, limits) if data is not None else too_large(source_file, limits)
 
 
-def ingest_files(con: duckdb.DuckDBPyConnection, files: dict[str, Path], *, rejected: tuple[Rejection, ...] = (),
-                 max_bytes: int = 50 * 2**20, max_rows: int = 1_000_000, now: datetime | None = None,
-                 ) -> list[Rejection]:
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    *,
+    rejected: tuple[Rejection, ...] = (),
+    max_bytes: int = 50 * 2**20,
+    max_rows: int = 1_000_000,
+    now: datetime | None = None,
+) -> list[Rejection]:
     """Ingest the given files under the given names (``p06 validate``'s scratch database) as a
     refresh ingests new files; the rejections recorded. ``rejected``: what a folder's listing
     refused to read (``list_submissions``). A link given by name may lead anywhere, but never

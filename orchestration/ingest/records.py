@@ -10,8 +10,11 @@ import pyarrow as pa
 from orchestration.ingest.schema import Column, row_columns
 
 ARROW_TYPES = {
-    "varchar": pa.string(), "bigint": pa.int64(), "double": pa.float64(),
-    "date": pa.date32(), "timestamp": pa.timestamp("us"),
+    "varchar": pa.string(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
 }
 
 

@@ -38,7 +38,7 @@ class Sighting:
     inode: int | None
 
     @classmethod
-    def of(cls, stat: os.stat_result) -> "Sighting":
+    def of(cls, stat: os.stat_result) -> Sighting:
         return cls(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino % 2**63)
 
 
@@ -84,10 +84,11 @@ def reported_unread(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 
 def sightings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Sighting, str]]:
-    rows = con.execute("select source_file, file_size, mtime_ns, ctime_ns, inode, file_hash"
-                       " from raw.file_sightings")
-    return {path: (Sighting(size, mtime, ctime, inode), digest)
-            for path, size, mtime, ctime, inode, digest in rows.fetchall()}
+    rows = con.execute("select source_file, file_size, mtime_ns, ctime_ns, inode, file_hash from raw.file_sightings")
+    return {
+        path: (Sighting(size, mtime, ctime, inode), digest)
+        for path, size, mtime, ctime, inode, digest in rows.fetchall()
+    }
 
 
 def seen_unchanged(seen: tuple[Sighting, str] | None, stat: os.stat_result, known: set[str]) -> bool:
@@ -106,13 +107,36 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     try:
         _insert(con, "indicator_values", [_with_lineage(f.parsed.values, f) for f in readable])
         _insert(con, "task_rows", [_with_lineage(f.parsed.tasks, f) for f in readable])
-        _insert(con, "ingest_rejections", [_with_lineage(_rejection_table(f.parsed.rejections), f)
-                                           for f in files], "'error' as severity")
-        _insert(con, "ingested_files", [pa.Table.from_pylist([{
-            "file_hash": f.file_hash, "source_file": f.source_file, "file_format": f.parsed.file_format,
-            "file_size": f.sighting.size, "status": "rejected" if f.parsed.file_rejected else "ingested",
-            "rows_accepted": f.parsed.rows_accepted, "rows_rejected": f.parsed.rows_rejected,
-            "load_id": f.load_id, "ingested_at": f.ingested_at} for f in readable])] if readable else [])
+        _insert(
+            con,
+            "ingest_rejections",
+            [_with_lineage(_rejection_table(f.parsed.rejections), f) for f in files],
+            "'error' as severity",
+        )
+        _insert(
+            con,
+            "ingested_files",
+            [
+                pa.Table.from_pylist(
+                    [
+                        {
+                            "file_hash": f.file_hash,
+                            "source_file": f.source_file,
+                            "file_format": f.parsed.file_format,
+                            "file_size": f.sighting.size,
+                            "status": "rejected" if f.parsed.file_rejected else "ingested",
+                            "rows_accepted": f.parsed.rows_accepted,
+                            "rows_rejected": f.parsed.rows_rejected,
+                            "load_id": f.load_id,
+                            "ingested_at": f.ingested_at,
+                        }
+                        for f in readable
+                    ]
+                )
+            ]
+            if readable
+            else [],
+        )
         record_sightings(con, [f for f in files if f.sighting is not None and f.file_hash is not None])
         con.commit()
     except BaseException:
@@ -124,14 +148,25 @@ def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) ->
     """One statement for all the files: one per file costs milliseconds each (12 s for 5,000)."""
     if not files:
         return
-    con.register("sighted_files", pa.table({
-        "source_file": [f.source_file for f in files], "file_size": [f.sighting.size for f in files],
-        "mtime_ns": [f.sighting.mtime_ns for f in files], "file_hash": [f.file_hash for f in files],
-        "ctime_ns": [f.sighting.ctime_ns for f in files], "inode": [f.sighting.inode for f in files],
-    }, schema=SIGHTINGS_SCHEMA))
+    con.register(
+        "sighted_files",
+        pa.table(
+            {
+                "source_file": [f.source_file for f in files],
+                "file_size": [f.sighting.size for f in files],
+                "mtime_ns": [f.sighting.mtime_ns for f in files],
+                "file_hash": [f.file_hash for f in files],
+                "ctime_ns": [f.sighting.ctime_ns for f in files],
+                "inode": [f.sighting.inode for f in files],
+            },
+            schema=SIGHTINGS_SCHEMA,
+        ),
+    )
     try:
-        con.execute("insert or replace into raw.file_sightings by name"
-                    " select source_file, file_size, mtime_ns, file_hash, ctime_ns, inode from sighted_files")
+        con.execute(
+            "insert or replace into raw.file_sightings by name"
+            " select source_file, file_size, mtime_ns, file_hash, ctime_ns, inode from sighted_files"
+        )
     finally:
         con.unregister("sighted_files")
 
@@ -156,18 +191,22 @@ def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
     if "submitted_at" in rows.column_names:
         submitted = rows["submitted_at"].fill_null(pa.scalar(stored.ingested_at, pa.timestamp("us")))
         rows = rows.set_column(rows.schema.get_field_index("submitted_at"), "submitted_at", submitted)
+
     def repeated(text: str | None) -> pa.DictionaryArray:
         return pa.DictionaryArray.from_arrays(zeros, pa.array([text], pa.string()))
 
-    return (rows
-            .append_column("file_hash", repeated(stored.file_hash))
-            .append_column("source_file", repeated(stored.source_file))
-            .append_column("ingested_at", pa.repeat(pa.scalar(stored.ingested_at, pa.timestamp("us")), n))
-            .append_column("load_id", pa.repeat(pa.scalar(stored.load_id, pa.int64()), n)))
+    return (
+        rows.append_column("file_hash", repeated(stored.file_hash))
+        .append_column("source_file", repeated(stored.source_file))
+        .append_column("ingested_at", pa.repeat(pa.scalar(stored.ingested_at, pa.timestamp("us")), n))
+        .append_column("load_id", pa.repeat(pa.scalar(stored.load_id, pa.int64()), n))
+    )
 
 
 def _rejection_table(rejections: list[Rejection]) -> pa.Table:
     fields = set(REJECTION_SCHEMA.names)
-    rows = [{**{k: storable(v) for k, v in asdict(r).items() if k in fields}, "detail": storable(r.detail)}
-            for r in rejections]
+    rows = [
+        {**{k: storable(v) for k, v in asdict(r).items() if k in fields}, "detail": storable(r.detail)}
+        for r in rejections
+    ]
     return pa.Table.from_pylist(rows, schema=REJECTION_SCHEMA)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from orchestration.alerts import alerts_for_refresh, dispatch, stale_marts_alert
@@ -30,7 +30,7 @@ def finish_refresh(instance: DagsterInstance, run_id: str, paths: WarehousePaths
 
 
 def send_alerts(summary: dict[str, Any], paths: WarehousePaths) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         window = late_window_months()
     except ValueError as exc:

@@ -9,9 +9,9 @@ lock file so a writer that gives up can name it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from filelock import Timeout, UnixFileLock
 

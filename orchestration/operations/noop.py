@@ -9,7 +9,7 @@ last refresh also rebuilds. Dagster is not imported on this path: it costs secon
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,9 @@ from orchestration.publish.snapshots import served_snapshot
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, VIETNAM, WarehousePaths
 from orchestration.wording import count
 
-BUILD_INPUTS = [DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "dbt_project.yml")] \
-    + [EXPECTATIONS_DIR]
+BUILD_INPUTS = [DBT_PROJECT_DIR / name for name in ("models", "seeds", "macros", "tests", "dbt_project.yml")] + [
+    EXPECTATIONS_DIR
+]
 
 
 def unchanged_files_seen(
@@ -45,18 +46,26 @@ def served_marts(paths: WarehousePaths, previous: dict[str, Any]) -> dict[str, A
     """Which marts p06.duckdb serves: the snapshot (rolled back to or not), its run and time."""
     found = served_snapshot(paths)
     if found is None:  # no snapshot matches (e.g. they were deleted): the last publish's record
-        return {"snapshot": None, "run_id": previous.get("noop_of_run") or previous.get("run_id"),
-                "published_at": previous.get("finished_at"), "rolled_back": False}
+        return {
+            "snapshot": None,
+            "run_id": previous.get("noop_of_run") or previous.get("run_id"),
+            "published_at": previous.get("finished_at"),
+            "rolled_back": False,
+        }
     snapshot, newer_exist = found
-    return {"snapshot": snapshot.id, "run_id": snapshot.run_id, "published_at": snapshot.published_at.isoformat(),
-            "rolled_back": newer_exist}
+    return {
+        "snapshot": snapshot.id,
+        "run_id": snapshot.run_id,
+        "published_at": snapshot.published_at.isoformat(),
+        "rolled_back": newer_exist,
+    }
 
 
 def noop_summary(previous: dict[str, Any], files_seen: int, now: datetime, served: dict[str, Any]) -> dict[str, Any]:
     """last_refresh.json of a skipped refresh: published marts unchanged, nothing checked again."""
-    at = now.astimezone(timezone.utc).isoformat()
+    at = now.astimezone(UTC).isoformat()
     return summary_without_run(
-        f"noop-{now.astimezone(timezone.utc):%Y%m%dT%H%M%S}",
+        f"noop-{now.astimezone(UTC):%Y%m%dT%H%M%S}",
         PUBLISHED,
         at,
         noop=True,
@@ -76,7 +85,7 @@ def skip_unchanged_refresh(
 
     None means a real refresh is needed (also when another refresh holds the warehouse now).
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     previous = _read_json(paths.last_refresh)
     if previous is None:
         return None
@@ -97,7 +106,7 @@ def format_noop(summary: dict[str, Any]) -> str:
     """What `p06 refresh` prints when it skipped: what is served, nothing about rules (none ran)."""
     served = summary["served"]
     published = _parse_time(served["published_at"])
-    when = f"published {published.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if published else "publish time unknown"
+    when = f"published {published.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if published else "publish time unknown"
     what = f"run {served['run_id'] or 'unknown'}, {when}"
     if served["snapshot"]:
         what += f", snapshot {served['snapshot']}"
@@ -149,7 +158,7 @@ def _parse_time(iso: str | None) -> datetime | None:
         moment = datetime.fromisoformat(iso)
     except (TypeError, ValueError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ def _metadata_values(metadata: dict) -> dict[str, Any]:
 def _iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat()
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
 
 def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
@@ -102,9 +102,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
             }
     published = "published_marts" in materialized
     run_ok = run is not None and run.status == DagsterRunStatus.SUCCESS
-    gate_failed = any(
-        not c["passed"] and levels[r] == "error" for r, c in checks.items()
-    )
+    gate_failed = any(not c["passed"] and levels[r] == "error" for r, c in checks.items())
     if published and run_ok:
         status = PUBLISHED
     elif gate_failed and not errors:
@@ -176,7 +174,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     files, rows, rules = summary["files"], summary["rows"], summary["rules"]
     lines = [
         f"refresh {summary['status']} (run {summary['run_id']})",
-        f"  files  : {files['seen']} seen, {files['ingested']} ingested, {files['skipped']} skipped, {files['rejected']} rejected",
+        f"  files  : {files['seen']} seen, {files['ingested']} ingested, "
+        f"{files['skipped']} skipped, {files['rejected']} rejected",
         f"  rows   : {rows['accepted']} accepted, {rows['rejected']} rejected, "
         f"{count(summary['quarantined_values'], 'value')} held back",
         f"  rules  : {len(rules['passed'])} passed, {len(rules['failed'])} failed"

@@ -117,13 +117,29 @@ def _build_candidates(work_db: Path) -> None:
     from orchestration.transform.dbt_calls import failure_summary, invoke
 
     target = SCRATCH_DIR / "dbt_target"
-    result = invoke([
-        "build", "--select", f"+{CANDIDATE_MODEL}", "--exclude-resource-type", "test",
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target", "duckdb", "--target-path", str(target), "--log-path", str(target),
-        "--vars", json.dumps({"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
-        "--quiet", "--no-use-colors",
-    ])
+    result = invoke(
+        [
+            "build",
+            "--select",
+            f"+{CANDIDATE_MODEL}",
+            "--exclude-resource-type",
+            "test",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--vars",
+            json.dumps({"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
+            "--quiet",
+            "--no-use-colors",
+        ]
+    )
     if not result.success:
         raise RuntimeError(f"dbt could not build the candidate values: {failure_summary(result)}")
 

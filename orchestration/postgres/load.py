@@ -8,8 +8,8 @@ step and the DuckDB publish read). Column types follow the DuckDB table, so the 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import duckdb
 import pyarrow as pa
@@ -39,9 +39,7 @@ TYPES = {
     "TIMESTAMP": ("timestamp without time zone", pa.timestamp("us")),
 }
 # dbt models also hold varchar columns (`cast(... as varchar)` in a model)
-ARROW_TYPES = {pg_type: arrow_type for pg_type, arrow_type in TYPES.values()} | {
-    "character varying": pa.string()
-}
+ARROW_TYPES = {pg_type: arrow_type for pg_type, arrow_type in TYPES.values()} | {"character varying": pa.string()}
 
 
 @dataclass(frozen=True)
@@ -110,9 +108,11 @@ def _push_table(duck: duckdb.DuckDBPyConnection, cur, table: str) -> TableCopy:
     reader = duck.execute(f'select {select_list} from "{schema}"."{name}"{where}', params).to_arrow_reader(
         ROWS_PER_BUFFER
     )
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-        sql.Identifier(schema, name), sql.SQL(", ").join(map(sql.Identifier, column_names))
-    ).as_string(cur)
+    copy = (
+        sql.SQL("copy {} ({}) from stdin with (format csv)")
+        .format(sql.Identifier(schema, name), sql.SQL(", ").join(map(sql.Identifier, column_names)))
+        .as_string(cur)
+    )
     rows = 0
     for batch in reader:
         buffer = io.BytesIO()

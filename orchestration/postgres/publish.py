@@ -8,7 +8,7 @@ again. A reader sees the old marts or the new ones, never a mix; a failure chang
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from psycopg2 import sql
 

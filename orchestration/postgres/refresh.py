@@ -19,7 +19,7 @@ Ingestion and the quality step keep using the DuckDB work database; dbt runs on 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import duckdb
 

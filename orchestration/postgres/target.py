@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 import psycopg2
@@ -23,7 +23,7 @@ class PostgresTarget:
     dbname: str
 
     @classmethod
-    def from_url(cls, url: str) -> "PostgresTarget":
+    def from_url(cls, url: str) -> PostgresTarget:
         parts = urlsplit(url)
         if parts.scheme not in URL_SCHEMES:
             raise ValueError(
@@ -33,8 +33,7 @@ class PostgresTarget:
         dbname = unquote(parts.path.lstrip("/"))
         if not (parts.hostname and parts.username and dbname):
             raise ValueError(
-                f"{URL_VARIABLE}: host, user and database are required "
-                "(postgresql://user:password@host:port/database)"
+                f"{URL_VARIABLE}: host, user and database are required (postgresql://user:password@host:port/database)"
             )
         return cls(
             host=parts.hostname,
@@ -45,7 +44,7 @@ class PostgresTarget:
         )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> "PostgresTarget | None":
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> PostgresTarget | None:
         """The configured PostgreSQL warehouse, or None: then p06 runs on DuckDB alone."""
         url = env.get(URL_VARIABLE, "").strip()
         return cls.from_url(url) if url else None

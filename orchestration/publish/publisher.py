@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -90,19 +90,12 @@ def _build_published_file(work_db: Path, target: Path) -> dict[str, int]:
     con = duckdb.connect()
     try:
         con.execute(f"attach {_sql_string(work_db)} as work (read_only)")
-        con.execute(
-            f"attach {_sql_string(target)} as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')"
-        )
+        con.execute(f"attach {_sql_string(target)} as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')")
         con.execute(f"create schema pub.{PUBLISHED_SCHEMA}")
         counts = {}
         for table in PUBLISHED_MARTS:
-            con.execute(
-                f"create table pub.{PUBLISHED_SCHEMA}.{table} as "
-                f"select * from work.{PUBLISHED_SCHEMA}.{table}"
-            )
-            counts[table] = con.execute(
-                f"select count(*) from pub.{PUBLISHED_SCHEMA}.{table}"
-            ).fetchone()[0]
+            con.execute(f"create table pub.{PUBLISHED_SCHEMA}.{table} as select * from work.{PUBLISHED_SCHEMA}.{table}")
+            counts[table] = con.execute(f"select count(*) from pub.{PUBLISHED_SCHEMA}.{table}").fetchone()[0]
         con.execute("checkpoint pub")
         con.execute("detach pub")
         con.execute("detach work")
@@ -124,9 +117,7 @@ def _stage_parquet(source_db: Path, parquet_dir: Path) -> dict[Path, Path]:
             final = parquet_dir / f"{table}.parquet"
             tmp = _temp_name(final)
             staged[tmp] = final
-            con.execute(
-                f"copy (select * from {PUBLISHED_SCHEMA}.{table}) to {_sql_string(tmp)} (format parquet)"
-            )
+            con.execute(f"copy (select * from {PUBLISHED_SCHEMA}.{table}) to {_sql_string(tmp)} (format parquet)")
             _fsync(tmp)
     finally:
         con.close()
@@ -177,7 +168,7 @@ def publish(
     run_id: str | None = None,
 ) -> PublishResult:
     """Copy the marts of the work database into a new p06.duckdb and swap it in atomically."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     with _temporary_database(paths.published_db) as tmp:
         counts = _build_published_file(paths.work_db, tmp)
@@ -204,7 +195,7 @@ def rollback(paths: WarehousePaths, to: str | None = None, *, now: datetime | No
     Every snapshot is kept. Leaving a snapshot for an older one marks it rolled back, so a plain
     rollback later (even after new publishes) never serves it again; `to` still can.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if not paths.published_db.exists():
         raise RuntimeError(f"nothing is published yet: {paths.published_db} does not exist")
     snapshots = all_snapshots(paths)

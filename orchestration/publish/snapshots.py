@@ -11,7 +11,7 @@ import filecmp
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ class Snapshot:
 
     @property
     def published_at(self) -> datetime:
-        return datetime.strptime(self.id, ID_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(self.id, ID_FORMAT).replace(tzinfo=UTC)
 
     @property
     def info_path(self) -> Path:
@@ -67,7 +67,7 @@ class Snapshot:
 
 
 def snapshot_path(paths: WarehousePaths, now: datetime) -> Path:
-    return paths.snapshots_dir / f"{PREFIX}{now.astimezone(timezone.utc):{ID_FORMAT}}.duckdb"
+    return paths.snapshots_dir / f"{PREFIX}{now.astimezone(UTC):{ID_FORMAT}}.duckdb"
 
 
 def all_snapshots(paths: WarehousePaths) -> list[Snapshot]:

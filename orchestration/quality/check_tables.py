@@ -16,9 +16,9 @@ invocation per refresh; the deadline and "latest version wins" stay dbt's (the s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -30,8 +30,7 @@ INDICATOR_CODE = re.compile(r"[A-Z][A-Z0-9_]*")
 MIN_HISTORY = 4  # a shorter history gives no meaningful median absolute deviation
 
 VALUE_COLUMNS = (
-    "province_code, province_valid_from, period, period_grain, indicator_code, "
-    "source_file, sheet, source_row, value"
+    "province_code, province_valid_from, period, period_grain, indicator_code, source_file, sheet, source_row, value"
 )
 
 INDICATOR_VALUES = f"""
@@ -209,9 +208,7 @@ def indicator_pairs_sql(source: str, indicators: list[str]) -> str:
     for code in indicators:
         if not INDICATOR_CODE.fullmatch(code):
             raise ValueError(f"not an indicator code: {code!r}")
-    columns = ",\n    ".join(
-        f"max(value) filter (where indicator_code = '{code}') as {code}" for code in indicators
-    )
+    columns = ",\n    ".join(f"max(value) filter (where indicator_code = '{code}') as {code}" for code in indicators)
     return INDICATOR_PAIRS.format(source=checked_table_name(source), indicator_columns=columns)
 
 
@@ -263,9 +260,7 @@ def materialized(con: duckdb.DuckDBPyConnection, name: str, **query) -> Iterator
 
 
 @contextmanager
-def changed_values(
-    con: duckdb.DuckDBPyConnection, source: str, *, rules_version: str, full: bool
-) -> Iterator[str]:
+def changed_values(con: duckdb.DuckDBPyConnection, source: str, *, rules_version: str, full: bool) -> Iterator[str]:
     """The values of the units x periods that changed since the last quarantine, as a temp view.
 
     Alongside it, the temp table KEY_STATE fingerprints every unit x period of ``source``.

@@ -1,8 +1,8 @@
 """Every quality rule over a table of indicator values: quarantine before the facts, gate after.
 
-    quarantine(con, report_dir=...)   candidates -> quality.findings + warehouse/quality/index.html
-                                      (row-local rules only on the units x periods that changed)
-    gate(con)                         the facts about to be published -> results only, no writes
+quarantine(con, report_dir=...)   candidates -> quality.findings + warehouse/quality/index.html
+                                  (row-local rules only on the units x periods that changed)
+gate(con)                         the facts about to be published -> results only, no writes
 """
 
 from __future__ import annotations
@@ -176,9 +176,7 @@ def quarantine(
     with ``full``); their findings elsewhere are kept.
     """
     with changed_values(con, source, rules_version=rules_version(source), full=full) as changed:
-        results = evaluate(
-            con, source=source, status_table=status_table, as_of=as_of, row_local_source=changed
-        )
+        results = evaluate(con, source=source, status_table=status_table, as_of=as_of, row_local_source=changed)
         row_local = [rule.id for rule in all_rules() if rule.check_table in ROW_LOCAL_TABLES]
         kept = kept_findings(con, row_local)
         results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]

@@ -13,8 +13,14 @@ from orchestration.quality.schema import ensure_findings_table
 from orchestration.quality.validation import ExpectationOutcome
 
 ORIGIN_COLUMNS = [
-    "province_code", "province_valid_from", "period", "indicator_code",
-    "source_file", "sheet", "source_row", "value",
+    "province_code",
+    "province_valid_from",
+    "period",
+    "indicator_code",
+    "source_file",
+    "sheet",
+    "source_row",
+    "value",
 ]
 FINDING_COLUMNS = ["rule", "severity", *ORIGIN_COLUMNS, "detail", "quarantined"]
 PAIR_KEY = ["province_code", "province_valid_from", "period"]

@@ -7,9 +7,10 @@ the quality report.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from orchestration.reference import province_label, province_name
 
@@ -46,13 +47,15 @@ def late_submissions(findings) -> list[dict[str, Any]]:
     records = []
     for row in findings.drop_duplicates(["province_code", "province_valid_from", "period"]).to_dict("records"):
         valid_from = None if _missing(row.get("province_valid_from")) else row["province_valid_from"]
-        records.append({
-            "province_code": row["province_code"],
-            "province_name": province_name(row["province_code"], valid_from),
-            "period": row["period"],
-            "deadline": _iso(row.get("deadline"), day=True),
-            "first_submitted_at": _iso(row.get("first_submitted_at")),
-        })
+        records.append(
+            {
+                "province_code": row["province_code"],
+                "province_name": province_name(row["province_code"], valid_from),
+                "period": row["period"],
+                "deadline": _iso(row.get("deadline"), day=True),
+                "first_submitted_at": _iso(row.get("first_submitted_at")),
+            }
+        )
     return records
 
 
@@ -64,12 +67,14 @@ def by_period(late: Iterable[dict[str, Any]]) -> list[LatePeriod]:
     periods = []
     for period, items in groups.items():
         items = sorted(items, key=lambda item: item["province_code"])
-        periods.append(LatePeriod(
-            period=period,
-            deadline=items[0].get("deadline"),
-            not_sent=[item for item in items if not item.get("first_submitted_at")],
-            sent_late=[item for item in items if item.get("first_submitted_at")],
-        ))
+        periods.append(
+            LatePeriod(
+                period=period,
+                deadline=items[0].get("deadline"),
+                not_sent=[item for item in items if not item.get("first_submitted_at")],
+                sent_late=[item for item in items if item.get("first_submitted_at")],
+            )
+        )
     return sorted(periods, key=lambda group: (group.deadline or "", group.period), reverse=True)
 
 

@@ -8,8 +8,17 @@ import pandas as pd
 from orchestration.quality.check_tables import table_columns
 
 COLUMNS = [
-    "source_file", "file_hash", "sheet", "source_row", "column_name", "value_seen",
-    "province_code", "province_valid_from", "period", "rule", "detail",
+    "source_file",
+    "file_hash",
+    "sheet",
+    "source_row",
+    "column_name",
+    "value_seen",
+    "province_code",
+    "province_valid_from",
+    "period",
+    "rule",
+    "detail",
 ]
 REJECTIONS_SQL = f"""
 select distinct {", ".join(COLUMNS)} from raw.ingest_rejections

@@ -70,8 +70,9 @@ def _with_province(frame: pd.DataFrame) -> pd.DataFrame:
     """`Hà Nội (01)` beside each row, from the unit's code and valid_from."""
     labels = [
         province_label(code, province_name(code, None if is_missing(valid_from) else valid_from))
-        if not is_missing(code) else ""
-        for code, valid_from in zip(frame["province_code"], frame["province_valid_from"])
+        if not is_missing(code)
+        else ""
+        for code, valid_from in zip(frame["province_code"], frame["province_valid_from"], strict=True)
     ]
     return frame.assign(province=labels)
 
@@ -105,8 +106,12 @@ def _late_view(result: RuleResult) -> dict[str, Any]:
                 "headline": f"{count(group.provinces, 'province')}: "
                 f"{len(group.not_sent)} not sent, {len(group.sent_late)} sent late",
                 "provinces": [
-                    {"name": label(item), "sent": display(item["first_submitted_at"]).replace("T", " ")
-                     if item["first_submitted_at"] else "not sent"}
+                    {
+                        "name": label(item),
+                        "sent": display(item["first_submitted_at"]).replace("T", " ")
+                        if item["first_submitted_at"]
+                        else "not sent",
+                    }
                     for item in group.not_sent + group.sent_late
                 ],
             }

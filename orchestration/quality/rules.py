@@ -50,8 +50,7 @@ def load_suite_files(directory: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
                 raise SuiteFileError(f"{path}: expectation {position} lacks meta {sorted(missing)}")
             if meta["severity"] not in SEVERITIES:
                 raise SuiteFileError(
-                    f"{path}: expectation {position} has severity {meta['severity']!r}, "
-                    f"expected one of {SEVERITIES}"
+                    f"{path}: expectation {position} has severity {meta['severity']!r}, expected one of {SEVERITIES}"
                 )
         suites[path.stem] = suite
     return suites
@@ -65,9 +64,7 @@ def rules_from_suites(suites: dict[str, dict]) -> tuple[Rule, ...]:
             meta = expectation["meta"]
             known = rules.get(meta["rule"])
             if known and (known.suite != name or known.severity != meta["severity"]):
-                raise SuiteFileError(
-                    f"rule {meta['rule']} is declared twice with different suites or severities"
-                )
+                raise SuiteFileError(f"rule {meta['rule']} is declared twice with different suites or severities")
             description = expectation.get("description", "")
             if known:
                 description = f"{known.description} {description}".strip()
@@ -90,4 +87,3 @@ def suite_files() -> dict[str, dict]:
 def all_rules() -> tuple[Rule, ...]:
     """Every rule p06 checks, for one asset check per rule id."""
     return rules_from_suites(suite_files())
-

@@ -14,9 +14,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 
-def local_session(
-    workdir: Path, *, cores: int = 2, memory: str = "1g", keep_catalog: bool = True
-) -> SparkSession:
+def local_session(workdir: Path, *, cores: int = 2, memory: str = "1g", keep_catalog: bool = True) -> SparkSession:
     workdir.mkdir(parents=True, exist_ok=True)
     metastore = workdir / "metastore_db"
     builder = (

@@ -11,8 +11,8 @@ Server. The directory must be one path for both sides: local on one host, shared
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 

@@ -67,8 +67,9 @@ def plans_for_all(period: str, published_db: Path | None = None) -> list[Templat
 
 
 def _plan(unit: Province, period: Period, published_db: Path | None) -> TemplatePlan:
-    return TemplatePlan(unit, period, tuple(load_indicators().values()),
-                        last_values(published_db, unit, period) if published_db else {})
+    return TemplatePlan(
+        unit, period, tuple(load_indicators().values()), last_values(published_db, unit, period) if published_db else {}
+    )
 
 
 def last_values(published_db: Path, unit: Province, period: Period) -> dict[str, LastValue]:

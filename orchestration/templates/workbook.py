@@ -30,19 +30,37 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 TASK_ROWS = 100
 MAX_TEXT = 2000  # characters of a note, task code or task name
 
-INDICATOR_HEADERS = ("Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị tính", "Cách tính",
-                     "Kỳ đã gửi gần nhất", "Giá trị đã gửi gần nhất", "Giá trị", "Ghi chú")
+INDICATOR_HEADERS = (
+    "Mã chỉ tiêu",
+    "Tên chỉ tiêu",
+    "Đơn vị tính",
+    "Cách tính",
+    "Kỳ đã gửi gần nhất",
+    "Giá trị đã gửi gần nhất",
+    "Giá trị",
+    "Ghi chú",
+)
 VALUE_COLUMN, NOTE_COLUMN = 7, 8
 TASK_HEADERS = ("Mã nhiệm vụ", "Nội dung", "Hạn hoàn thành", "Trạng thái", "Ngày hoàn thành")
 
 # per unit of the catalogue: what Excel accepts in the value cell
 VALUE_RULES = {
-    "count": dict(type="whole", operator="greaterThanOrEqual", formula1="0",
-                  error="Số lượng là số nguyên, không âm (a whole number >= 0)."),
-    "percent": dict(type="decimal", operator="between", formula1="0", formula2="100",
-                    error="Tỷ lệ từ 0 đến 100 (a percent between 0 and 100)."),
-    "score": dict(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                  error="Điểm là số không âm (a score >= 0)."),
+    "count": dict(
+        type="whole",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        error="Số lượng là số nguyên, không âm (a whole number >= 0).",
+    ),
+    "percent": dict(
+        type="decimal",
+        operator="between",
+        formula1="0",
+        formula2="100",
+        error="Tỷ lệ từ 0 đến 100 (a percent between 0 and 100).",
+    ),
+    "score": dict(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", error="Điểm là số không âm (a score >= 0)."
+    ),
 }
 
 
@@ -57,14 +75,27 @@ def write_template(plan: TemplatePlan, path: Path) -> Path:
 
 
 def _date_validation() -> DataValidation:
-    return DataValidation(type="date", operator="between", formula1=_serial(FIRST_DAY), formula2=_serial(LAST_DAY),
-                          showErrorMessage=True, errorTitle="Ngày không hợp lệ",
-                          error="Nhập ngày dạng dd/mm/yyyy (a date).")
+    return DataValidation(
+        type="date",
+        operator="between",
+        formula1=_serial(FIRST_DAY),
+        formula2=_serial(LAST_DAY),
+        showErrorMessage=True,
+        errorTitle="Ngày không hợp lệ",
+        error="Nhập ngày dạng dd/mm/yyyy (a date).",
+    )
 
 
 def _text_validation() -> DataValidation:
-    return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(MAX_TEXT), allow_blank=True,
-                          showErrorMessage=True, errorTitle="Quá dài", error=f"Tối đa {MAX_TEXT} ký tự.")
+    return DataValidation(
+        type="textLength",
+        operator="lessThanOrEqual",
+        formula1=str(MAX_TEXT),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Quá dài",
+        error=f"Tối đa {MAX_TEXT} ký tự.",
+    )
 
 
 def _serial(day: date) -> str:
@@ -105,18 +136,28 @@ def _info_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
 
 
 def _indicator_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
-    sheet.append([f"Biểu số 01: Chỉ tiêu Đề án 06 — {plan.unit.name} ({plan.unit.code}), "
-                  f"{period_name(plan.period)}"])
+    sheet.append([f"Biểu số 01: Chỉ tiêu Đề án 06 — {plan.unit.name} ({plan.unit.code}), {period_name(plan.period)}"])
     sheet.append(["Nhập Giá trị cho từng chỉ tiêu (bỏ trống nếu không báo cáo); Ghi chú nếu cần."])
     sheet.append(list(INDICATOR_HEADERS))
-    validations = {unit: DataValidation(showErrorMessage=True, errorTitle="Giá trị không hợp lệ", **rule)
-                   for unit, rule in VALUE_RULES.items()}
+    validations = {
+        unit: DataValidation(showErrorMessage=True, errorTitle="Giá trị không hợp lệ", **rule)
+        for unit, rule in VALUE_RULES.items()
+    }
     notes = _text_validation()
     for indicator in plan.indicators:
         last = plan.last_values.get(indicator.code)
-        sheet.append([indicator.code, indicator.name, UNITS.get(indicator.unit, indicator.unit),
-                      TIME_AGGREGATIONS.get(indicator.time_aggregation, indicator.time_aggregation),
-                      last.period if last else None, last.value if last else None, None, None])
+        sheet.append(
+            [
+                indicator.code,
+                indicator.name,
+                UNITS.get(indicator.unit, indicator.unit),
+                TIME_AGGREGATIONS.get(indicator.time_aggregation, indicator.time_aggregation),
+                last.period if last else None,
+                last.value if last else None,
+                None,
+                None,
+            ]
+        )
         row = sheet.max_row
         _entry(sheet.cell(row, VALUE_COLUMN))
         _entry(sheet.cell(row, NOTE_COLUMN), TEXT_FORMAT)
@@ -137,9 +178,14 @@ def _indicator_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
 def _task_sheet(sheet: Worksheet, plan: TemplatePlan) -> None:
     sheet.append([f"Nhiệm vụ được giao — {plan.unit.name} ({plan.unit.code}), {period_name(plan.period)}"])
     sheet.append(list(TASK_HEADERS))
-    status = DataValidation(type="list", formula1='"' + ",".join(TASK_STATUSES) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="Trạng thái không hợp lệ",
-                            error="Chọn một trong: " + ", ".join(TASK_STATUSES))
+    status = DataValidation(
+        type="list",
+        formula1='"' + ",".join(TASK_STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Trạng thái không hợp lệ",
+        error="Chọn một trong: " + ", ".join(TASK_STATUSES),
+    )
     dates, texts = _date_validation(), _text_validation()
     for validation in (status, dates, texts):
         sheet.add_data_validation(validation)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from orchestration.transform.borrowed import DuckDBConnectionManager
@@ -32,10 +33,9 @@ def release_duckdb() -> None:
     process's own read-only connections ("different configuration"), and the publish step would
     copy a database whose last writes sit in its WAL.
     """
-    try:
+    # Raises when no environment was created (PostgreSQL target, or failed before connecting).
+    with contextlib.suppress(Exception):
         DuckDBConnectionManager.env().close()
-    except Exception:  # no environment was created (PostgreSQL target, or failed before connecting)
-        pass
     DuckDBConnectionManager.close_all_connections()
 
 

@@ -71,18 +71,26 @@ class DbtInProcess(ConfigurableResource):
         )
         vars_json = json.dumps(dict(dbt_vars))
         common_args = [  # every command of the run: the parse and each stage's build
-            "--project-dir", self.project_dir,
-            "--profiles-dir", self.profiles_dir,
-            "--target", dbt_target,
-            "--target-path", str(target_path),
-            "--log-path", str(target_path),
-            "--vars", vars_json,
+            "--project-dir",
+            self.project_dir,
+            "--profiles-dir",
+            self.profiles_dir,
+            "--target",
+            dbt_target,
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+            "--vars",
+            vars_json,
             "--no-use-colors",
             # run_results.json and dbt.log's debug lines would repeat the vars, a password among them
             *(["--no-write-json", "--log-level-file", "info"] if any(_is_secret(key) for key in dbt_vars) else []),
         ]
         args = [
-            "build", *common_args, *selection,
+            "build",
+            *common_args,
+            *selection,
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
         ]
@@ -93,8 +101,11 @@ class DbtInProcess(ConfigurableResource):
         for event in events:
             message = DbtCoreCliEventMessage(raw_event=msg_to_dict(event), event_history_metadata={})
             yield from message.to_default_asset_events(
-                manifest=manifest, dagster_dbt_translator=translator, context=context,
-                target_path=target_path, project=project,
+                manifest=manifest,
+                dagster_dbt_translator=translator,
+                context=context,
+                target_path=target_path,
+                project=project,
             )
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")

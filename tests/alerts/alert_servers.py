@@ -10,11 +10,11 @@ import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from ipaddress import IPv4Address
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from ipaddress import IPv4Address
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -136,7 +136,7 @@ def self_signed_tls(folder: Path) -> tuple[Path, ssl.SSLContext]:
     """A certificate for 127.0.0.1 (the PEM a client is told to trust) and the server's TLS context."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)

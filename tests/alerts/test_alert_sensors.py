@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from dagster import DagsterInstance, SkipReason, build_run_status_sensor_context, build_sensor_context, job, op
@@ -53,7 +53,7 @@ def test_stale_marts_alert_once_a_day(warehouse_dir):
 
     _, cursor = evaluate_stale()
     assert [(a["kind"], a["severity"]) for a in sent(warehouse_dir)] == [("stale_marts", "error")]
-    assert cursor == operators_day(datetime.now(timezone.utc))
+    assert cursor == operators_day(datetime.now(UTC))
 
     again, _ = evaluate_stale(cursor)
     assert "already alerted" in again.skip_message

@@ -15,7 +15,9 @@ def failed(rule: str, severity: str, findings: int, stage: str) -> dict:
 
 
 SUMMARY = {
-    "run_id": "run-9", "status": "published", "exit_code": 0,
+    "run_id": "run-9",
+    "status": "published",
+    "exit_code": 0,
     "files": {"seen": 40, "ingested": 36, "skipped": 1, "rejected": 3},
     "rows": {"accepted": 1166, "rejected": 1},
     "rules": {
@@ -28,14 +30,19 @@ SUMMARY = {
             failed("vneid_activated_le_issued", "error", 2, "quarantine"),
         ],
     },
-    "quarantined_values": 3, "late_submissions": [], "tables_published": ["dim_province"], "error": None,
+    "quarantined_values": 3,
+    "late_submissions": [],
+    "tables_published": ["dim_province"],
+    "error": None,
 }
 
 
 def test_the_alert_received_counts_what_the_summary_prints(tmp_path, monkeypatch, webhook, smtp_server):
     for name, value in {
-        "P06_ALERT_WEBHOOK_URL": webhook.url, "P06_SMTP_HOST": smtp_server.host,
-        "P06_SMTP_PORT": str(smtp_server.port), "P06_ALERT_EMAIL_TO": "ops@example.vn",
+        "P06_ALERT_WEBHOOK_URL": webhook.url,
+        "P06_SMTP_HOST": smtp_server.host,
+        "P06_SMTP_PORT": str(smtp_server.port),
+        "P06_ALERT_EMAIL_TO": "ops@example.vn",
         "P06_ALERT_BACKOFF_SECONDS": TINY_BACKOFF,
     }.items():
         monkeypatch.setenv(name, value)

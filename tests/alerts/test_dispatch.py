@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from alert_servers import SMTP_PASSWORD, SMTP_USER, TINY_BACKOFF, free_port
 
 from orchestration.alerts import Alert, dispatch
 
-from alert_servers import SMTP_PASSWORD, SMTP_USER, TINY_BACKOFF, free_port
-
-AT = datetime(2026, 11, 24, 2, 5, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 24, 2, 5, tzinfo=UTC)
 QUALITY = Alert(
     kind="quality",
     severity="error",
@@ -134,7 +133,9 @@ def smtp_env(server, **more: str) -> dict[str, str]:
 
 def test_the_email_reaches_every_recipient_with_subject_and_body(tmp_path, smtp_server):
     env = smtp_env(
-        smtp_server, P06_ALERT_EMAIL_FROM="p06@bocongan.gov.vn", P06_ALERT_EMAIL_TO="ops@example.vn, truc.ban@example.vn"
+        smtp_server,
+        P06_ALERT_EMAIL_FROM="p06@bocongan.gov.vn",
+        P06_ALERT_EMAIL_TO="ops@example.vn, truc.ban@example.vn",
     )
     dispatch([QUALITY], warehouse_dir=tmp_path, env=env)
 
@@ -159,7 +160,9 @@ def test_starttls_protects_the_login_where_the_server_requires_it(tmp_path, tls_
 
 def test_a_refused_smtp_login_is_logged_without_the_password(tmp_path, smtp_server, caplog):
     with caplog.at_level(logging.INFO):
-        dispatch([QUALITY], warehouse_dir=tmp_path, env=smtp_env(smtp_server, P06_SMTP_PASSWORD="wrong-" + SMTP_PASSWORD))
+        dispatch(
+            [QUALITY], warehouse_dir=tmp_path, env=smtp_env(smtp_server, P06_SMTP_PASSWORD="wrong-" + SMTP_PASSWORD)
+        )
 
     assert smtp_server.mails() == []
     assert "SMTPAuthenticationError" in caplog.text

@@ -53,22 +53,30 @@ def summary(tmp_path) -> dict:
     """The run summary of a refresh whose deadline check found these statuses."""
     with duckdb.connect(str(tmp_path / "work.duckdb")) as con:
         con.execute(STATUS_DDL)
-        con.executemany("insert into marts.submission_status values (?, ?, ?, ?, ?, ?, ?, ?)", [
-            status_row("01", RECENT, None),  # never sent
-            status_row("79", RECENT, 5),  # sent 5 days late
-            status_row("52", RECENT, -3),  # on time
-            status_row("52", OLD, None),  # never sent, long ago
-        ])
-        (result,) = [r for r in gate(con, source="intermediate.int_indicator_values_resolved", as_of=TODAY)
-                     if r.rule.id == LATE_RULE]
+        con.executemany(
+            "insert into marts.submission_status values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                status_row("01", RECENT, None),  # never sent
+                status_row("79", RECENT, 5),  # sent 5 days late
+                status_row("52", RECENT, -3),  # on time
+                status_row("52", OLD, None),  # never sent, long ago
+            ],
+        )
+        (result,) = [
+            r
+            for r in gate(con, source="intermediate.int_indicator_values_resolved", as_of=TODAY)
+            if r.rule.id == LATE_RULE
+        ]
     return {"run_id": "run-7", "status": "published", "late_submissions": late_submissions(result.findings)}
 
 
 @pytest.fixture
 def channels(monkeypatch, webhook, smtp_server):
     for name, value in {
-        "P06_ALERT_WEBHOOK_URL": webhook.url, "P06_SMTP_HOST": smtp_server.host,
-        "P06_SMTP_PORT": str(smtp_server.port), "P06_ALERT_EMAIL_TO": "ops@example.vn",
+        "P06_ALERT_WEBHOOK_URL": webhook.url,
+        "P06_SMTP_HOST": smtp_server.host,
+        "P06_SMTP_PORT": str(smtp_server.port),
+        "P06_ALERT_EMAIL_TO": "ops@example.vn",
         "P06_ALERT_BACKOFF_SECONDS": TINY_BACKOFF,
     }.items():
         monkeypatch.setenv(name, value)
@@ -94,11 +102,14 @@ def test_the_alert_names_the_provinces_late_for_the_deadlines_of_the_last_12_mon
         "marts.submission_status and the quality report",
     ]
     assert [(item["province_code"], item["period"]) for item in body["late_submissions"]] == [
-        ("01", RECENT.code), ("79", RECENT.code),
+        ("01", RECENT.code),
+        ("79", RECENT.code),
     ]
 
 
-def test_a_wider_window_set_in_the_environment_reaches_back_to_older_deadlines(summary, channels, monkeypatch, tmp_path):
+def test_a_wider_window_set_in_the_environment_reaches_back_to_older_deadlines(
+    summary, channels, monkeypatch, tmp_path
+):
     monkeypatch.setenv("P06_LATE_ALERT_MONTHS", "48")
 
     send_alerts(summary, WarehousePaths(tmp_path / "raw", tmp_path / "warehouse"))
@@ -110,7 +121,9 @@ def test_a_wider_window_set_in_the_environment_reaches_back_to_older_deadlines(s
     )
 
 
-def test_a_window_that_is_not_a_number_is_reported_and_the_default_used(summary, channels, monkeypatch, tmp_path, caplog):
+def test_a_window_that_is_not_a_number_is_reported_and_the_default_used(
+    summary, channels, monkeypatch, tmp_path, caplog
+):
     monkeypatch.setenv("P06_LATE_ALERT_MONTHS", "a year")
 
     send_alerts(summary, WarehousePaths(tmp_path / "raw", tmp_path / "warehouse"))

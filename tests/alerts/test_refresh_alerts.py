@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -38,13 +38,15 @@ def late(*keys: str, sent: str | None = None) -> list[dict]:
     for key in keys:
         code, period = key.split("@")
         end = parse_period(period).end
-        items.append({
-            "province_code": code,
-            "province_name": province_name(code, date(2025, 7, 1) if end >= date(2025, 7, 1) else None),
-            "period": period,
-            "deadline": (end + timedelta(days=15)).isoformat(),
-            "first_submitted_at": sent,
-        })
+        items.append(
+            {
+                "province_code": code,
+                "province_name": province_name(code, date(2025, 7, 1) if end >= date(2025, 7, 1) else None),
+                "period": period,
+                "deadline": (end + timedelta(days=15)).isoformat(),
+                "first_submitted_at": sent,
+            }
+        )
     return items
 
 
@@ -76,7 +78,9 @@ CASES = {
         {"quality": ("error", [])},
     ),
     "gate refused to publish": (
-        summary(status="gate_refused", exit_code=2, rules={"passed": [], "failed": [failed("one_value_per_key", "error")]}),
+        summary(
+            status="gate_refused", exit_code=2, rules={"passed": [], "failed": [failed("one_value_per_key", "error")]}
+        ),
         {"quality": ("error", ["one_value_per_key"])},
     ),
     "run failed": (
@@ -84,7 +88,10 @@ CASES = {
         {"run_failure": ("error", [])},
     ),
     "late provinces are their own kind, not a quality finding": (
-        summary(rules={"passed": [], "failed": [failed("submitted_by_deadline", "warn")]}, late_submissions=late("52@2026-Q3")),
+        summary(
+            rules={"passed": [], "failed": [failed("submitted_by_deadline", "warn")]},
+            late_submissions=late("52@2026-Q3"),
+        ),
         {"late_submission": ("warn", ["submitted_by_deadline"])},
     ),
 }
@@ -123,7 +130,9 @@ def test_the_quality_alert_names_counts_and_gate_outcome(tmp_path):
         (summary(rows={"accepted": 5, "rejected": 1}, files={"rejected": 1}), "Quality: 1 row and 1 file rejected"),
         (summary(rules={"passed": [], "failed": [failed("stock_not_decreasing", "warn")]}), "Quality: 1 rule failed"),
         (
-            summary(rules={"passed": [], "failed": [failed("percent_within_0_100", "error")] * 2}, quarantined_values=3),
+            summary(
+                rules={"passed": [], "failed": [failed("percent_within_0_100", "error")] * 2}, quarantined_values=3
+            ),
             "Quality: 2 rules failed, 3 values held back",
         ),
     ],
@@ -151,7 +160,9 @@ def test_the_alert_counts_the_failed_rules_the_summary_prints_and_labels_warning
     )
     printed = format_summary(refresh)
 
-    quality = next(a for a in alerts_for_refresh(refresh, now=NIGHT, state_path=tmp_path / "s.json") if a.kind == "quality")
+    quality = next(
+        a for a in alerts_for_refresh(refresh, now=NIGHT, state_path=tmp_path / "s.json") if a.kind == "quality"
+    )
 
     assert "rules  : 1 passed, 5 failed" in printed
     assert quality.title == "Quality: 5 rules failed, 3 values held back"
@@ -160,7 +171,10 @@ def test_the_alert_counts_the_failed_rules_the_summary_prints_and_labels_warning
     assert "warn stock_not_decreasing: 3 findings, warning only, published" in quality.detail
     assert "warn  provinces_le_national: 1 finding, warning only, published" in printed
     assert "error percent_within_0_100: 1 finding, values held back" in quality.detail
-    assert "warn submitted_by_deadline: 1,636 findings, warning only, published (the late_submission alert names them)" in quality.detail
+    assert (
+        "warn submitted_by_deadline: 1,636 findings, warning only, published (the late_submission alert names them)"
+        in quality.detail
+    )
     assert "late   : 1 late submission" in printed
 
 
@@ -236,7 +250,7 @@ def test_the_same_late_submissions_alert_once_a_day(tmp_path):
 def test_the_day_is_the_operators_day_in_vietnam(tmp_path):
     state = tmp_path / "state.json"
     overdue = summary(late_submissions=late("52@2026-Q3"))
-    evening_utc = datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # 23:30 in Hà Nội
+    evening_utc = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 23:30 in Hà Nội
 
     assert alerts_for_refresh(overdue, now=evening_utc, state_path=state)
     after_midnight_vn = evening_utc + timedelta(hours=1)  # 00:30 next day in Hà Nội, same UTC day

@@ -24,10 +24,13 @@ def failure_alerts(webhook) -> list[dict]:
     return [r.body for r in webhook.requests() if r.body["kind"] == "run_failure"]
 
 
-@pytest.mark.parametrize("make_raw_dir, reason", [
-    (lambda raw: raw.rmdir(), "does not exist"),
-    (lambda raw: (raw.rmdir(), raw.write_text("not a folder")), "is not a directory"),
-])
+@pytest.mark.parametrize(
+    "make_raw_dir, reason",
+    [
+        (lambda raw: raw.rmdir(), "does not exist"),
+        (lambda raw: (raw.rmdir(), raw.write_text("not a folder")), "is not a directory"),
+    ],
+)
 def test_a_raw_dir_that_is_no_folder_fails_naming_it(make_raw_dir, reason, warehouse_paths, p06_env, webhook):
     make_raw_dir(warehouse_paths.raw_dir)
     result = refresh(warehouse_paths, p06_env, webhook, "--raw-dir", str(warehouse_paths.raw_dir))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from orchestration.alerts import stale_marts_alert
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 def published_hours_ago(path, hours: float):

@@ -28,13 +28,27 @@ def render(url: str, screenshot: Path, profile: Path, window: str = "1400,2400")
     screenshot.unlink(missing_ok=True)
     browser = subprocess.run(
         [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-            f"--window-size={window}", "--virtual-time-budget=15000",
-            f"--screenshot={screenshot}", "--dump-dom", url,
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--window-size={window}",
+            "--virtual-time-budget=15000",
+            f"--screenshot={screenshot}",
+            "--dump-dom",
+            url,
         ],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert browser.returncode == 0, browser.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

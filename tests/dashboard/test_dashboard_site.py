@@ -38,7 +38,10 @@ def sample(tmp_path_factory) -> WarehousePaths:
     shutil.copytree(REPO_ROOT / "raw", paths.raw_dir)
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
-        env=_clean_env(), capture_output=True, text=True, timeout=600,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return paths
@@ -65,7 +68,10 @@ def _query(db: Path, sql: str) -> list[tuple]:
 def _dashboard(paths: WarehousePaths, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [P06, "dashboard", "--warehouse-dir", str(paths.warehouse_dir), *args],
-        env=_clean_env(), capture_output=True, text=True, timeout=120,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -267,7 +273,10 @@ def test_a_rollback_rebuilds_the_site_from_the_marts_it_serves_again(sample, tmp
 
     rollback = subprocess.run(
         [P06, "rollback", "--warehouse-dir", str(paths.warehouse_dir)],
-        env=_clean_env(), capture_output=True, text=True, timeout=120,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert rollback.returncode == 0, rollback.stdout + rollback.stderr
@@ -297,7 +306,10 @@ def test_p06_dashboard_serve_serves_the_site_read_only_on_localhost(copied):
     port = _free_port()
     server = subprocess.Popen(
         [P06, "dashboard", "--warehouse-dir", str(copied.warehouse_dir), "--serve", str(port)],
-        env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         # The serving line comes once the site is rebuilt and the port bound; else the process ends.

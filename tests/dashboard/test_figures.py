@@ -32,9 +32,7 @@ def test_rates_are_printed_with_a_decimal_comma_rounded_half_up(value, printed):
     assert format_rate(value) == printed
 
 
-@pytest.mark.parametrize(
-    ("value", "plotted"), [(91.785, 91.79), (96.295, 96.3), (None, None), (float("nan"), None)]
-)
+@pytest.mark.parametrize(("value", "plotted"), [(91.785, 91.79), (96.295, 96.3), (None, None), (float("nan"), None)])
 def test_charts_plot_the_printed_figure(value, plotted):
     assert rounded_rate(value) == plotted
 

@@ -67,16 +67,30 @@ class WorkDb:
         for v in values:
             period = parse_period(v.period)
             ingested_at = datetime(2026, 1, 1, v.load_id)
-            rows.append((
-                f"hash-{v.source_file}", v.source_file, None, v.source_row, v.province_code,
-                v.province_valid_from, None, period.code, period.grain, period.start, period.end,
-                v.indicator_code,
-                v.value, v.submitted_at, ingested_at, v.load_id, v.note,
-            ))
+            rows.append(
+                (
+                    f"hash-{v.source_file}",
+                    v.source_file,
+                    None,
+                    v.source_row,
+                    v.province_code,
+                    v.province_valid_from,
+                    None,
+                    period.code,
+                    period.grain,
+                    period.start,
+                    period.end,
+                    v.indicator_code,
+                    v.value,
+                    v.submitted_at,
+                    ingested_at,
+                    v.load_id,
+                    v.note,
+                )
+            )
         with self.connect() as con:
             con.executemany(
-                "insert into raw.indicator_values values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -84,30 +98,49 @@ class WorkDb:
         rows = []
         for row_number, t in enumerate(tasks, start=2):
             period = parse_period(t.period)
-            rows.append((
-                "hash-tasks.csv", "tasks.csv", None, row_number, t.province_code,
-                t.province_valid_from, period.code, period.grain, period.start, period.end,
-                t.task_code, "task",
-                t.deadline, t.status, t.completed_on, t.submitted_at,
-                datetime(2026, 1, 1, t.load_id), t.load_id,
-            ))
+            rows.append(
+                (
+                    "hash-tasks.csv",
+                    "tasks.csv",
+                    None,
+                    row_number,
+                    t.province_code,
+                    t.province_valid_from,
+                    period.code,
+                    period.grain,
+                    period.start,
+                    period.end,
+                    t.task_code,
+                    "task",
+                    t.deadline,
+                    t.status,
+                    t.completed_on,
+                    t.submitted_at,
+                    datetime(2026, 1, 1, t.load_id),
+                    t.load_id,
+                )
+            )
         with self.connect() as con:
             con.executemany(
-                "insert into raw.task_rows values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.task_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
-    def add_rejection(
-        self, province_code: str, period: str, source_row: int, rule: str, load_id: int = 1
-    ) -> None:
+    def add_rejection(self, province_code: str, period: str, source_row: int, rule: str, load_id: int = 1) -> None:
         with self.connect() as con:
             con.execute(
                 "insert into raw.ingest_rejections (file_hash, source_file, source_row, rule,"
                 " severity, detail, province_code, period, ingested_at, load_id)"
                 " values ('hash-rejected.csv', 'rejected.csv', ?, ?, 'error', ?, ?, ?, ?, ?)",
-                [source_row, rule, f"rejected.csv row {source_row}: {rule}", province_code,
-                 period, datetime(2026, 1, 1, load_id), load_id],
+                [
+                    source_row,
+                    rule,
+                    f"rejected.csv row {source_row}: {rule}",
+                    province_code,
+                    period,
+                    datetime(2026, 1, 1, load_id),
+                    load_id,
+                ],
             )
 
     def replace_findings(self, *quarantined: Value, rule: str = "vneid_activated_le_issued") -> None:
@@ -117,8 +150,17 @@ class WorkDb:
             con.executemany(
                 "insert into quality.findings values (?, 'error', ?, ?, ?, ?, ?, null, ?, ?, ?, true)",
                 [
-                    (rule, v.province_code, v.province_valid_from, v.period, v.indicator_code,
-                     v.source_file, v.source_row, v.value, f"{v.indicator_code} breaks {rule}")
+                    (
+                        rule,
+                        v.province_code,
+                        v.province_valid_from,
+                        v.period,
+                        v.indicator_code,
+                        v.source_file,
+                        v.source_row,
+                        v.value,
+                        f"{v.indicator_code} breaks {rule}",
+                    )
                     for v in quarantined
                 ],
             )
@@ -131,7 +173,7 @@ class WorkDb:
         with self.connect() as con:
             cursor = con.execute(sql, list(params))
             names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def dbt_build(work_db: Path, target_dir: Path, *args: str, run_date: str = "2025-11-30") -> None:
@@ -139,15 +181,23 @@ def dbt_build(work_db: Path, target_dir: Path, *args: str, run_date: str = "2025
     previous = os.environ.get("P06_WORK_DB")
     os.environ["P06_WORK_DB"] = str(work_db)
     try:
-        result = dbtRunner().invoke([
-            "build", *args,
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(target_dir),
-            "--log-path", str(target_dir),
-            "--vars", f"{{run_date: '{run_date}'}}",
-            "--quiet",
-        ])
+        result = dbtRunner().invoke(
+            [
+                "build",
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target_dir),
+                "--log-path",
+                str(target_dir),
+                "--vars",
+                f"{{run_date: '{run_date}'}}",
+                "--quiet",
+            ]
+        )
     finally:
         if previous is None:
             del os.environ["P06_WORK_DB"]

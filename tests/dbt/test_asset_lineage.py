@@ -5,9 +5,9 @@ import pytest
 from dagster import AssetKey
 
 from orchestration.defs.publish.assets import published_marts
-from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.defs.quality.assets import quarantined_values
 from orchestration.defs.transform.assets import DBT_STAGES, model_key
+from orchestration.publish.marts import PUBLISHED_MARTS
 
 DBT_BUILT = {key for stage in DBT_STAGES for key in stage.keys}
 

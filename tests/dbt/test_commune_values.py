@@ -88,7 +88,8 @@ def test_a_later_commune_file_is_summed_once_and_wins_as_in_one_refresh(resolved
         code: (row["value"], row["versions_sent"], row["source_file"]) for code, row in resolved.items()
     }
     per_load = two_refreshes.rows(
-        "select load_id, count(*) as n from intermediate.int_indicator_values_province_grain group by load_id order by load_id"
+        "select load_id, count(*) as n from intermediate.int_indicator_values_province_grain"
+        " group by load_id order by load_id"
     )
     # load 1: the province file's two values; load 2: one sum per indicator of the commune file
     assert [(row["load_id"], row["n"]) for row in per_load] == [(1, 2), (2, 2)]

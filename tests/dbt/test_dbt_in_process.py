@@ -50,8 +50,9 @@ def project(tmp_path_factory) -> Path:
 def _run(project: Path, selection: list[AssetKey] | None = None):
     @dbt_assets(manifest=project / "target" / "manifest.json")
     def tiny_assets(context: AssetExecutionContext, dbt: DbtInProcess):
-        yield from dbt.build(context, target_path=project / "run_target", dbt_target="dev",
-                             dbt_vars={"run_date": "2025-11-30"})
+        yield from dbt.build(
+            context, target_path=project / "run_target", dbt_target="dev", dbt_vars={"run_date": "2025-11-30"}
+        )
 
     return materialize(
         [tiny_assets],
@@ -88,7 +89,8 @@ def test_the_database_is_free_for_other_processes_after_the_build(project):
 
     writer = subprocess.run(
         [sys.executable, "-c", f"import duckdb; duckdb.connect({str(project / 'tiny.duckdb')!r}).close()"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert writer.returncode == 0, writer.stderr
     assert {"counted", "broken"} <= _tables(project)  # a read-only connection in this process, too

@@ -27,14 +27,24 @@ def values(code, valid_from, period, submitted_at, load_id=1, source_file=None, 
 
 
 BINH_DINH_2024 = values(
-    "52", OLD_UNITS, "2024", ON_TIME_2024,
-    VNEID_ELIGIBLE=1_272_073, VNEID_ISSUED=1_224_975, VNEID_ACTIVATED=1_124_445,
+    "52",
+    OLD_UNITS,
+    "2024",
+    ON_TIME_2024,
+    VNEID_ELIGIBLE=1_272_073,
+    VNEID_ISSUED=1_224_975,
+    VNEID_ACTIVATED=1_124_445,
 )
-BINH_DINH_NOTE = "=HYPERLINK(\"x\") số liệu tạm tính"
+BINH_DINH_NOTE = '=HYPERLINK("x") số liệu tạm tính'
 BINH_DINH_2024[1] = replace(BINH_DINH_2024[1], note=BINH_DINH_NOTE)
 OLD_GIA_LAI_2024 = values(
-    "64", OLD_UNITS, "2024", ON_TIME_2024,
-    VNEID_ELIGIBLE=1_100_000, VNEID_ISSUED=1_000_000, VNEID_ACTIVATED=900_000,
+    "64",
+    OLD_UNITS,
+    "2024",
+    ON_TIME_2024,
+    VNEID_ELIGIBLE=1_100_000,
+    VNEID_ISSUED=1_000_000,
+    VNEID_ACTIVATED=900_000,
 )
 # Ninh Bình (37) today = Hà Nam (35) + Nam Định (36) + old Ninh Bình (37), which sent no VNeID
 NINH_BINH_PARTS_2024 = (
@@ -47,9 +57,14 @@ HA_NOI_2023_QUARTERS = [
     value
     for quarter, issued, total in [(1, 100, 10), (2, 200, 20), (3, 300, 30), (4, 400, 40)]
     for value in values(
-        "01", OLD_UNITS, f"2023-Q{quarter}", datetime(2023, 3 * quarter, 20),
-        VNEID_ELIGIBLE=1_000, VNEID_ISSUED=issued,
-        DOSSIERS_TOTAL=total, DOSSIERS_ONLINE=total / 2,
+        "01",
+        OLD_UNITS,
+        f"2023-Q{quarter}",
+        datetime(2023, 3 * quarter, 20),
+        VNEID_ELIGIBLE=1_000,
+        VNEID_ISSUED=issued,
+        DOSSIERS_TOTAL=total,
+        DOSSIERS_ONLINE=total / 2,
     )
 ]
 # Hải Phòng misses 2023-Q4: Q1-Q3 say nothing about its year, stock or flow
@@ -57,35 +72,55 @@ HAI_PHONG_2023_QUARTERS = [
     value
     for quarter in (1, 2, 3)
     for value in values(
-        "31", OLD_UNITS, f"2023-Q{quarter}", datetime(2023, 3 * quarter, 20),
-        VNEID_ELIGIBLE=2_000, VNEID_ISSUED=500 * quarter, DOSSIERS_TOTAL=10, DOSSIERS_ONLINE=5,
+        "31",
+        OLD_UNITS,
+        f"2023-Q{quarter}",
+        datetime(2023, 3 * quarter, 20),
+        VNEID_ELIGIBLE=2_000,
+        VNEID_ISSUED=500 * quarter,
+        DOSSIERS_TOTAL=10,
+        DOSSIERS_ONLINE=5,
     )
 ]
 # Thái Nguyên reports 2023 by half-year: the year's stock is H2's, its flow H1 + H2
 THAI_NGUYEN_2023_HALVES = values(
-    "19", OLD_UNITS, "2023-H1", datetime(2023, 7, 10),
-    VNEID_ELIGIBLE=1_000, VNEID_ISSUED=300, DOSSIERS_TOTAL=100, DOSSIERS_ONLINE=40,
+    "19",
+    OLD_UNITS,
+    "2023-H1",
+    datetime(2023, 7, 10),
+    VNEID_ELIGIBLE=1_000,
+    VNEID_ISSUED=300,
+    DOSSIERS_TOTAL=100,
+    DOSSIERS_ONLINE=40,
 ) + values(
-    "19", OLD_UNITS, "2023-H2", datetime(2024, 1, 10),
-    VNEID_ELIGIBLE=1_000, VNEID_ISSUED=700, DOSSIERS_TOTAL=300, DOSSIERS_ONLINE=160,
+    "19",
+    OLD_UNITS,
+    "2023-H2",
+    datetime(2024, 1, 10),
+    VNEID_ELIGIBLE=1_000,
+    VNEID_ISSUED=700,
+    DOSSIERS_TOTAL=300,
+    DOSSIERS_ONLINE=160,
 )
 # Lạng Sơn's 2024-Q2 rates fall exactly halfway between two hundredths: they round up
 LANG_SON_2024_Q2 = values(
-    "20", OLD_UNITS, "2024-Q2", datetime(2024, 7, 10),
-    CCCD_ELIGIBLE=800, CCCD_ISSUED=281, VNEID_ELIGIBLE=20_000, VNEID_ISSUED=201,
+    "20",
+    OLD_UNITS,
+    "2024-Q2",
+    datetime(2024, 7, 10),
+    CCCD_ELIGIBLE=800,
+    CCCD_ISSUED=281,
+    VNEID_ELIGIBLE=20_000,
+    VNEID_ISSUED=201,
 )
 DA_NANG_2024 = values(
     "48", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=1_000, VNEID_ISSUED=500, VNEID_ACTIVATED=600
 )
-DA_NANG_2024_CORRECTED = values(
-    "48", OLD_UNITS, "2024", datetime(2025, 2, 1), load_id=2, VNEID_ISSUED=700
-)
+DA_NANG_2024_CORRECTED = values("48", OLD_UNITS, "2024", datetime(2025, 2, 1), load_id=2, VNEID_ISSUED=700)
 QUANG_NINH_2024 = values(
     "22", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=1_000, VNEID_ISSUED=800, VNEID_ACTIVATED=700
 )
-QUANG_NINH_2024_RESENT = values(
-    "22", OLD_UNITS, "2024", datetime(2025, 2, 1), load_id=2, VNEID_ACTIVATED=900
-)
+QUANG_NINH_2024_RESENT = values("22", OLD_UNITS, "2024", datetime(2025, 2, 1), load_id=2, VNEID_ACTIVATED=900)
 # Cần Thơ resubmits 2024-Q4: latest submitted_at wins; a tie goes to the file ingested last
 CAN_THO_Q4 = [
     Value("92", OLD_UNITS, "2024-Q4", "VNEID_ISSUED", 100, datetime(2025, 1, 10), 1, "ct_v1.csv"),
@@ -97,17 +132,18 @@ CAN_THO_Q4_RESENT = [
     Value("92", OLD_UNITS, "2024-Q4", "VNEID_ELIGIBLE", 2_000, datetime(2025, 1, 12), 2, "ct_v3.csv", 3),
 ]
 GIA_LAI_2025_Q3 = values(
-    "52", NEW_UNITS, "2025-Q3", datetime(2025, 10, 20), load_id=2,
-    VNEID_ELIGIBLE=2_400_000, VNEID_ISSUED=2_300_000,
+    "52",
+    NEW_UNITS,
+    "2025-Q3",
+    datetime(2025, 10, 20),
+    load_id=2,
+    VNEID_ELIGIBLE=2_400_000,
+    VNEID_ISSUED=2_300_000,
 )
-NATIONAL_2024 = values(
-    "00", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=80_000_000, VNEID_ISSUED=70_000_000
-)
+NATIONAL_2024 = values("00", OLD_UNITS, "2024", ON_TIME_2024, VNEID_ELIGIBLE=80_000_000, VNEID_ISSUED=70_000_000)
 HUE_TASK_TOTALS_2024 = values("46", OLD_UNITS, "2024", ON_TIME_2024, TASKS_ASSIGNED=20, TASKS_COMPLETED=15)
 # Hà Nội sends totals and a task list for 2024-Q4: the list wins
-HA_NOI_TASK_TOTALS_Q4 = values(
-    "01", OLD_UNITS, "2024-Q4", ON_TIME_2024, TASKS_ASSIGNED=10, TASKS_COMPLETED=9
-)
+HA_NOI_TASK_TOTALS_Q4 = values("01", OLD_UNITS, "2024-Q4", ON_TIME_2024, TASKS_ASSIGNED=10, TASKS_COMPLETED=9)
 HA_NOI_TASKS_Q4 = [
     Task("01", OLD_UNITS, "2024-Q4", "NV1", date(2024, 11, 30), "done", date(2024, 11, 1), ON_TIME_2024),
     Task("01", OLD_UNITS, "2024-Q4", "NV2", date(2024, 12, 15), "done", date(2024, 12, 20), ON_TIME_2024),
@@ -116,9 +152,19 @@ HA_NOI_TASKS_Q4 = [
 ]
 
 LOAD_1 = (
-    BINH_DINH_2024 + OLD_GIA_LAI_2024 + NINH_BINH_PARTS_2024 + HA_NOI_2023_QUARTERS
-    + HAI_PHONG_2023_QUARTERS + DA_NANG_2024 + QUANG_NINH_2024 + CAN_THO_Q4 + NATIONAL_2024
-    + HUE_TASK_TOTALS_2024 + HA_NOI_TASK_TOTALS_Q4 + THAI_NGUYEN_2023_HALVES + LANG_SON_2024_Q2
+    BINH_DINH_2024
+    + OLD_GIA_LAI_2024
+    + NINH_BINH_PARTS_2024
+    + HA_NOI_2023_QUARTERS
+    + HAI_PHONG_2023_QUARTERS
+    + DA_NANG_2024
+    + QUANG_NINH_2024
+    + CAN_THO_Q4
+    + NATIONAL_2024
+    + HUE_TASK_TOTALS_2024
+    + HA_NOI_TASK_TOTALS_Q4
+    + THAI_NGUYEN_2023_HALVES
+    + LANG_SON_2024_Q2
 )
 LOAD_2 = DA_NANG_2024_CORRECTED + QUANG_NINH_2024_RESENT + CAN_THO_Q4_RESENT + GIA_LAI_2025_Q3
 
@@ -128,53 +174,96 @@ WITHOUT_TESTS = ("--exclude-resource-type", "test", "unit_test")
 RATES = {
     rate: "DOUBLE"
     for rate in (
-        "cccd_issuance_rate", "vneid_issuance_rate", "vneid_activation_rate", "online_dossier_rate",
-        "essential_services_rate", "pilot_model_rate", "task_completion_rate",
+        "cccd_issuance_rate",
+        "vneid_issuance_rate",
+        "vneid_activation_rate",
+        "online_dossier_rate",
+        "essential_services_rate",
+        "pilot_model_rate",
+        "task_completion_rate",
     )
 }
 PERIOD = {"period": "VARCHAR", "period_start": "DATE", "period_end": "DATE"}
 # CONTRACT §5: the columns BI relies on, with their types (more columns are allowed)
 CONTRACT_COLUMNS = {
     "dim_province": {
-        "province_code": "VARCHAR", "province_name": "VARCHAR", "valid_from": "DATE",
-        "valid_to": "DATE", "current_province_code": "VARCHAR",
+        "province_code": "VARCHAR",
+        "province_name": "VARCHAR",
+        "valid_from": "DATE",
+        "valid_to": "DATE",
+        "current_province_code": "VARCHAR",
     },
     "dim_indicator": {
-        "indicator_code": "VARCHAR", "indicator_name": "VARCHAR", "unit": "VARCHAR",
-        "time_aggregation": "VARCHAR", "additive": "BOOLEAN",
+        "indicator_code": "VARCHAR",
+        "indicator_name": "VARCHAR",
+        "unit": "VARCHAR",
+        "time_aggregation": "VARCHAR",
+        "additive": "BOOLEAN",
     },
     "fct_indicator_value": {
-        "province_code": "VARCHAR", **PERIOD, "indicator_code": "VARCHAR", "value": "DOUBLE",
-        "submitted_at": "TIMESTAMP", "source_file": "VARCHAR", "note": "VARCHAR",
+        "province_code": "VARCHAR",
+        **PERIOD,
+        "indicator_code": "VARCHAR",
+        "value": "DOUBLE",
+        "submitted_at": "TIMESTAMP",
+        "source_file": "VARCHAR",
+        "note": "VARCHAR",
     },
     "province_scorecard": {"province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES},
     "province_scorecard_current": {
-        "province_code": "VARCHAR", "province_name": "VARCHAR", **PERIOD, **RATES,
+        "province_code": "VARCHAR",
+        "province_name": "VARCHAR",
+        **PERIOD,
+        **RATES,
     },
     "national_scorecard": {**PERIOD, "provinces_reporting": "BIGINT", "provinces_in_rates": "BIGINT", **RATES},
     "task_completion": {
-        "province_code": "VARCHAR", "period": "VARCHAR", "tasks_assigned": "BIGINT",
-        "tasks_completed": "BIGINT", "tasks_overdue": "BIGINT", "completion_rate": "DOUBLE",
+        "province_code": "VARCHAR",
+        "period": "VARCHAR",
+        "tasks_assigned": "BIGINT",
+        "tasks_completed": "BIGINT",
+        "tasks_overdue": "BIGINT",
+        "completion_rate": "DOUBLE",
         "on_time_rate": "DOUBLE",
     },
     "submission_status": {
-        "province_code": "VARCHAR", "period": "VARCHAR", "submitted": "BOOLEAN",
-        "first_submitted_at": "TIMESTAMP", "last_submitted_at": "TIMESTAMP", "on_time": "BOOLEAN",
-        "rows_accepted": "BIGINT", "rows_rejected": "BIGINT",
+        "province_code": "VARCHAR",
+        "period": "VARCHAR",
+        "submitted": "BOOLEAN",
+        "first_submitted_at": "TIMESTAMP",
+        "last_submitted_at": "TIMESTAMP",
+        "on_time": "BOOLEAN",
+        "rows_accepted": "BIGINT",
+        "rows_rejected": "BIGINT",
     },
     "reporting_rates": {
-        "period": "VARCHAR", "province_code": "VARCHAR", "province_name": "VARCHAR",
-        "reports_expected": "BIGINT", "reports_submitted": "BIGINT", "reports_on_time": "BIGINT",
-        "reporting_rate": "DOUBLE", "on_time_rate": "DOUBLE",
+        "period": "VARCHAR",
+        "province_code": "VARCHAR",
+        "province_name": "VARCHAR",
+        "reports_expected": "BIGINT",
+        "reports_submitted": "BIGINT",
+        "reports_on_time": "BIGINT",
+        "reporting_rate": "DOUBLE",
+        "on_time_rate": "DOUBLE",
     },
     "quality_history": {
-        "run_id": "VARCHAR", "refreshed_at": "TIMESTAMP", "rule": "VARCHAR", "severity": "VARCHAR",
-        "findings": "BIGINT", "values_held_back": "BIGINT", "files_rejected": "BIGINT",
+        "run_id": "VARCHAR",
+        "refreshed_at": "TIMESTAMP",
+        "rule": "VARCHAR",
+        "severity": "VARCHAR",
+        "findings": "BIGINT",
+        "values_held_back": "BIGINT",
+        "files_rejected": "BIGINT",
         "rows_rejected": "BIGINT",
     },
     "quality_issues": {
-        "rule": "VARCHAR", "severity": "VARCHAR", "province_code": "VARCHAR", "period": "VARCHAR",
-        "indicator_code": "VARCHAR", "source_file": "VARCHAR", "source_row": "BIGINT",
+        "rule": "VARCHAR",
+        "severity": "VARCHAR",
+        "province_code": "VARCHAR",
+        "period": "VARCHAR",
+        "indicator_code": "VARCHAR",
+        "source_file": "VARCHAR",
+        "source_row": "BIGINT",
         "detail": "VARCHAR",
     },
 }
@@ -291,8 +380,9 @@ def test_no_year_is_derived_from_quarters_q1_to_q3(scenario):
     db = scenario["db"]
     years = db.rows("select period from marts.province_scorecard where province_code = '31' order by period")
     assert [r["period"] for r in years] == ["2023-Q1", "2023-Q2", "2023-Q3"]
-    current = db.rows("select period from marts.province_scorecard_current where period = '2023'"
-                      " and province_code = '31'")
+    current = db.rows(
+        "select period from marts.province_scorecard_current where period = '2023' and province_code = '31'"
+    )
     assert current == []
 
 
@@ -329,10 +419,7 @@ def test_resubmission_latest_submitted_wins_and_a_tie_goes_to_the_file_ingested_
         "select indicator_code, value, versions_sent, source_file from marts.fct_indicator_value"
         " where province_code = '92' order by indicator_code"
     )
-    before = [
-        (r["indicator_code"], r["value"])
-        for r in scenario["after_load_1"] if r["province_code"] == "92"
-    ]
+    before = [(r["indicator_code"], r["value"]) for r in scenario["after_load_1"] if r["province_code"] == "92"]
     assert sorted(before) == [("VNEID_ELIGIBLE", 1_000), ("VNEID_ISSUED", 200)]
     after = scenario["db"].rows(sql)
     assert [(r["indicator_code"], r["value"], r["versions_sent"], r["source_file"]) for r in after] == [
@@ -369,7 +456,8 @@ def test_submission_status_counts_every_version_and_each_rejected_row_once(scena
     can_tho = scorecard(db, "submission_status", "92", "2024-Q4")
     assert can_tho["rows_accepted"] == 5
     assert (can_tho["first_submitted_at"], can_tho["last_submitted_at"]) == (
-        datetime(2025, 1, 10), datetime(2025, 1, 12)
+        datetime(2025, 1, 10),
+        datetime(2025, 1, 12),
     )
     assert scorecard(db, "submission_status", "52", "2025-Q3")["on_time"] is False  # sent 2025-10-20
 
@@ -382,7 +470,10 @@ def test_submission_status_expects_every_unit_valid_in_each_calendar_period(scen
     )
     # 2025-Q4 has not ended on the run date and nobody sent it
     assert [(r["period"], r["units"]) for r in rows] == [
-        ("2022", 63), ("2024-Q4", 63), ("2025-Q2", 63), ("2025-Q3", 34),
+        ("2022", 63),
+        ("2024-Q4", 63),
+        ("2025-Q2", 63),
+        ("2025-Q3", 34),
     ]
 
 
@@ -439,15 +530,18 @@ def test_published_rates_have_at_most_two_decimals_and_the_counts_stay_exact(sce
         value
         for table in ("province_scorecard", "province_scorecard_current", "national_scorecard")
         for row in db.rows(f"select {', '.join(RATES)} from marts.{table}")
-        for value in row.values() if value is not None
+        for value in row.values()
+        if value is not None
     ]
     assert rates and all(Decimal(repr(rate)).as_tuple().exponent >= -2 for rate in rates)
     counts = db.rows(
-        "select indicator_code, value from marts.fct_indicator_value"
-        " where province_code = '20' order by indicator_code"
+        "select indicator_code, value from marts.fct_indicator_value where province_code = '20' order by indicator_code"
     )
     assert [(c["indicator_code"], c["value"]) for c in counts] == [
-        ("CCCD_ELIGIBLE", 800), ("CCCD_ISSUED", 281), ("VNEID_ELIGIBLE", 20_000), ("VNEID_ISSUED", 201),
+        ("CCCD_ELIGIBLE", 800),
+        ("CCCD_ISSUED", 281),
+        ("VNEID_ELIGIBLE", 20_000),
+        ("VNEID_ISSUED", 201),
     ]
 
 
@@ -468,8 +562,7 @@ def test_incremental_run_gives_the_same_marts_as_a_full_refresh(scenario):
 @pytest.mark.parametrize("table", CONTRACT_COLUMNS)
 def test_mart_has_the_contract_columns_and_types(scenario, table):
     columns = scenario["db"].rows(
-        "select column_name, data_type from information_schema.columns"
-        " where table_schema = 'marts' and table_name = ?",
+        "select column_name, data_type from information_schema.columns where table_schema = 'marts' and table_name = ?",
         table,
     )
     types = {c["column_name"]: c["data_type"] for c in columns}
@@ -479,9 +572,13 @@ def test_mart_has_the_contract_columns_and_types(scenario, table):
 def test_note_is_published_as_text_and_null_when_none(scenario):
     notes = scenario["db"].rows(
         "select indicator_code, note from marts.fct_indicator_value"
-        " where province_code = '52' and period = '2024' order by indicator_code")
+        " where province_code = '52' and period = '2024' order by indicator_code"
+    )
     assert [(r["indicator_code"], r["note"]) for r in notes] == [
-        ("VNEID_ACTIVATED", None), ("VNEID_ELIGIBLE", None), ("VNEID_ISSUED", BINH_DINH_NOTE)]
+        ("VNEID_ACTIVATED", None),
+        ("VNEID_ELIGIBLE", None),
+        ("VNEID_ISSUED", BINH_DINH_NOTE),
+    ]
 
 
 def rates(db, period, code):
@@ -506,8 +603,9 @@ def test_unit_reporting_rate_is_0_or_100_and_only_calendar_periods(scenario):
     assert (gia_lai["province_name"], gia_lai["reporting_rate"], gia_lai["on_time_rate"]) == ("Gia Lai", 100.0, 0.0)
     bac_kan = rates(db, "2024", "06")
     assert (bac_kan["reports_submitted"], bac_kan["reporting_rate"]) == (0, 0.0)
-    periods = db.rows("select period, count(*) as n from marts.reporting_rates"
-                      " where province_code = '00' group by period")
+    periods = db.rows(
+        "select period, count(*) as n from marts.reporting_rates where province_code = '00' group by period"
+    )
     assert {r["n"] for r in periods} == {1}
     assert "2025-Q4" not in {r["period"] for r in periods}  # not ended on the run date
 
@@ -515,12 +613,15 @@ def test_unit_reporting_rate_is_0_or_100_and_only_calendar_periods(scenario):
 def test_quality_history_keeps_every_refresh(scenario):
     rows = scenario["db"].rows(
         "select run_id, findings, values_held_back from marts.quality_history"
-        " where rule = 'vneid_activated_le_issued' order by run_id")
-    assert [(r["run_id"], r["findings"], r["values_held_back"]) for r in rows] == [
-        ("run-1", 2, 2), ("run-2", 2, 2)]
+        " where rule = 'vneid_activated_le_issued' order by run_id"
+    )
+    assert [(r["run_id"], r["findings"], r["values_held_back"]) for r in rows] == [("run-1", 2, 2), ("run-2", 2, 2)]
     ingest = scenario["db"].rows(
         "select run_id, rule, findings, rows_rejected from marts.quality_history"
-        " where severity = 'error' and rule in ('number_invalid', 'count_negative') order by rule")
+        " where severity = 'error' and rule in ('number_invalid', 'count_negative') order by rule"
+    )
     # the rejections came with load 1: counted by the refresh that ingested them, not again
     assert [(r["run_id"], r["rule"], r["findings"], r["rows_rejected"]) for r in ingest] == [
-        ("run-1", "count_negative", 1, 1), ("run-1", "number_invalid", 1, 1)]
+        ("run-1", "count_negative", 1, 1),
+        ("run-1", "number_invalid", 1, 1),
+    ]

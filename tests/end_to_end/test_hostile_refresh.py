@@ -23,12 +23,17 @@ HEADER = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri"
 def _raw_dir(raw: Path) -> None:
     (raw / "good.csv").write_text(f"{HEADER}\n52,2024,VNEID_ELIGIBLE,1000\n52,2024,VNEID_ISSUED,900\n")
     (raw / "mac.csv").write_bytes(f"{HEADER}\r01,2024,VNEID_ELIGIBLE,2000\r01,2024,VNEID_ISSUED,1500\r".encode())
-    (raw / "huge.csv").write_text(f"{HEADER}\n79,2024,VNEID_ELIGIBLE,1{'0' * 308}\n79,2024,VNEID_ISSUED,{'9' * 400}\n"
-                                  "79,2024,CCCD_ISSUED,9007199254740991\n")  # the largest exact count
-    (raw / "future.csv").write_text(f"{HEADER},ngay_bao_cao\n52,2024,VNEID_ISSUED,1,01/01/2099\n52,2031,VNEID_ISSUED,1,\n")
+    (raw / "huge.csv").write_text(
+        f"{HEADER}\n79,2024,VNEID_ELIGIBLE,1{'0' * 308}\n79,2024,VNEID_ISSUED,{'9' * 400}\n"
+        "79,2024,CCCD_ISSUED,9007199254740991\n"
+    )  # the largest exact count
+    (raw / "future.csv").write_text(
+        f"{HEADER},ngay_bao_cao\n52,2024,VNEID_ISSUED,1,01/01/2099\n52,2031,VNEID_ISSUED,1,\n"
+    )
     (raw / "two_values.csv").write_text("ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,gia_tri\n52,2024,VNEID_ISSUED,1,2\n")
-    (raw / "deep.json").write_text('{"province_code": "01", "period": "2024", "indicators": '
-                                   + "[" * 10_000 + "]" * 10_000 + "}")
+    (raw / "deep.json").write_text(
+        '{"province_code": "01", "period": "2024", "indicators": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    )
     (raw / "empty.csv").write_bytes(b"")
     (raw / "empty.xlsx").write_bytes(b"")
     os.symlink("loop.csv", raw / "loop.csv")
@@ -48,7 +53,10 @@ def refreshed(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     return paths, result
 
@@ -65,20 +73,27 @@ def test_good_files_publish_beside_hostile_ones(refreshed):
     assert summary["status"] == "published"
     assert summary["not_read"] == ["again: a link to a folder, not entered"]
     assert "not read: again: a link to a folder, not entered" in result.stdout
-    assert _query(paths, "select province_code, indicator_code, value from marts.fct_indicator_value"
-                         " order by 1, 2") == [
-        ("01", "VNEID_ELIGIBLE", 2000.0), ("01", "VNEID_ISSUED", 1500.0),
-        ("52", "VNEID_ELIGIBLE", 1000.0), ("52", "VNEID_ISSUED", 900.0),
-        ("79", "CCCD_ISSUED", 9007199254740991.0)]
-    assert _query(paths, "select province_code, round(vneid_issuance_rate, 1) from marts.province_scorecard"
-                         " where period = '2024' and vneid_issuance_rate is not null order by 1") == [
-        ("01", 75.0), ("52", 90.0)]
+    assert _query(
+        paths, "select province_code, indicator_code, value from marts.fct_indicator_value order by 1, 2"
+    ) == [
+        ("01", "VNEID_ELIGIBLE", 2000.0),
+        ("01", "VNEID_ISSUED", 1500.0),
+        ("52", "VNEID_ELIGIBLE", 1000.0),
+        ("52", "VNEID_ISSUED", 900.0),
+        ("79", "CCCD_ISSUED", 9007199254740991.0),
+    ]
+    assert _query(
+        paths,
+        "select province_code, round(vneid_issuance_rate, 1) from marts.province_scorecard"
+        " where period = '2024' and vneid_issuance_rate is not null order by 1",
+    ) == [("01", 75.0), ("52", 90.0)]
 
 
 def test_each_hostile_file_has_its_own_reasons(refreshed):
     paths, _ = refreshed
-    assert _query(paths, "select source_file, source_row, rule from marts.quality_issues"
-                         " where stage = 'ingestion' order by 1, 2") == [
+    assert _query(
+        paths, "select source_file, source_row, rule from marts.quality_issues where stage = 'ingestion' order by 1, 2"
+    ) == [
         ("deep.json", None, "file_unreadable"),
         ("empty.csv", None, "file_unreadable"),
         ("empty.xlsx", None, "file_unreadable"),
@@ -94,8 +109,11 @@ def test_each_hostile_file_has_its_own_reasons(refreshed):
 
 def test_no_infinity_is_published(refreshed):
     paths, _ = refreshed
-    doubles = _query(paths, "select table_schema, table_name, column_name from information_schema.columns"
-                            " where table_schema = 'marts' and data_type = 'DOUBLE'")
+    doubles = _query(
+        paths,
+        "select table_schema, table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' and data_type = 'DOUBLE'",
+    )
     assert doubles
     for schema, table, column in doubles:
         assert _query(paths, f'select count(*) from {schema}.{table} where not isfinite("{column}")') == [(0,)]

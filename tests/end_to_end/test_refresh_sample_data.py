@@ -39,7 +39,10 @@ def _refresh(paths: WarehousePaths) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
     return subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -96,9 +99,7 @@ def test_national_scorecard_counts_who_reported_as_submission_status_does(refres
         paths,
         "select provinces_reporting, provinces_in_rates from marts.national_scorecard where period = '2024'",
     )
-    submitted = _query(
-        paths, "select count(*) from marts.submission_status where period = '2024' and submitted"
-    )
+    submitted = _query(paths, "select count(*) from marts.submission_status where period = '2024' and submitted")
     # 52, 56 and 64 sent 2024 itself; 14 more units' years are derived from Q4 stocks and full sets
     assert national == [(submitted[0][0], 17)] and submitted == [(3,)]
     assert _query(paths, "select count(*) from marts.province_scorecard where period = '2025'") == [(0,)]
@@ -181,7 +182,9 @@ def test_the_report_shows_rejected_files_and_late_periods_folded(refreshed):
     html = (paths.quality_dir / "index.html").read_text(encoding="utf-8")
     assert "Ingestion: 3 files and 11 rows not accepted" in " ".join(html.split())
     assert "synthetic/bad/rows_loi.csv" in html and "indicator_unknown" in html
-    assert html.count("<details>") == len({i["period"] for i in json.loads(paths.last_refresh.read_text())["late_submissions"]})
+    assert html.count("<details>") == len(
+        {i["period"] for i in json.loads(paths.last_refresh.read_text())["late_submissions"]}
+    )
 
 
 def _alerts(paths: WarehousePaths) -> list[dict]:
@@ -202,8 +205,7 @@ def test_raw_dir_is_never_modified(refreshed):
 
 def test_validate_on_the_raw_dir_prints_what_the_refresh_recorded_for_the_rules_files_alone_decide(refreshed):
     paths, _, _ = refreshed
-    validated = subprocess.run([P06, "validate", "."], cwd=paths.raw_dir, capture_output=True, text=True,
-                               timeout=600)
+    validated = subprocess.run([P06, "validate", "."], cwd=paths.raw_dir, capture_output=True, text=True, timeout=600)
     con = duckdb.connect(str(paths.work_db), read_only=True)
     try:
         rejections = [row[0] for row in con.execute("select detail from raw.ingest_rejections").fetchall()]
@@ -217,7 +219,10 @@ def test_validate_on_the_raw_dir_prints_what_the_refresh_recorded_for_the_rules_
     assert validated.returncode == 2
     lines = validated.stdout.splitlines()
     assert sorted(lines[:-1]) == sorted(rejections + [format_finding(row) for row in findings.to_dict("records")])
-    assert lines[-1] == f"40 files checked: {len(rejections)} rejections, {len(findings)} rule findings, 3 values held back"
+    assert (
+        lines[-1]
+        == f"40 files checked: {len(rejections)} rejections, {len(findings)} rule findings, 3 values held back"
+    )
 
 
 def test_gate_refuses_to_publish_what_quarantine_missed(refreshed, tmp_path, monkeypatch):

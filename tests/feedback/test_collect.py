@@ -22,28 +22,36 @@ def con():
     ensure_raw_schema(con)
     ensure_findings_table(con)
     con.execute("create schema marts")
-    con.execute("create table marts.submission_status (province_code varchar, province_valid_from date,"
-                " period varchar, period_end date, deadline date, first_submitted_at timestamp, on_time boolean)")
+    con.execute(
+        "create table marts.submission_status (province_code varchar, province_valid_from date,"
+        " period varchar, period_end date, deadline date, first_submitted_at timestamp, on_time boolean)"
+    )
     yield con
     con.close()
 
 
 def add_file(con, file_hash: str, name: str, *units: tuple[str, date, str]) -> None:
-    con.execute("insert into raw.ingested_files values (?, ?, 'csv_long', 1, 'ingested', ?, 0, 1, ?)",
-                [file_hash, name, len(units), AT])
+    con.execute(
+        "insert into raw.ingested_files values (?, ?, 'csv_long', 1, 'ingested', ?, 0, 1, ?)",
+        [file_hash, name, len(units), AT],
+    )
     for row, (code, valid_from, period) in enumerate(units, start=2):
-        con.execute("insert into raw.indicator_values (file_hash, source_file, source_row, province_code,"
-                    " province_valid_from, period, period_grain, period_start, period_end, indicator_code, value,"
-                    " submitted_at, ingested_at, load_id) values (?, ?, ?, ?, ?, ?, 'quarter', date '2025-07-01',"
-                    " date '2025-09-30', 'VNEID_ISSUED', 5, ?, ?, 1)", [file_hash, name, row, code, valid_from,
-                                                                        period, AT, AT])
+        con.execute(
+            "insert into raw.indicator_values (file_hash, source_file, source_row, province_code,"
+            " province_valid_from, period, period_grain, period_start, period_end, indicator_code, value,"
+            " submitted_at, ingested_at, load_id) values (?, ?, ?, ?, ?, ?, 'quarter', date '2025-07-01',"
+            " date '2025-09-30', 'VNEID_ISSUED', 5, ?, ?, 1)",
+            [file_hash, name, row, code, valid_from, period, AT, AT],
+        )
 
 
 def reject(con, file_hash: str, name: str, row: int, rule: str, value: str, code=None, valid_from=None):
-    con.execute("insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen,"
-                " rule, severity, detail, province_code, province_valid_from, ingested_at, load_id)"
-                " values (?, ?, ?, 'ma_tinh', ?, ?, 'error', 'd', ?, ?, ?, 1)",
-                [file_hash, name, row, value, rule, code, valid_from, AT])
+    con.execute(
+        "insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen,"
+        " rule, severity, detail, province_code, province_valid_from, ingested_at, load_id)"
+        " values (?, ?, ?, 'ma_tinh', ?, ?, 'error', 'd', ?, ?, ?, 1)",
+        [file_hash, name, row, value, rule, code, valid_from, AT],
+    )
 
 
 def by_file(feedbacks):
@@ -60,9 +68,11 @@ def test_an_unreadable_province_is_the_rejection_of_the_one_unit_its_file_sent(c
 
     gia_lai = pages["52_gia-lai.html"]
     assert [(r["row"], r["reason"]) for r in gia_lai.rejected] == [
-        (3, "Tỉnh/thành phố Gia Lia không có trong danh mục đơn vị hành chính")]
-    assert gia_lai.files == [{"name": "gia_lai.csv", "at": "20/10/2025 09:30", "sha": "a" * 12,
-                              "accepted": 1, "rejected": 1}]
+        (3, "Tỉnh/thành phố Gia Lia không có trong danh mục đơn vị hành chính")
+    ]
+    assert gia_lai.files == [
+        {"name": "gia_lai.csv", "at": "20/10/2025 09:30", "sha": "a" * 12, "accepted": 1, "rejected": 1}
+    ]
     assert pages["01_ha-noi.html"].rejected == [] and pages["79_ho-chi-minh.html"].rejected == []
     assert gia_lai.next_period == "2025-Q4"
 
@@ -70,15 +80,19 @@ def test_an_unreadable_province_is_the_rejection_of_the_one_unit_its_file_sent(c
 def test_one_page_per_code_and_name_across_the_merger(con):
     add_file(con, "c" * 64, "hn_q2.csv", ("01", OLD, "2025-Q2"))
     add_file(con, "d" * 64, "hn_q3.csv", ("01", NEW, "2025-Q3"))
-    con.execute("insert into marts.submission_status values ('52', ?, '2025-Q2', date '2025-06-30',"
-                " date '2025-07-15', null, false)", [OLD])
+    con.execute(
+        "insert into marts.submission_status values ('52', ?, '2025-Q2', date '2025-06-30',"
+        " date '2025-07-15', null, false)",
+        [OLD],
+    )
 
     pages = by_file(collect_feedback(con, date(2025, 11, 1)))
 
     assert [f["name"] for f in pages["01_ha-noi.html"].files] == ["hn_q2.csv", "hn_q3.csv"]
     binh_dinh = pages["52_binh-dinh.html"]  # late only: code 52 was Bình Định then
-    assert binh_dinh.late == [{"period": "2025-Q2", "period_name": "Quý II/2025", "deadline": "15/07/2025",
-                               "sent": None}]
+    assert binh_dinh.late == [
+        {"period": "2025-Q2", "period_name": "Quý II/2025", "deadline": "15/07/2025", "sent": None}
+    ]
     assert binh_dinh.next_period is None  # no longer exists: no next template
     assert "Chưa gửi" in render_page(binh_dinh)
 

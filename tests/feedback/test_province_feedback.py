@@ -29,13 +29,25 @@ GIA_LAI_Q3 = (
 
 
 def ha_noi_q3(issued: int) -> str:
-    return json.dumps({"province": "Hà Nội", "period": "2025-Q3", "submitted_at": "10/10/2025",
-                       "indicators": {"VNEID_ELIGIBLE": 7_000_000, "VNEID_ISSUED": issued}}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "province": "Hà Nội",
+            "period": "2025-Q3",
+            "submitted_at": "10/10/2025",
+            "indicators": {"VNEID_ELIGIBLE": 7_000_000, "VNEID_ISSUED": issued},
+        },
+        ensure_ascii=False,
+    )
 
 
 def refresh(paths: WarehousePaths, env: dict, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run([P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir",
-                           str(paths.warehouse_dir), *flags], env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir), *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def published(paths: WarehousePaths, sql: str, *params) -> list[tuple]:
@@ -56,9 +68,13 @@ def story(tmp_path_factory):
     contacts.write_text("province_code,email\n52,so-tttt@gialai.gov.vn\n1,ca-hanoi@hanoi.gov.vn\n", encoding="utf-8")
     story = {"paths": paths, "mails": [], "history": []}
     with running_smtp_server() as smtp:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"},
-               "P06_SMTP_HOST": smtp.host, "P06_SMTP_PORT": str(smtp.port),
-               "P06_PROVINCE_CONTACTS": str(contacts), "P06_ALERT_RETRIES": "0"}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"},
+            "P06_SMTP_HOST": smtp.host,
+            "P06_SMTP_PORT": str(smtp.port),
+            "P06_PROVINCE_CONTACTS": str(contacts),
+            "P06_ALERT_RETRIES": "0",
+        }
         for step in ("first", "second"):
             if step == "second":
                 (paths.raw_dir / "ha_noi" / "2025-Q3_v2.json").write_text(ha_noi_q3(6_100_000), encoding="utf-8")
@@ -67,8 +83,13 @@ def story(tmp_path_factory):
             story["mails"].append(smtp.mails())
             story["history"].append(published(paths, "select distinct run_id from marts.quality_history"))
         story["pages"] = {p.name: p.read_text(encoding="utf-8") for p in paths.warehouse_dir.glob("feedback/*.html")}
-        rollback = subprocess.run([P06, "rollback", "--warehouse-dir", str(paths.warehouse_dir)], env=env,
-                                  capture_output=True, text=True, timeout=120)
+        rollback = subprocess.run(
+            [P06, "rollback", "--warehouse-dir", str(paths.warehouse_dir)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert rollback.returncode == 0, rollback.stderr
         story["history"].append(published(paths, "select distinct run_id from marts.quality_history"))
         result = refresh(paths, env, "--force")
@@ -93,8 +114,9 @@ def test_page_lists_files_rejected_rows_held_back_values_late_periods_and_the_ne
     assert "Quý III/2025 (2025-Q3) </td> <td>15/10/2025 </td> <td>Gửi muộn ngày 20/10/2025" in shown
     assert "p06 template 52" in shown
     # rows: 3 accepted (the two held back included), 1 rejected
-    assert "</code> </td> <td class=\"number\">3 </td> <td class=\"number\">1 </td>" in " ".join(
-        page.replace("<", " <").split())
+    assert '</code> </td> <td class="number">3 </td> <td class="number">1 </td>' in " ".join(
+        page.replace("<", " <").split()
+    )
 
 
 def test_file_names_start_with_the_code_one_page_per_province_name(story):
@@ -107,8 +129,10 @@ def test_file_names_start_with_the_code_one_page_per_province_name(story):
 def test_a_note_is_text_in_the_page_and_in_the_mart(story):
     page = story["pages"]["52_gia-lai.html"]
     assert "&lt;b&gt;=1+1&lt;/b&gt; đã rà soát" in page and "<b>=1+1" not in page
-    notes = published(story["paths"], "select indicator_code, note from marts.fct_indicator_value"
-                                      " where province_code = '52' and note is not null")
+    notes = published(
+        story["paths"],
+        "select indicator_code, note from marts.fct_indicator_value where province_code = '52' and note is not null",
+    )
     assert notes == [("VNEID_ELIGIBLE", NOTE)]
     with duckdb.connect(str(story["paths"].work_db), read_only=True) as con:
         assert con.execute("select note from raw.indicator_values where note is not null").fetchall() == [(NOTE,)]
@@ -117,7 +141,10 @@ def test_a_note_is_text_in_the_page_and_in_the_mart(story):
 def test_only_provinces_whose_page_changed_get_mail(story):
     first, second = story["mails"]
     assert sorted(m.recipients[0] for m in first) == [
-        "ca-hanoi@hanoi.gov.vn", "so-tttt@gialai.gov.vn", "so-tttt@gialai.gov.vn"]  # Gia Lai and Bình Định (52)
+        "ca-hanoi@hanoi.gov.vn",
+        "so-tttt@gialai.gov.vn",
+        "so-tttt@gialai.gov.vn",
+    ]  # Gia Lai and Bình Định (52)
     [ha_noi] = second  # Hà Nội resent; Gia Lai's page did not change
     assert ha_noi.recipients == ["ca-hanoi@hanoi.gov.vn"]
     assert "Hà Nội (01)" in ha_noi.message["Subject"]
@@ -127,14 +154,18 @@ def test_only_provinces_whose_page_changed_get_mail(story):
 
 def test_reporting_rates_national_and_per_unit(story):
     paths = story["paths"]
-    rows = published(paths, "select province_code, reports_expected, reports_submitted, reports_on_time,"
-                            " reporting_rate, on_time_rate from marts.reporting_rates where period = '2025-Q3'"
-                            " and province_code in ('00', '01', '52') order by province_code")
+    rows = published(
+        paths,
+        "select province_code, reports_expected, reports_submitted, reports_on_time,"
+        " reporting_rate, on_time_rate from marts.reporting_rates where period = '2025-Q3'"
+        " and province_code in ('00', '01', '52') order by province_code",
+    )
     assert rows[0][:4] == ("00", 34, 2, 1)
     assert rows[0][4:] == (pytest.approx(100 * 2 / 34, abs=0.005), pytest.approx(100 / 34, abs=0.005))
     assert rows[1:] == [("01", 1, 1, 1, 100.0, 100.0), ("52", 1, 1, 0, 100.0, 0.0)]
-    assert published(paths, "select reports_expected from marts.reporting_rates"
-                            " where period = '2025-Q2' and province_code = '00'") == [(63,)]
+    assert published(
+        paths, "select reports_expected from marts.reporting_rates where period = '2025-Q2' and province_code = '00'"
+    ) == [(63,)]
     parquet = pq.read_table(paths.parquet_dir / "reporting_rates.parquet")
     assert parquet.num_rows == published(paths, "select count(*) from marts.reporting_rates")[0][0]
 
@@ -145,10 +176,14 @@ def test_quality_history_survives_refreshes_and_a_rollback(story):
     assert after_rollback == after_first  # the snapshot served again is the first publish
     assert set(after_second) < set(after_third) and len(after_third) == 3
     paths = story["paths"]
-    rows = published(paths, "select findings, values_held_back from marts.quality_history"
-                            " where rule = 'vneid_activated_le_issued' order by refreshed_at")
+    rows = published(
+        paths,
+        "select findings, values_held_back from marts.quality_history"
+        " where rule = 'vneid_activated_le_issued' order by refreshed_at",
+    )
     assert rows == [(2, 2)] * 3
-    rejected = published(paths, "select rows_rejected from marts.quality_history"
-                                " where rule = 'indicator_unknown' order by refreshed_at")
+    rejected = published(
+        paths, "select rows_rejected from marts.quality_history where rule = 'indicator_unknown' order by refreshed_at"
+    )
     assert rejected == [(1,)]  # counted by the refresh that ingested the file, not again
     assert pq.read_table(paths.parquet_dir / "quality_history.parquet").num_rows > 0

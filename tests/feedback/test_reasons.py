@@ -24,9 +24,17 @@ def ingest_rule_ids() -> set[str]:
 
 
 def test_the_scan_finds_the_ingest_rules_it_should():
-    assert {"file_unreadable", "indicator_unknown", "formula_uncalculated", "count_negative",
-            "province_not_valid_in_period", "status_invalid", "link_not_followed", "date_in_future",
-            "number_out_of_range"} <= ingest_rule_ids()
+    assert {
+        "file_unreadable",
+        "indicator_unknown",
+        "formula_uncalculated",
+        "count_negative",
+        "province_not_valid_in_period",
+        "status_invalid",
+        "link_not_followed",
+        "date_in_future",
+        "number_out_of_range",
+    } <= ingest_rule_ids()
 
 
 @pytest.mark.parametrize("rule", sorted(ingest_rule_ids() | {r.id for r in all_rules()}))
@@ -41,6 +49,8 @@ def test_reasons_use_only_the_facts_a_finding_has(rule, sentence):
 
 
 def test_reason_names_the_value_seen():
-    assert reason("indicator_unknown", value="NOT_AN_INDICATOR") == "Mã chỉ tiêu NOT_AN_INDICATOR không có trong danh mục"
+    assert (
+        reason("indicator_unknown", value="NOT_AN_INDICATOR") == "Mã chỉ tiêu NOT_AN_INDICATOR không có trong danh mục"
+    )
     assert "96,30" in reason("value_ambiguous", value="85.125")  # a comma inside the CSV field survives
     assert reason("a_rule_added_later") == "Vi phạm quy tắc a_rule_added_later"

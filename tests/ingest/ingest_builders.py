@@ -8,9 +8,17 @@ from pathlib import Path
 import openpyxl
 
 
-def write_template(path: Path, *, province="Bình Định", code="52", period="Quý I/2024",
-                   values=(("VNEID_ISSUED", 1224975), ("DIGITIZATION_RATE", "96,30")),
-                   tasks=None, title_rows=2, sheet_names=("ThongTin", "ChiTieu", "NhiemVu")) -> Path:
+def write_template(
+    path: Path,
+    *,
+    province="Bình Định",
+    code="52",
+    period="Quý I/2024",
+    values=(("VNEID_ISSUED", 1224975), ("DIGITIZATION_RATE", "96,30")),
+    tasks=None,
+    title_rows=2,
+    sheet_names=("ThongTin", "ChiTieu", "NhiemVu"),
+) -> Path:
     """An Excel template; ``values`` cells may be numbers, text or formulas ("=..." strings)."""
     workbook = openpyxl.Workbook()
     info = workbook.active
@@ -42,8 +50,7 @@ def cp1258(text: str) -> bytes:
     bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
     tones = iter(c for c in decomposed if c in TONE_MARKS)
     rebuilt = "".join(
-        c + next(tones) if any(t in TONE_MARKS for t in unicodedata.normalize("NFD", orig))
-        else c
-        for c, orig in zip(bare, unicodedata.normalize("NFC", text))
+        c + next(tones) if any(t in TONE_MARKS for t in unicodedata.normalize("NFD", orig)) else c
+        for c, orig in zip(bare, unicodedata.normalize("NFC", text), strict=True)
     )
     return rebuilt.encode("cp1258")

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from ingest_builders import write_template
 
 from orchestration.ingest import store
 from orchestration.ingest.pipeline import ingest_files, ingest_new_files
-
-from ingest_builders import write_template
 
 NOW = datetime(2025, 10, 5, 8, 0)
 HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
@@ -33,8 +32,11 @@ def write(path, text):
 
 
 def snapshot(folder):
-    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_ingests_once_and_skips_same_bytes_under_another_name(raw_dir, con):
@@ -44,11 +46,18 @@ def test_ingests_once_and_skips_same_bytes_under_another_name(raw_dir, con):
     assert (first.files_seen, first.files_ingested, first.rows_accepted) == (2, 2, 3)
     shutil.copy(raw_dir / "binh_dinh" / "q1.csv", raw_dir / "copy of q1.csv")
     second = ingest_new_files(raw_dir, con, now=NOW)
-    assert second.to_dict() == {"files_seen": 3, "files_ingested": 0, "files_skipped": 3,
-                                "files_rejected": 0, "rows_accepted": 0, "rows_rejected": 0}
-    assert con.execute("select source_file, sheet, source_row, value, load_id from raw.indicator_values "
-                       "where indicator_code = 'VNEID_ISSUED' order by source_file").fetchall() == [
-        ("binh_dinh/q1.csv", None, 2, 1224.0, 1), ("t.xlsx", "ChiTieu", 4, 1224975.0, 1)]
+    assert second.to_dict() == {
+        "files_seen": 3,
+        "files_ingested": 0,
+        "files_skipped": 3,
+        "files_rejected": 0,
+        "rows_accepted": 0,
+        "rows_rejected": 0,
+    }
+    assert con.execute(
+        "select source_file, sheet, source_row, value, load_id from raw.indicator_values "
+        "where indicator_code = 'VNEID_ISSUED' order by source_file"
+    ).fetchall() == [("binh_dinh/q1.csv", None, 2, 1224.0, 1), ("t.xlsx", "ChiTieu", 4, 1224975.0, 1)]
 
 
 def test_next_refresh_gets_the_next_load_id(raw_dir, con):
@@ -57,7 +66,9 @@ def test_next_refresh_gets_the_next_load_id(raw_dir, con):
     write(raw_dir / "b.csv", HEADER + "52,,2024,VNEID_ISSUED,2\n")
     ingest_new_files(raw_dir, con, now=NOW)
     assert con.execute("select source_file, load_id from raw.ingested_files order by 1").fetchall() == [
-        ("a.csv", 1), ("b.csv", 2)]
+        ("a.csv", 1),
+        ("b.csv", 2),
+    ]
 
 
 def test_raw_dir_is_never_written_and_may_be_read_only(raw_dir, con):
@@ -83,42 +94,58 @@ def test_broken_file_next_to_good_ones(raw_dir, con):
     report = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_ingested, report.files_rejected, report.rows_accepted) == (2, 1, 2)
     assert con.execute("select source_file, source_row, rule from raw.ingest_rejections").fetchall() == [
-        ("broken.xlsx", None, "file_unreadable")]
+        ("broken.xlsx", None, "file_unreadable")
+    ]
     assert con.execute("select status from raw.ingested_files where source_file = 'broken.xlsx'").fetchone() == (
-        "rejected",)
+        "rejected",
+    )
 
 
 def test_hostile_province_name_and_file_name_are_data(raw_dir, con):
     hostile = "'; DROP TABLE raw.indicator_values; --"
-    write(raw_dir / "evil'); DROP TABLE raw.ingested_files; --.csv",
-          HEADER + f'52,,2024,VNEID_ISSUED,1\n,"{hostile}",2024,VNEID_ISSUED,2\n')
+    write(
+        raw_dir / "evil'); DROP TABLE raw.ingested_files; --.csv",
+        HEADER + f'52,,2024,VNEID_ISSUED,1\n,"{hostile}",2024,VNEID_ISSUED,2\n',
+    )
     ingest_new_files(raw_dir, con, now=NOW)
     assert con.execute("select rule, value_seen, source_row from raw.ingest_rejections").fetchall() == [
-        ("province_unknown", hostile, 3)]
+        ("province_unknown", hostile, 3)
+    ]
     assert con.execute("select source_file from raw.ingested_files").fetchall() == [
-        ("evil'); DROP TABLE raw.ingested_files; --.csv",)]
+        ("evil'); DROP TABLE raw.ingested_files; --.csv",)
+    ]
     assert con.execute("select count(*) from raw.indicator_values").fetchone() == (1,)
 
 
 def test_code_52_is_binh_dinh_in_2024_and_gia_lai_in_2025_q3(raw_dir, con):
-    write(raw_dir / "a.csv", HEADER + "52,,2024,VNEID_ISSUED,1\n52,,2025-Q3,VNEID_ISSUED,2\n"
-                                      "52,Bình Định,2025-Q3,VNEID_ISSUED,3\n64,,2025-Q3,VNEID_ISSUED,4\n")
+    write(
+        raw_dir / "a.csv",
+        HEADER + "52,,2024,VNEID_ISSUED,1\n52,,2025-Q3,VNEID_ISSUED,2\n"
+        "52,Bình Định,2025-Q3,VNEID_ISSUED,3\n64,,2025-Q3,VNEID_ISSUED,4\n",
+    )
     ingest_new_files(raw_dir, con, now=NOW)
     assert con.execute(
         "select v.period, p.name from raw.indicator_values v join (values ('52', date '2008-08-01', 'Bình Định'),"
         " ('52', date '2025-07-01', 'Gia Lai')) p(code, valid_from, name)"
-        " on v.province_code = p.code and v.province_valid_from = p.valid_from order by 1").fetchall() == [
-        ("2024", "Bình Định"), ("2025-Q3", "Gia Lai")]
+        " on v.province_code = p.code and v.province_valid_from = p.valid_from order by 1"
+    ).fetchall() == [("2024", "Bình Định"), ("2025-Q3", "Gia Lai")]
     assert con.execute("select source_row, rule from raw.ingest_rejections order by 1").fetchall() == [
-        (4, "province_not_valid_in_period"), (5, "province_not_valid_in_period")]
+        (4, "province_not_valid_in_period"),
+        (5, "province_not_valid_in_period"),
+    ]
 
 
 def test_submitted_at_defaults_to_ingestion_time(raw_dir, con):
-    write(raw_dir / "a.csv", "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao\n"
-                             "52,2024,VNEID_ISSUED,1,10/01/2025\n52,2024,VNEID_ELIGIBLE,1,\n")
+    write(
+        raw_dir / "a.csv",
+        "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao\n"
+        "52,2024,VNEID_ISSUED,1,10/01/2025\n52,2024,VNEID_ELIGIBLE,1,\n",
+    )
     ingest_new_files(raw_dir, con, now=NOW)
     assert con.execute("select indicator_code, submitted_at from raw.indicator_values order by 1").fetchall() == [
-        ("VNEID_ELIGIBLE", NOW), ("VNEID_ISSUED", datetime(2025, 1, 10))]
+        ("VNEID_ELIGIBLE", NOW),
+        ("VNEID_ISSUED", datetime(2025, 1, 10)),
+    ]
 
 
 def test_symlink_leaving_raw_dir_is_not_followed(raw_dir, con, tmp_path):
@@ -127,7 +154,8 @@ def test_symlink_leaving_raw_dir_is_not_followed(raw_dir, con, tmp_path):
     report = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_seen, report.files_rejected, report.rows_accepted) == (1, 1, 0)
     assert con.execute("select source_file, rule from raw.ingest_rejections").fetchall() == [
-        ("link.csv", "link_not_followed")]
+        ("link.csv", "link_not_followed")
+    ]
     assert con.execute("select count(*) from raw.indicator_values").fetchone() == (0,)
 
 
@@ -161,8 +189,13 @@ def test_file_that_cannot_be_read_is_rejected_and_others_ingested(raw_dir, con, 
     report = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_ingested, report.files_rejected) == (1, 1)
     assert con.execute("select source_file, file_hash, rule, detail from raw.ingest_rejections").fetchall() == [
-        ("locked.csv", None, "file_unreadable",
-         "locked.csv — file_unreadable: expected a file p06 can read (Permission denied)")]
+        (
+            "locked.csv",
+            None,
+            "file_unreadable",
+            "locked.csv — file_unreadable: expected a file p06 can read (Permission denied)",
+        )
+    ]
 
 
 def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
@@ -183,7 +216,8 @@ def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
 
 def test_a_missing_file_ingested_by_name_is_rejected_instead_of_crashing(con, tmp_path):
     assert [(r.rule, r.source_row) for r in ingest_files(con, {"nope.csv": tmp_path / "nope.csv"})] == [
-        ("file_unreadable", None)]
+        ("file_unreadable", None)
+    ]
 
 
 def test_a_file_corrected_in_place_is_ingested_again_as_a_new_version(raw_dir, con):
@@ -192,4 +226,6 @@ def test_a_file_corrected_in_place_is_ingested_again_as_a_new_version(raw_dir, c
     write(path, HEADER + "52,,2024-Q1,VNEID_ISSUED,20\n")  # new size: seen without relying on mtime
     assert ingest_new_files(raw_dir, con, now=NOW).files_ingested == 1
     assert con.execute("select value, load_id from raw.indicator_values order by load_id").fetchall() == [
-        (1.0, 1), (20.0, 2)]
+        (1.0, 1),
+        (20.0, 2),
+    ]

@@ -8,33 +8,41 @@ from datetime import date
 
 import openpyxl
 import pytest
+from ingest_builders import cp1258, write_template
 
 from orchestration.ingest.readers import read_submission
 from orchestration.ingest.readers.limits import Limits
 
-from ingest_builders import cp1258, write_template
-
 LONG_CSV = (
     "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ghi_chu\n"
     '52,Bình Định,Quý I/2024,VNEID_ISSUED,"1,224,975","ghi chú, có dấu phẩy"\n'
-    "1,Hà Nội,2024-Q1,digitization_rate,\"96,30%\",\n"
+    '1,Hà Nội,2024-Q1,digitization_rate,"96,30%",\n'
 )
 
 
 def values_of(parsed):
-    return [(r["source_row"], r["province_code"], r["period"], r["indicator_code"], r["value"])
-            for r in parsed.values.to_pylist()]
+    return [
+        (r["source_row"], r["province_code"], r["period"], r["indicator_code"], r["value"])
+        for r in parsed.values.to_pylist()
+    ]
 
 
-@pytest.mark.parametrize("data", [
-    LONG_CSV.encode("utf-8"),
-    codecs.BOM_UTF8 + LONG_CSV.encode("utf-8"),
-    LONG_CSV.encode("utf-16"),
-    cp1258(LONG_CSV),
-    cp1258(LONG_CSV.replace(",", ";").replace('"1;224;975"', "1.224.975")
-           .replace('"96;30%"', "96,30%").replace('"ghi chú; có dấu phẩy"', '"ghi chú; có"')),
-    LONG_CSV.replace("\n", "\r\n").encode("utf-8"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        LONG_CSV.encode("utf-8"),
+        codecs.BOM_UTF8 + LONG_CSV.encode("utf-8"),
+        LONG_CSV.encode("utf-16"),
+        cp1258(LONG_CSV),
+        cp1258(
+            LONG_CSV.replace(",", ";")
+            .replace('"1;224;975"', "1.224.975")
+            .replace('"96;30%"', "96,30%")
+            .replace('"ghi chú; có dấu phẩy"', '"ghi chú; có"')
+        ),
+        LONG_CSV.replace("\n", "\r\n").encode("utf-8"),
+    ],
+)
 def test_long_csv_in_every_encoding_and_delimiter(data):
     parsed = read_submission(data, "q1.csv")
     assert parsed.file_format == "csv_long" and parsed.rejections == []
@@ -50,8 +58,7 @@ def test_blank_lines_keep_spreadsheet_row_numbers():
 
 
 def test_rejected_row_gets_one_rejection_per_reason():
-    data = ("ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,10\n"
-            "99,2024,NOPE,abc\n").encode()
+    data = b"ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,10\n99,2024,NOPE,abc\n"
     parsed = read_submission(data, "x.csv")
     assert [(r.source_row, r.rule, r.column_name, r.value_seen) for r in parsed.rejections] == [
         (3, "province_unknown", "ma_tinh", "99"),
@@ -63,23 +70,29 @@ def test_rejected_row_gets_one_rejection_per_reason():
 
 
 def test_tasks_csv():
-    data = ("tinh,ky_bao_cao,ma_nhiem_vu,noi_dung,han_hoan_thanh,trang_thai,ngay_hoan_thanh\n"
-            "Gia Lai,2025-Q3,NV01,Cấp CCCD,30/09/2025,Hoàn thành,2025-09-20\n"
-            "Gia Lai,2025-Q3,NV02,Kích hoạt,30/09/2025,dang thuc hien,\n"
-            "Gia Lai,2025-Q3,NV03,X,31/02/2025,xong,\n").encode()
+    data = (
+        "tinh,ky_bao_cao,ma_nhiem_vu,noi_dung,han_hoan_thanh,trang_thai,ngay_hoan_thanh\n"
+        "Gia Lai,2025-Q3,NV01,Cấp CCCD,30/09/2025,Hoàn thành,2025-09-20\n"
+        "Gia Lai,2025-Q3,NV02,Kích hoạt,30/09/2025,dang thuc hien,\n"
+        "Gia Lai,2025-Q3,NV03,X,31/02/2025,xong,\n"
+    ).encode()
     parsed = read_submission(data, "tasks.csv")
     assert parsed.file_format == "csv_tasks"
-    assert [(t["task_code"], t["province_code"], t["status"], t["completed_on"])
-            for t in parsed.tasks.to_pylist()] == [
-        ("NV01", "52", "done", date(2025, 9, 20)), ("NV02", "52", "in_progress", None)]
+    assert [(t["task_code"], t["province_code"], t["status"], t["completed_on"]) for t in parsed.tasks.to_pylist()] == [
+        ("NV01", "52", "done", date(2025, 9, 20)),
+        ("NV02", "52", "in_progress", None),
+    ]
     assert [(r.source_row, r.rule) for r in parsed.rejections] == [(4, "date_invalid"), (4, "status_invalid")]
 
 
-@pytest.mark.parametrize("data, rule", [
-    (b"", "file_unreadable"),
-    (b"PK\x03\x04\x00\x00\x00garbage", "file_unreadable"),
-    (b"name,age\nAn,3\n", "header_missing"),
-])
+@pytest.mark.parametrize(
+    "data, rule",
+    [
+        (b"", "file_unreadable"),
+        (b"PK\x03\x04\x00\x00\x00garbage", "file_unreadable"),
+        (b"name,age\nAn,3\n", "header_missing"),
+    ],
+)
 def test_unreadable_csv_is_one_file_level_rejection(data, rule):
     parsed = read_submission(data, "bad.csv")
     assert [(r.rule, r.source_row) for r in parsed.rejections] == [(rule, None)]
@@ -92,32 +105,41 @@ def test_row_limit():
 
 
 def test_template_with_title_rows_numbers_text_and_tasks(tmp_path):
-    path = write_template(tmp_path / "t.xlsx", title_rows=3, sheet_names=("thong tin", "CHI TIEU", "Nhiệm vụ"),
-                          tasks=[("NV01", "Cấp CCCD", "31/03/2024", "Hoàn thành", "15/03/2024")])
+    path = write_template(
+        tmp_path / "t.xlsx",
+        title_rows=3,
+        sheet_names=("thong tin", "CHI TIEU", "Nhiệm vụ"),
+        tasks=[("NV01", "Cấp CCCD", "31/03/2024", "Hoàn thành", "15/03/2024")],
+    )
     parsed = read_submission(path.read_bytes(), "t.xlsx")
     assert parsed.rejections == []  # the notes hold uncalculated formulas: harmless text
-    assert values_of(parsed) == [(5, "52", "2024-Q1", "VNEID_ISSUED", 1224975.0),
-                                 (6, "52", "2024-Q1", "DIGITIZATION_RATE", 96.3)]
+    assert values_of(parsed) == [
+        (5, "52", "2024-Q1", "VNEID_ISSUED", 1224975.0),
+        (6, "52", "2024-Q1", "DIGITIZATION_RATE", 96.3),
+    ]
     assert parsed.values["sheet"].to_pylist() == ["CHI TIEU"] * 2
     assert [(t["task_code"], t["status"]) for t in parsed.tasks.to_pylist()] == [("NV01", "done")]
 
 
-@pytest.mark.parametrize("layout, rule", [
-    ({"title_rows": 10}, "header_missing"),  # header row 11: beyond the first 10 rows
-    ({"sheet_names": ("Sheet1", "ChiTieu", "NhiemVu")}, "header_missing"),  # no ThongTin
-    ({"period": None}, "header_missing"),  # ThongTin without Kỳ báo cáo
-])
+@pytest.mark.parametrize(
+    "layout, rule",
+    [
+        ({"title_rows": 10}, "header_missing"),  # header row 11: beyond the first 10 rows
+        ({"sheet_names": ("Sheet1", "ChiTieu", "NhiemVu")}, "header_missing"),  # no ThongTin
+        ({"period": None}, "header_missing"),  # ThongTin without Kỳ báo cáo
+    ],
+)
 def test_template_without_its_header_is_rejected_as_a_file(tmp_path, layout, rule):
     path = write_template(tmp_path / "h.xlsx", **layout)
-    assert [(r.rule, r.source_row) for r in read_submission(path.read_bytes(), "h.xlsx").rejections] == [
-        (rule, None)]
+    assert [(r.rule, r.source_row) for r in read_submission(path.read_bytes(), "h.xlsx").rejections] == [(rule, None)]
 
 
 def test_formula_without_cached_value_is_rejected_and_never_evaluated(tmp_path):
     path = write_template(tmp_path / "f.xlsx", values=(("VNEID_ISSUED", "=10+5"), ("VNEID_ELIGIBLE", 7)))
     parsed = read_submission(path.read_bytes(), "f.xlsx")
     assert [(r.source_row, r.rule, r.indicator_code) for r in parsed.rejections] == [
-        (4, "formula_uncalculated", "VNEID_ISSUED")]
+        (4, "formula_uncalculated", "VNEID_ISSUED")
+    ]
     assert values_of(parsed) == [(5, "52", "2024-Q1", "VNEID_ELIGIBLE", 7.0)]
 
 
@@ -126,7 +148,8 @@ def test_formula_with_cached_value_takes_the_cached_result(tmp_path):
     with zipfile.ZipFile(path) as archive:  # what Excel saves: the formula and its last result
         parts = {name: archive.read(name) for name in archive.namelist()}
     parts["xl/worksheets/sheet2.xml"] = re.sub(
-        rb"<f>10\+5</f><v\s*/>", b"<f>10+5</f><v>15</v>", parts["xl/worksheets/sheet2.xml"])
+        rb"<f>10\+5</f><v\s*/>", b"<f>10+5</f><v>15</v>", parts["xl/worksheets/sheet2.xml"]
+    )
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -148,25 +171,39 @@ def test_broken_or_encrypted_workbook(data):
     assert [r.rule for r in read_submission(data, "b.xlsx").rejections] == ["file_unreadable"]
 
 
-@pytest.mark.parametrize("indicators", [
-    {"VNEID_ISSUED": "1.224.975", "DIGITIZATION_RATE": 96.3},
-    [{"code": "VNEID_ISSUED", "value": 1224975}, {"code": "digitization_rate", "value": "96,30%"}],
-])
+@pytest.mark.parametrize(
+    "indicators",
+    [
+        {"VNEID_ISSUED": "1.224.975", "DIGITIZATION_RATE": 96.3},
+        [{"code": "VNEID_ISSUED", "value": 1224975}, {"code": "digitization_rate", "value": "96,30%"}],
+    ],
+)
 def test_json_both_shapes(indicators):
-    document = {"province": "TP.HCM", "province_code": "79", "period": "Tháng 6/2024",
-                "submitted_at": "10/07/2024", "indicators": indicators,
-                "tasks": [{"task_code": "NV1", "status": "done"}, {"task_code": "NV2", "status": "?"}, "NV3"]}
+    document = {
+        "province": "TP.HCM",
+        "province_code": "79",
+        "period": "Tháng 6/2024",
+        "submitted_at": "10/07/2024",
+        "indicators": indicators,
+        "tasks": [{"task_code": "NV1", "status": "done"}, {"task_code": "NV2", "status": "?"}, "NV3"],
+    }
     parsed = read_submission(json.dumps(document, ensure_ascii=False).encode(), "hcm.json")
-    assert values_of(parsed) == [(1, "79", "2024-06", "VNEID_ISSUED", 1224975.0),
-                                 (2, "79", "2024-06", "DIGITIZATION_RATE", 96.3)]
+    assert values_of(parsed) == [
+        (1, "79", "2024-06", "VNEID_ISSUED", 1224975.0),
+        (2, "79", "2024-06", "DIGITIZATION_RATE", 96.3),
+    ]
     assert parsed.values["submitted_at"][0].as_py().date() == date(2024, 7, 10)
     assert [t["task_code"] for t in parsed.tasks.to_pylist()] == ["NV1"]
     assert [(r.sheet, r.source_row, r.rule) for r in parsed.rejections] == [
-        ("tasks", 2, "status_invalid"), ("tasks", 3, "value_missing"), ("tasks", 3, "status_invalid")]
+        ("tasks", 2, "status_invalid"),
+        ("tasks", 3, "value_missing"),
+        ("tasks", 3, "status_invalid"),
+    ]
 
 
-@pytest.mark.parametrize("data, rule", [(b"{", "file_unreadable"), (b"[1, 2]", "header_missing"),
-                                        (b'{"period": "2024"}', "header_missing")])
+@pytest.mark.parametrize(
+    "data, rule", [(b"{", "file_unreadable"), (b"[1, 2]", "header_missing"), (b'{"period": "2024"}', "header_missing")]
+)
 def test_bad_json(data, rule):
     assert [r.rule for r in read_submission(data, "x.json").rejections] == [rule]
 
@@ -199,9 +236,13 @@ def test_xlsx_uncalculated_formula_in_note_is_no_note(tmp_path):
 
 
 def test_json_note_per_value():
-    document = {"province_code": "79", "period": "2025-Q3",
-                "indicators": [{"code": "VNEID_ISSUED", "value": 5, "ghi_chu": "đã rà soát"},
-                               {"code": "VNEID_ELIGIBLE", "value": 9}]}
+    document = {
+        "province_code": "79",
+        "period": "2025-Q3",
+        "indicators": [
+            {"code": "VNEID_ISSUED", "value": 5, "ghi_chu": "đã rà soát"},
+            {"code": "VNEID_ELIGIBLE", "value": 9},
+        ],
+    }
     parsed = read_submission(json.dumps(document, ensure_ascii=False).encode(), "n.json")
     assert notes_of(parsed) == [("VNEID_ISSUED", "đã rà soát"), ("VNEID_ELIGIBLE", None)]
-

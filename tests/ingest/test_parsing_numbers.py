@@ -95,15 +95,14 @@ def test_vectorised_parser_agrees_with_the_pure_one_on_the_whole_table():
     texts = pa.array([raw for raw, _, _ in cases], pa.string())
     units = pa.array([unit for _, unit, _ in cases], pa.string())
     values, rules = parse_number_column(texts, units)
-    vectorised = [rule or value for value, rule in zip(values.to_pylist(), rules.to_pylist())]
+    vectorised = [rule or value for value, rule in zip(values.to_pylist(), rules.to_pylist(), strict=True)]
     assert vectorised == [_outcome(raw, unit) for raw, unit, _ in cases]
 
 
 def test_vectorised_parser_agrees_with_the_pure_one_on_random_scribbles():
     rng = random.Random(6)
-    texts = ["".join(rng.choice("0123456789.,% -+\u00a0") for _ in range(rng.randint(0, 12)))
-             for _ in range(3000)]
+    texts = ["".join(rng.choice("0123456789.,% -+\u00a0") for _ in range(rng.randint(0, 12))) for _ in range(3000)]
     units = [rng.choice(["count", "percent", "score", None]) for _ in texts]
     values, rules = parse_number_column(pa.array(texts), pa.array(units, pa.string()))
-    vectorised = [rule or value for value, rule in zip(values.to_pylist(), rules.to_pylist())]
-    assert vectorised == [_outcome(text, unit) for text, unit in zip(texts, units)]
+    vectorised = [rule or value for value, rule in zip(values.to_pylist(), rules.to_pylist(), strict=True)]
+    assert vectorised == [_outcome(text, unit) for text, unit in zip(texts, units, strict=True)]

@@ -51,12 +51,15 @@ def test_parse_period(raw, expected):
         assert error.rule == expected
 
 
-@pytest.mark.parametrize("raw, grain, start, end", [
-    ("2024", "year", date(2024, 1, 1), date(2024, 12, 31)),
-    ("6 tháng cuối năm 2024", "half", date(2024, 7, 1), date(2024, 12, 31)),
-    ("Quý I/2024", "quarter", date(2024, 1, 1), date(2024, 3, 31)),
-    ("T2/2024", "month", date(2024, 2, 1), date(2024, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "raw, grain, start, end",
+    [
+        ("2024", "year", date(2024, 1, 1), date(2024, 12, 31)),
+        ("6 tháng cuối năm 2024", "half", date(2024, 7, 1), date(2024, 12, 31)),
+        ("Quý I/2024", "quarter", date(2024, 1, 1), date(2024, 3, 31)),
+        ("T2/2024", "month", date(2024, 2, 1), date(2024, 2, 29)),
+    ],
+)
 def test_period_bounds(raw, grain, start, end):
     period = parse_period(raw)
     assert (period.grain, period.start, period.end) == (grain, start, end)

@@ -18,12 +18,15 @@ from orchestration.settings import REPO_ROOT
 P06 = str(Path(sys.executable).parent / "p06")
 HEADER = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao\n"
 # activated > issued (error: both held back), a percent of 150 (error), CCCD issued > eligible (warn)
-SOC_TRANG = HEADER + """94,2024-Q4,VNEID_ISSUED,852400,2025-01-10
+SOC_TRANG = (
+    HEADER
+    + """94,2024-Q4,VNEID_ISSUED,852400,2025-01-10
 94,2024-Q4,VNEID_ACTIVATED,871900,2025-01-10
 94,2024-Q4,DIGITIZATION_RATE,150,2025-01-10
 94,2024-Q4,CCCD_ELIGIBLE,900000,2025-01-10
 94,2024-Q4,CCCD_ISSUED,910000,2025-01-10
 """
+)
 # sent first with activated > issued, then corrected: the correction wins, nothing to report
 HA_NOI_FIRST = HEADER + "01,2024-Q1,VNEID_ISSUED,1000,2024-04-10\n01,2024-Q1,VNEID_ACTIVATED,1200,2024-04-10\n"
 HA_NOI_CORRECTION = HEADER + "01,2024-Q1,VNEID_ACTIVATED,900,2024-04-20\n"
@@ -60,18 +63,25 @@ def test_values_the_refresh_would_hold_back_are_printed_with_rule_level_file_and
     lines = folder_validated.stdout.splitlines()
 
     assert folder_validated.returncode == 2, folder_validated.stdout + folder_validated.stderr
-    assert f"{soc_trang}, row 2, 94 2024-Q4 VNEID_ISSUED — vneid_activated_le_issued (error, held back): " \
-           "VNEID_ACTIVATED 871,900 exceeds VNEID_ISSUED 852,400" in lines
-    assert f"{soc_trang}, row 3, 94 2024-Q4 VNEID_ACTIVATED — vneid_activated_le_issued (error, held back): " \
-           "VNEID_ACTIVATED 871,900 exceeds VNEID_ISSUED 852,400" in lines
-    assert f"{soc_trang}, row 4, 94 2024-Q4 DIGITIZATION_RATE — percent_within_0_100 (error, held back): " \
-           "DIGITIZATION_RATE is a percent but the value 150 is outside 0-100" in lines
+    assert (
+        f"{soc_trang}, row 2, 94 2024-Q4 VNEID_ISSUED — vneid_activated_le_issued (error, held back): "
+        "VNEID_ACTIVATED 871,900 exceeds VNEID_ISSUED 852,400" in lines
+    )
+    assert (
+        f"{soc_trang}, row 3, 94 2024-Q4 VNEID_ACTIVATED — vneid_activated_le_issued (error, held back): "
+        "VNEID_ACTIVATED 871,900 exceeds VNEID_ISSUED 852,400" in lines
+    )
+    assert (
+        f"{soc_trang}, row 4, 94 2024-Q4 DIGITIZATION_RATE — percent_within_0_100 (error, held back): "
+        "DIGITIZATION_RATE is a percent but the value 150 is outside 0-100" in lines
+    )
 
 
 def test_a_warning_is_printed_as_published(folder_validated):
     warnings = [line for line in folder_validated.stdout.splitlines() if "cccd_issued_le_eligible" in line]
     assert [line.split(" — ")[1].split(":")[0] for line in warnings] == [
-        "cccd_issued_le_eligible (warn, published with a warning)"] * 2
+        "cccd_issued_le_eligible (warn, published with a warning)"
+    ] * 2
 
 
 def test_a_folder_is_read_recursively_like_the_raw_dir_and_the_latest_version_wins(folder_validated):
@@ -87,7 +97,9 @@ def test_a_file_with_nothing_to_report_exits_0():
 
 
 def test_warnings_alone_exit_0_and_the_same_file_checked_again_says_the_same(tmp_path):
-    warn_only = _write(tmp_path / "cccd.csv", HEADER + "94,2024-Q4,CCCD_ELIGIBLE,900000,\n94,2024-Q4,CCCD_ISSUED,910000,\n")
+    warn_only = _write(
+        tmp_path / "cccd.csv", HEADER + "94,2024-Q4,CCCD_ELIGIBLE,900000,\n94,2024-Q4,CCCD_ISSUED,910000,\n"
+    )
     result = _validate(warn_only)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[-1] == "1 file checked: 0 rejections, 2 rule findings, 0 values held back"
@@ -108,8 +120,10 @@ def test_a_file_that_is_not_a_submission_gets_one_clear_line_and_exits_2(tmp_pat
 
 
 def test_every_rejection_is_printed_with_file_row_column_and_expectation_and_exits_2(tmp_path):
-    bad = _write(tmp_path / "bao_cao.csv",
-                 "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,1.224\n52,Quý 5/2024,VNEID_ISSUED,1\n")
+    bad = _write(
+        tmp_path / "bao_cao.csv",
+        "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,1.224\n52,Quý 5/2024,VNEID_ISSUED,1\n",
+    )
     before = bad.read_bytes()
 
     result = _validate(bad, REPO_ROOT / "raw" / "real" / "tphcm_2023.json")

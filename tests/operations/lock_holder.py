@@ -1,6 +1,6 @@
 """A separate process that takes the warehouse lock, logs it, and holds it until stdin closes.
 
-    python lock_holder.py LOCK_FILE EVENT_LOG NAME
+python lock_holder.py LOCK_FILE EVENT_LOG NAME
 """
 
 import sys

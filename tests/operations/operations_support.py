@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -9,7 +10,8 @@ import socket
 import subprocess
 import threading
 import time
-from typing import IO, Callable, TypeVar
+from collections.abc import Callable
+from typing import IO, TypeVar
 
 T = TypeVar("T")
 POLL_SECONDS = 0.2
@@ -79,16 +81,12 @@ def stop_process_group(process: subprocess.Popen, grace_seconds: float = 20) -> 
     """SIGINT the whole group (graceful shutdown), then SIGKILL whatever is left after the grace."""
     group = process.pid
     _signal_group(group, signal.SIGINT)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=grace_seconds)
-    except subprocess.TimeoutExpired:
-        pass
     _signal_group(group, signal.SIGKILL)
     process.wait()
 
 
 def _signal_group(group: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signum)
-    except ProcessLookupError:
-        pass

@@ -17,16 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
-
 from operations_support import OutputLines, wait_until
 
 P06 = str(Path(sys.executable).with_name("p06"))
 HOLDER = Path(__file__).with_name("lock_holder.py")
-SUBMISSION = (
-    "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
-    "01,2024-Q1,VNEID_ISSUED,1000\n"
-    "01,2024-Q1,VNEID_ACTIVATED,800\n"
-)
+SUBMISSION = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,2024-Q1,VNEID_ISSUED,1000\n01,2024-Q1,VNEID_ACTIVATED,800\n"
 
 
 @pytest.fixture
@@ -60,7 +55,9 @@ def lock_holder(warehouse_paths, tmp_path):
     """Another writer: a process holding the warehouse lock until it is killed."""
     holder = subprocess.Popen(
         [sys.executable, str(HOLDER), str(warehouse_paths.lock_file), str(tmp_path / "events.log"), "holder"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     OutputLines(holder.stdout).wait_for("acquired", timeout=10)
     yield holder
@@ -103,7 +100,8 @@ def test_a_refresh_waits_for_the_other_writer_and_writes_only_after_it_is_done(
     log = tmp_path / "refresh.log"
     refresh = start_refresh(log)
     (run_id,) = wait_until(
-        lambda: started_runs(warehouse_paths.dagster_home), timeout=90,
+        lambda: started_runs(warehouse_paths.dagster_home),
+        timeout=90,
         what="the refresh run to start and wait for the lock",
     )
     assert not warehouse_paths.work_db.exists()
@@ -130,7 +128,7 @@ def test_refreshes_that_cannot_get_the_lock_exit_1_naming_it_and_touch_nothing(
     logs = [tmp_path / "first.log", tmp_path / "second.log"]
     refreshes = [start_refresh(log, P06_LOCK_TIMEOUT_SECONDS="1") for log in logs]
 
-    for refresh, log in zip(refreshes, logs):
+    for refresh, log in zip(refreshes, logs, strict=True):
         assert refresh.wait(timeout=120) == 1, log.read_text()
     assert not warehouse_paths.work_db.exists()
     assert not warehouse_paths.published_db.exists()

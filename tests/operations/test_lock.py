@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from operations_support import OutputLines
+
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 
 HOLDER = Path(__file__).with_name("lock_holder.py")
@@ -57,9 +57,8 @@ def test_a_second_writer_gives_up_naming_the_lock_and_its_holder(start_holder, l
     holder = start_holder("first")
     holder.output.wait_for("acquired", timeout=10)
 
-    with pytest.raises(WarehouseBusy) as busy:
-        with warehouse_lock(lock_file, timeout_seconds=0.3):
-            pytest.fail("took a lock another process holds")
+    with pytest.raises(WarehouseBusy) as busy, warehouse_lock(lock_file, timeout_seconds=0.3):
+        pytest.fail("took a lock another process holds")
 
     message = str(busy.value)
     assert str(lock_file) in message

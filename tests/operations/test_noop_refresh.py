@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pytest
@@ -15,9 +15,9 @@ from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, rollback
 
 # 10:00 in Hà Nội; 23:30 the evening before is 16:30 UTC of the same UTC day
-NOW = datetime(2026, 3, 10, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
 EARLIER_TODAY = NOW - timedelta(hours=2)
-LAST_NIGHT_LOCAL = datetime(2026, 3, 9, 16, 30, tzinfo=timezone.utc)
+LAST_NIGHT_LOCAL = datetime(2026, 3, 9, 16, 30, tzinfo=UTC)
 # ingest writes naive Hà Nội time: files ingested by the 08:00 publish, and after it
 INGESTED_LOCAL, INGESTED_LOCAL_AFTER_PUBLISH = datetime(2026, 3, 10, 7, 30), datetime(2026, 3, 10, 9, 30)
 SUBMISSION = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,{value}\n"
@@ -26,12 +26,20 @@ TABLES = ["dim_province", "fct_indicator_value"]
 
 def last_summary(status="published", finished_at=EARLIER_TODAY):
     return {
-        "run_id": "run-1", "status": status, "started_at": (finished_at - timedelta(minutes=1)).isoformat(),
-        "finished_at": finished_at.isoformat(), "tables_published": TABLES,
-        "late_submissions": [{
-            "province_code": "52", "province_name": "Gia Lai", "period": "2026-Q3",
-            "deadline": (date.today() - timedelta(days=30)).isoformat(), "first_submitted_at": None,
-        }],
+        "run_id": "run-1",
+        "status": status,
+        "started_at": (finished_at - timedelta(minutes=1)).isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "tables_published": TABLES,
+        "late_submissions": [
+            {
+                "province_code": "52",
+                "province_name": "Gia Lai",
+                "period": "2026-Q3",
+                "deadline": (date.today() - timedelta(days=30)).isoformat(),
+                "first_submitted_at": None,
+            }
+        ],
     }
 
 
@@ -61,10 +69,20 @@ def test_a_file_touched_without_new_content_is_nothing_new(ingested):
     assert unchanged_files_seen(paths, last_summary(), NOW, inputs) == 2
 
 
-@pytest.mark.parametrize("change", [
-    "new file", "changed content", "gate refused last", "failed last", "published last night (local day)",
-    "no summary", "no published marts", "dbt project changed", "ingested after the publish (killed run)",
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "new file",
+        "changed content",
+        "gate refused last",
+        "failed last",
+        "published last night (local day)",
+        "no summary",
+        "no published marts",
+        "dbt project changed",
+        "ingested after the publish (killed run)",
+    ],
+)
 def test_refresh_needed(ingested, change):
     paths, inputs = ingested
     previous = last_summary()
@@ -93,7 +111,7 @@ def test_refresh_needed(ingested, change):
 
 def test_skipped_refresh_writes_a_published_noop_summary_and_sends_alerts(ingested):
     paths, inputs = ingested
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     paths.last_refresh.write_text(json.dumps(last_summary(finished_at=now - timedelta(seconds=1))), encoding="utf-8")
     marts_before = paths.published_db.stat().st_mtime_ns
 
@@ -101,11 +119,18 @@ def test_skipped_refresh_writes_a_published_noop_summary_and_sends_alerts(ingest
 
     written = json.loads(paths.last_refresh.read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(summary))
-    assert (written["status"], written["exit_code"], written["noop"], written["noop_of_run"]) == ("published", 0, True, "run-1")
+    assert (written["status"], written["exit_code"], written["noop"], written["noop_of_run"]) == (
+        "published",
+        0,
+        True,
+        "run-1",
+    )
     assert written["files"] == {"seen": 2, "ingested": 0, "skipped": 2, "rejected": 0}
     assert written["tables_published"] == TABLES
     assert paths.published_db.stat().st_mtime_ns == marts_before
-    sent = [json.loads(line) for line in (paths.warehouse_dir / "alerts.jsonl").read_text(encoding="utf-8").splitlines()]
+    sent = [
+        json.loads(line) for line in (paths.warehouse_dir / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert [alert["kind"] for alert in sent] == ["late_submission"]
 
 
@@ -113,7 +138,7 @@ def test_refresh_not_skipped_while_another_holds_the_warehouse(ingested):
     from orchestration.operations.lock import warehouse_lock
 
     paths, inputs = ingested
-    paths.last_refresh.write_text(json.dumps(last_summary(finished_at=datetime.now(timezone.utc))), encoding="utf-8")
+    paths.last_refresh.write_text(json.dumps(last_summary(finished_at=datetime.now(UTC))), encoding="utf-8")
     with warehouse_lock(paths.lock_file, timeout_seconds=0):
         assert skip_unchanged_refresh(paths, build_inputs=inputs) is None
 
@@ -130,7 +155,7 @@ def publish_version(paths, version: int) -> None:
 def test_a_skipped_refresh_says_which_run_is_served_and_when_and_nothing_about_rules(ingested):
     paths, inputs = ingested
     publish_version(paths, 1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     paths.last_refresh.write_text(json.dumps(last_summary(finished_at=now - timedelta(seconds=1))), encoding="utf-8")
 
     printed = format_noop(skip_unchanged_refresh(paths, now, inputs))
@@ -145,9 +170,10 @@ def test_after_a_rollback_a_skipped_refresh_names_the_snapshot_served(ingested):
     paths, inputs = ingested
     publish_version(paths, 1)
     publish_version(paths, 2)
-    now = datetime.now(timezone.utc)
-    paths.last_refresh.write_text(json.dumps(
-        {**last_summary(finished_at=now - timedelta(seconds=1)), "run_id": "run-2"}), encoding="utf-8")
+    now = datetime.now(UTC)
+    paths.last_refresh.write_text(
+        json.dumps({**last_summary(finished_at=now - timedelta(seconds=1)), "run_id": "run-2"}), encoding="utf-8"
+    )
     restored = rollback(paths)
 
     summary = skip_unchanged_refresh(paths, now, inputs)

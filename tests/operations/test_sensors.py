@@ -17,9 +17,9 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
+from orchestration.defs.operations.sensors import raw_inbox_sensor
 from orchestration.ingest.pipeline import ingest_new_files
 from orchestration.operations.lock import warehouse_lock
-from orchestration.defs.operations.sensors import raw_inbox_sensor
 from orchestration.resources import P06Settings
 from orchestration.settings import REPO_ROOT, WarehousePaths
 

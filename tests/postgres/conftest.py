@@ -14,11 +14,11 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from urllib.parse import quote
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from urllib.parse import quote
 
 import psycopg2
 import pytest
@@ -80,9 +80,7 @@ def _run(command: list[str], cwd: Path, log: Path | None = None) -> None:
     done = subprocess.run(_as_server_user(command), cwd=cwd, capture_output=True, text=True)
     if done.returncode != 0:
         server_log = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-        pytest.fail(
-            f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}{server_log}"
-        )
+        pytest.fail(f"{' '.join(command)} exited {done.returncode}:\n{done.stdout}{done.stderr}{server_log}")
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +95,18 @@ def postgres_server() -> Iterator[PostgresServer]:
             shutil.chown(path, SERVER_USER, SERVER_USER)
     port = _free_port()
     _run(
-        [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--pwfile={pwfile}",
-         "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"],
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            SUPERUSER,
+            f"--pwfile={pwfile}",
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
+        ],
         cwd=base,
     )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} {SERVER_OPTIONS}"

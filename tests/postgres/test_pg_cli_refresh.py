@@ -22,8 +22,7 @@ BINH_DINH_2024 = (
     "where province_code = '52' and period = '2024'"
 )
 GIA_LAI_2024_TODAY = (
-    "select vneid_issuance_rate from marts.province_scorecard_current "
-    "where province_code = '52' and period = '2024'"
+    "select vneid_issuance_rate from marts.province_scorecard_current where province_code = '52' and period = '2024'"
 )
 
 
@@ -36,7 +35,10 @@ def test_refresh_publishes_the_same_marts_on_postgres(pg_target, pg_url, tmp_pat
 
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
-        env=env, capture_output=True, text=True, timeout=900,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -30,8 +30,16 @@ def _add_values(
             "insert into raw.indicator_values values "
             "(?, ?, ?, ?, '52', date '2008-08-01', null, '2024', 'year', date '2024-01-01', "
             "date '2024-12-31', 'VNEID_ISSUED', ?, ?, ?, ?, null)",
-            [f"hash{load_id}", source_file, sheet, n, value,
-             datetime(2025, 1, 15, 8, 30, 1, 123456), ingested_at, load_id],
+            [
+                f"hash{load_id}",
+                source_file,
+                sheet,
+                n,
+                value,
+                datetime(2025, 1, 15, 8, 30, 1, 123456),
+                ingested_at,
+                load_id,
+            ],
         )
     con.execute(
         "insert into raw.ingested_files values (?, ?, 'csv_long', 100, 'ingested', ?, 0, ?, ?)",
@@ -71,7 +79,10 @@ def test_push_copies_every_value_exactly(work_db, pg_conn):
         cur.execute("select sheet, value from raw.indicator_values where source_file like 'q%'")
         assert cur.fetchall() == [("", 1 / 3)]  # an empty sheet name stays empty, not NULL
     assert {c.table: c.rows for c in copies} == {
-        "raw.ingested_files": 1, "raw.indicator_values": 4, "raw.task_rows": 0, "raw.ingest_rejections": 0,
+        "raw.ingested_files": 1,
+        "raw.indicator_values": 4,
+        "raw.task_rows": 0,
+        "raw.ingest_rejections": 0,
     }
 
 
@@ -99,8 +110,10 @@ def test_rebuilt_work_database_replaces_what_postgres_holds(work_db, pg_conn, tm
 
 
 def test_findings_are_replaced_wholesale(work_db, pg_conn):
-    finding = "insert into quality.findings values (?, 'error', '52', date '2008-08-01', '2024', " \
-              "'VNEID_ACTIVATED', 'a.csv', null, 4, 1.5, 'activated > issued', true)"
+    finding = (
+        "insert into quality.findings values (?, 'error', '52', date '2008-08-01', '2024', "
+        "'VNEID_ACTIVATED', 'a.csv', null, 4, 1.5, 'activated > issued', true)"
+    )
     work_db.execute(finding, ["vneid_activated_le_issued"])
     push_tables(work_db, pg_conn, [FINDINGS_TABLE])
     work_db.execute("delete from quality.findings")
@@ -123,7 +136,8 @@ def test_a_failing_table_leaves_postgres_unchanged(work_db, pg_conn):
 def test_pull_brings_a_postgres_table_back_unchanged(work_db, pg_conn, tmp_path):
     work_db.execute(
         "insert into quality.findings values (?, 'error', '52', date '2008-08-01', '2024', 'X', 'a.csv', null, "
-        "4, 1.5, 'x', ?)", ["one_value_per_key", True],
+        "4, 1.5, 'x', ?)",
+        ["one_value_per_key", True],
     )
     work_db.execute("insert into quality.findings select * replace (false as quarantined) from quality.findings")
     push_tables(work_db, pg_conn, ["raw.indicator_values", FINDINGS_TABLE])
@@ -132,9 +146,11 @@ def test_pull_brings_a_postgres_table_back_unchanged(work_db, pg_conn, tmp_path)
     assert pull_table(pg_conn, elsewhere, FINDINGS_TABLE) == 2
     for table in ("raw.indicator_values", FINDINGS_TABLE):
         assert _duck_rows(elsewhere, table) == _duck_rows(work_db, table)
-    types = dict(elsewhere.execute(
-        "select column_name, data_type from information_schema.columns where table_name = 'indicator_values'"
-    ).fetchall())
+    types = dict(
+        elsewhere.execute(
+            "select column_name, data_type from information_schema.columns where table_name = 'indicator_values'"
+        ).fetchall()
+    )
     assert (types["value"], types["period_start"], types["submitted_at"]) == ("DOUBLE", "DATE", "TIMESTAMP")
 
 

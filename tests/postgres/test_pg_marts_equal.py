@@ -47,10 +47,24 @@ class Warehouse:
         run_results = self.target_path / "run_results.json"
         run_results.unlink(missing_ok=True)
         done = subprocess.run(
-            [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(self.target_path),
-             "--log-path", str(self.log_path), "--vars", json.dumps({"run_date": RUN_DATE.isoformat()})],
-            cwd=DBT_PROJECT_DIR, env=self.env, capture_output=True, text=True,
+            [
+                DBT,
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(self.target_path),
+                "--log-path",
+                str(self.log_path),
+                "--vars",
+                json.dumps({"run_date": RUN_DATE.isoformat()}),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
         )
         # dbt exits 1 when a node failed, 2 when it could not run at all
         if done.returncode > (1 if failures_allowed else 0):
@@ -75,8 +89,12 @@ def warehouses(tmp_path_factory, new_database):
         ensure_findings_table(con)
     on_duckdb.dbt("build", *MODELS_AND_SEEDS, "--select", "+int_indicator_values_resolved")
     with duckdb.connect(str(work_db)) as con:
-        quarantine(con, report_dir=workdir / "quality", source=on_duckdb.relation("int_indicator_values_resolved"),
-                   as_of=RUN_DATE)
+        quarantine(
+            con,
+            report_dir=workdir / "quality",
+            source=on_duckdb.relation("int_indicator_values_resolved"),
+            as_of=RUN_DATE,
+        )
         record_history(con, "run-1", refreshed_at=datetime(2026, 1, 2, 8, 5))
     on_duckdb.dbt("build", *MODELS_AND_SEEDS)
 
@@ -121,6 +139,8 @@ def test_mart_is_equal_row_for_row(warehouses, table):
 def test_data_tests_agree(warehouses):
     """Every dbt test runs on both engines (no dialect error) and passes or fails on both alike."""
     statuses = {name: warehouse.dbt("test", failures_allowed=True) for name, (warehouse, _) in warehouses.items()}
-    errors = {name: [node for node, status in by_node.items() if status == "error"] for name, by_node in statuses.items()}
+    errors = {
+        name: [node for node, status in by_node.items() if status == "error"] for name, by_node in statuses.items()
+    }
     assert errors == {"duckdb": [], "postgres": []}
     assert statuses["postgres"] == statuses["duckdb"]

@@ -9,7 +9,10 @@ from orchestration.postgres.target import PostgresTarget
 URLS = [
     ("postgresql://p06:secret@db.example.vn:6432/warehouse", ("db.example.vn", 6432, "p06", "secret", "warehouse")),
     ("postgres://p06:secret@10.0.0.5/warehouse", ("10.0.0.5", 5432, "p06", "secret", "warehouse")),
-    ("postgresql://p06:p%40ss%3Aw%2Frd@localhost:5432/kho%20du%20lieu", ("localhost", 5432, "p06", "p@ss:w/rd", "kho du lieu")),
+    (
+        "postgresql://p06:p%40ss%3Aw%2Frd@localhost:5432/kho%20du%20lieu",
+        ("localhost", 5432, "p06", "p@ss:w/rd", "kho du lieu"),
+    ),
     ("postgresql://p06@localhost/warehouse", ("localhost", 5432, "p06", "", "warehouse")),
 ]
 

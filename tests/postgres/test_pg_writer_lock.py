@@ -31,9 +31,8 @@ def other_host(pg_url):
 
 
 def test_a_second_writer_gives_up_naming_the_database_and_the_holder(pg_target, other_host):
-    with pytest.raises(WarehouseBusy) as busy:
-        with postgres_writer_lock(pg_target, timeout_seconds=0.5):
-            pytest.fail("took the lock another host holds")
+    with pytest.raises(WarehouseBusy) as busy, postgres_writer_lock(pg_target, timeout_seconds=0.5):
+        pytest.fail("took the lock another host holds")
 
     message = str(busy.value)
     assert f"PostgreSQL database {pg_target.dbname} on {pg_target.host}:{pg_target.port}" in message
@@ -68,7 +67,10 @@ def test_a_refresh_while_another_host_writes_fails_and_publishes_nothing(pg_targ
 
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]

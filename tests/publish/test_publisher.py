@@ -48,9 +48,12 @@ def test_publish_writes_every_mart_and_its_parquet_copy(paths):
     result = publish(paths)
 
     con = duckdb.connect(str(paths.published_db), read_only=True)
-    tables = {row[0] for row in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'marts'"
-    ).fetchall()}
+    tables = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
     con.close()
     assert tables == set(PUBLISHED_MARTS)
     assert result.row_counts == {table: 1 for table in PUBLISHED_MARTS}

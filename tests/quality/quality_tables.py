@@ -50,10 +50,25 @@ class Value:
         source_file = self.source_file or f"{self.province_code}_{self.period}.csv"
         submitted = datetime(period.end.year, period.end.month, period.end.day, 9)
         return (
-            self.province_code, valid_from, period.code, period.grain, period.start, period.end,
-            self.indicator_code, indicator.unit, indicator.time_aggregation, indicator.additive,
-            self.value, submitted, submitted, source_file, None, self.source_row,
-            f"hash-{source_file}", 1, 1,
+            self.province_code,
+            valid_from,
+            period.code,
+            period.grain,
+            period.start,
+            period.end,
+            self.indicator_code,
+            indicator.unit,
+            indicator.time_aggregation,
+            indicator.additive,
+            self.value,
+            submitted,
+            submitted,
+            source_file,
+            None,
+            self.source_row,
+            f"hash-{source_file}",
+            1,
+            1,
         )
 
 
@@ -66,8 +81,17 @@ class Status:
     def as_row(self) -> tuple:
         submitted = self.first_submitted_at is not None
         deadline = parse_period(self.period).end + timedelta(days=15)  # as dbt's submission_status sets it
-        return (self.province_code, self.period, submitted, self.first_submitted_at,
-                self.first_submitted_at, None, 1 if submitted else 0, 0, deadline)
+        return (
+            self.province_code,
+            self.period,
+            submitted,
+            self.first_submitted_at,
+            self.first_submitted_at,
+            None,
+            1 if submitted else 0,
+            0,
+            deadline,
+        )
 
 
 def create_values(con: duckdb.DuckDBPyConnection, table: str, values: list[Value]) -> None:

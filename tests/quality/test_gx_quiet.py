@@ -26,9 +26,7 @@ assert outcome.n_quarantined == 2
 
 
 def test_quarantine_prints_no_progress_bars_or_gx_logs():
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
+    run = subprocess.run([sys.executable, "-c", SCRIPT], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""
     assert run.stderr == ""

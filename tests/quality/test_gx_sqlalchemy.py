@@ -51,9 +51,13 @@ BROKEN_ON_SQLALCHEMY = dict.fromkeys(CASES, NO_ROWS_AFTER_CLOSE)
 def _suite(expectation_type: str) -> dict:
     kwargs, _ = CASES[expectation_type]
     meta = {"rule": expectation_type, "severity": "error", "detail": "row {check_row}"}
-    return {"name": "gx_sqlalchemy", "meta": {}, "expectations": [
-        {"type": expectation_type, "kwargs": kwargs, "meta": meta},
-    ]}
+    return {
+        "name": "gx_sqlalchemy",
+        "meta": {},
+        "expectations": [
+            {"type": expectation_type, "kwargs": kwargs, "meta": meta},
+        ],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +107,11 @@ def test_pandas_path_finds_the_broken_rows(checked_frame, expectation_type):
 @pytest.mark.parametrize(
     "expectation_type",
     [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=BROKEN_ON_SQLALCHEMY[name]))
-        if name in BROKEN_ON_SQLALCHEMY else name
+        pytest.param(
+            name, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=BROKEN_ON_SQLALCHEMY[name])
+        )
+        if name in BROKEN_ON_SQLALCHEMY
+        else name
         for name in sorted(CASES)
     ],
 )

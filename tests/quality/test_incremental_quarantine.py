@@ -73,7 +73,8 @@ def test_a_value_corrected_in_load_2_clears_its_load_1_finding(work_db, tmp_path
     _load(work_db, LOAD_1, load_id=1)
     first = quarantine(work_db, report_dir=tmp_path, as_of=AS_OF)
     assert {(r.rule.id, r.passed) for r in first.failed} == {
-        ("vneid_activated_le_issued", False), ("count_whole_nonnegative", False),
+        ("vneid_activated_le_issued", False),
+        ("count_whole_nonnegative", False),
     }
 
     _load(work_db, [CORRECTION], load_id=2)

@@ -47,10 +47,14 @@ def _rows(html: str) -> list[list[str]]:
 
 
 def test_report_lists_each_rule_and_the_offending_rows(work_db, tmp_path):
-    create_values(work_db, CANDIDATES, [
-        Value("01", "2024-Q1", "DOSSIERS_TOTAL", 50, 7, "hanoi/2024-Q1.csv"),
-        Value("01", "2024-Q1", "DOSSIERS_ONLINE", 80, 8, "hanoi/2024-Q1.csv"),
-    ])
+    create_values(
+        work_db,
+        CANDIDATES,
+        [
+            Value("01", "2024-Q1", "DOSSIERS_TOTAL", 50, 7, "hanoi/2024-Q1.csv"),
+            Value("01", "2024-Q1", "DOSSIERS_ONLINE", 80, 8, "hanoi/2024-Q1.csv"),
+        ],
+    )
 
     outcome = quarantine(work_db, report_dir=tmp_path / "quality", as_of=date(2024, 6, 1))
 
@@ -89,7 +93,9 @@ def test_the_header_tells_passed_from_not_evaluated_and_names_no_internal_table(
     header = " ".join(_header(html).split())
     total = len(all_rules())
     assert f"{total} rules: {total - 1} passed, 0 failed, 1 not evaluated." in header
-    assert not re.search(r"\b(intermediate|marts|raw|int_\w+|fct_\w+)\.?\w*\b", header.replace("p06 quality report", ""))
+    assert not re.search(
+        r"\b(intermediate|marts|raw|int_\w+|fct_\w+)\.?\w*\b", header.replace("p06 quality report", "")
+    )
     summary = {row[0]: row[2] for row in _rows(html) if len(row) == 6}
     assert summary["submitted_by_deadline"] == "not evaluated (its input was not built)"
     assert summary["percent_within_0_100"] == "passed"
@@ -119,20 +125,42 @@ def test_files_and_rows_ingestion_did_not_accept_are_listed_with_their_reasons(w
     html = outcome.report_path.read_text(encoding="utf-8")
     assert "Ingestion: 1 file and 1 row not accepted" in " ".join(_header(html).split())
     rows = _rows(html)
-    assert ["bad/cut.json", "", "", "", "", "", "", "file_unreadable", "not valid JSON: expected a value at line 1"] in rows
-    assert ["gia-lai/2025-Q3.csv", "", "5", "gia_tri", "<b>12,5</b>", "Gia Lai (52)", "2025-Q3", "count_not_whole",
-            "VNEID_ISSUED is a count: 12,5 is not a whole number"] in rows
+    assert [
+        "bad/cut.json",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "file_unreadable",
+        "not valid JSON: expected a value at line 1",
+    ] in rows
+    assert [
+        "gia-lai/2025-Q3.csv",
+        "",
+        "5",
+        "gia_tri",
+        "<b>12,5</b>",
+        "Gia Lai (52)",
+        "2025-Q3",
+        "count_not_whole",
+        "VNEID_ISSUED is a count: 12,5 is not a whole number",
+    ] in rows
     assert "&lt;b&gt;12,5&lt;/b&gt;" in html  # what a province typed is shown, never interpreted
 
 
 def test_late_submissions_are_summarised_per_period_with_the_provinces_folded(work_db, tmp_path):
     create_values(work_db, CANDIDATES, [])
-    create_status(work_db, [
-        Status("01", "2024-Q1", None),
-        Status("52", "2024-Q1", datetime(2024, 4, 20, 9, 30)),
-        Status("79", "2024-Q1", datetime(2024, 4, 10)),
-        Status("52", "2023-Q4", None),
-    ])
+    create_status(
+        work_db,
+        [
+            Status("01", "2024-Q1", None),
+            Status("52", "2024-Q1", datetime(2024, 4, 20, 9, 30)),
+            Status("79", "2024-Q1", datetime(2024, 4, 10)),
+            Status("52", "2023-Q4", None),
+        ],
+    )
     work_db.execute("alter table marts.submission_status add column province_valid_from date default date '2008-08-01'")
 
     outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
@@ -151,8 +179,11 @@ def test_late_submissions_are_summarised_per_period_with_the_provinces_folded(wo
 
 def test_a_note_the_province_wrote_beside_a_value_is_shown_with_its_finding(work_db, tmp_path):
     create_values(work_db, CANDIDATES, [Value("01", "2024-Q1", "DIGITIZATION_RATE", 150, 4)])
-    (result,) = [r for r in quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1)).results
-                 if r.rule.id == "percent_within_0_100"]
+    (result,) = [
+        r
+        for r in quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1)).results
+        if r.rule.id == "percent_within_0_100"
+    ]
     rejections = ingest_rejections(work_db)
     noted = replace(result, findings=result.findings.assign(note="Số liệu tạm tính <chưa duyệt>"))
 

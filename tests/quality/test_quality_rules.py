@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pytest
+from quality_tables import CANDIDATES, Status, Value, create_status, create_values
 
 from orchestration.quality.evaluate import quarantine
 from orchestration.quality.rules import all_rules
-from quality_tables import CANDIDATES, Status, Value, create_status, create_values
 
 AS_OF = date(2024, 6, 1)
 
@@ -74,10 +74,7 @@ def _pair_case(rule: str, larger: str, smaller: str) -> Case:
 
 
 def _yearly(indicator: str, values: list[float], province: str = "01") -> list[Value]:
-    return [
-        Value(province, str(2020 + i), indicator, value, source_row=10 + i)
-        for i, value in enumerate(values)
-    ]
+    return [Value(province, str(2020 + i), indicator, value, source_row=10 + i) for i, value in enumerate(values)]
 
 
 CASES = [_pair_case(*pair) for pair in PAIR_RULES] + [

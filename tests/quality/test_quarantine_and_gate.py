@@ -39,8 +39,7 @@ where not exists (
 def _quarantined(con) -> set[tuple]:
     return set(
         con.execute(
-            "select distinct province_code, period, indicator_code, source_row "
-            "from quality.findings where quarantined"
+            "select distinct province_code, period, indicator_code, source_row from quality.findings where quarantined"
         ).fetchall()
     )
 
@@ -65,8 +64,7 @@ def test_findings_are_replaced_on_every_run(work_db, tmp_path):
     create_values(work_db, CANDIDATES, SUBMISSIONS)
     quarantine(work_db, report_dir=tmp_path, as_of=AS_OF)
     work_db.execute(
-        f"update {CANDIDATES} set value = 1000 "
-        "where province_code = '01' and indicator_code = 'VNEID_ACTIVATED'"
+        f"update {CANDIDATES} set value = 1000 where province_code = '01' and indicator_code = 'VNEID_ACTIVATED'"
     )
 
     quarantine(work_db, report_dir=tmp_path, as_of=AS_OF)
@@ -112,8 +110,7 @@ def test_the_deadline_and_unit_of_the_status_table_are_used(work_db, tmp_path):
     create_status(work_db, [Status("01", "2024-Q1", datetime(2024, 4, 10))])
     work_db.execute("alter table marts.submission_status add column province_valid_from date")
     work_db.execute(
-        "update marts.submission_status set deadline = date '2024-04-05', "
-        "province_valid_from = date '2008-08-01'"
+        "update marts.submission_status set deadline = date '2024-04-05', province_valid_from = date '2008-08-01'"
     )
 
     results = gate(work_db, source=CANDIDATES, as_of=AS_OF)

@@ -37,15 +37,20 @@ def refreshed(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("P06_") and k != "DAGSTER_HOME"}
     result = subprocess.run(
         [P06, "refresh", "--raw-dir", str(paths.raw_dir), "--warehouse-dir", str(paths.warehouse_dir)],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     run_id = json.loads(paths.last_refresh.read_text())["run_id"]
     with DagsterInstance.from_config(str(paths.dagster_home)) as instance:
         events = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
         evaluations = {
-            (event.dagster_event.event_specific_data.asset_key.to_user_string(),
-             event.dagster_event.event_specific_data.check_name): event.dagster_event.event_specific_data
+            (
+                event.dagster_event.event_specific_data.asset_key.to_user_string(),
+                event.dagster_event.event_specific_data.check_name,
+            ): event.dagster_event.event_specific_data
             for event in events
         }
     return paths, evaluations

@@ -79,8 +79,10 @@ def write_submissions(raw_dir: Path, first: int, count: int) -> None:
         code, period, period_end = keys[number % len(keys)]
         resubmission = number // len(keys)
         submitted = period_end + timedelta(days=10 + 5 * resubmission)
-        rows = [[code, period, indicator, value, f"{submitted:%d/%m/%Y}"]
-                for indicator, value in _figures(random.Random(number)).items()]
+        rows = [
+            [code, period, indicator, value, f"{submitted:%d/%m/%Y}"]
+            for indicator, value in _figures(random.Random(number)).items()
+        ]
         if number % UNKNOWN_INDICATOR_EVERY == 0:
             rows.append([code, period, "NOT_AN_INDICATOR", 1, f"{submitted:%d/%m/%Y}"])
         path = raw_dir / period / f"submission_{number:05d}_{code}.csv"

@@ -50,9 +50,11 @@ def served_parquet(paths: WarehousePaths, without: tuple[str, ...] = ()) -> dict
     """Digest of every served Parquet copy, by its content, leaving out the columns `without`."""
     con = duckdb.connect()
     try:
-        return _digests(con, {
-            table: f"read_parquet('{paths.parquet_dir / f'{table}.parquet'}')" for table in COMPARED_MARTS
-        }, without)
+        return _digests(
+            con,
+            {table: f"read_parquet('{paths.parquet_dir / f'{table}.parquet'}')" for table in COMPARED_MARTS},
+            without,
+        )
     finally:
         con.close()
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 P06 = Path(sys.executable).with_name("p06")
 TIMEOUT_SECONDS = 300
@@ -18,11 +18,7 @@ TIMEOUT_SECONDS = 300
 
 def p06_env() -> dict[str, str]:
     """The caller's environment minus p06 and Dagster settings: flags say where to work."""
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("P06_") and key != "DAGSTER_HOME"
-    }
+    return {key: value for key, value in os.environ.items() if not key.startswith("P06_") and key != "DAGSTER_HOME"}
 
 
 def refresh_args(raw_dir: Path, warehouse_dir: Path, *flags: str) -> list[str]:
@@ -32,8 +28,12 @@ def refresh_args(raw_dir: Path, warehouse_dir: Path, *flags: str) -> list[str]:
 def run_p06(*args: str, timeout: float = TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
     """Run p06 to the end; stdout and stderr interleaved in `.stdout`."""
     return subprocess.run(
-        [str(P06), *args], env=p06_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=timeout,
+        [str(P06), *args],
+        env=p06_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -63,8 +63,13 @@ class LoggedProcess:
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            argv, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            argv,
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -72,7 +77,7 @@ class LoggedProcess:
         self._reader = threading.Thread(target=self._collect, daemon=True)
         self._reader.start()
 
-    def __enter__(self) -> "LoggedProcess":
+    def __enter__(self) -> LoggedProcess:
         return self
 
     def __exit__(self, *exc_info) -> None:

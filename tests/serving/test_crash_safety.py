@@ -8,9 +8,9 @@ database's write-ahead log (ingestion and dbt writing), the temporary files of t
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from mart_content import PROCESSING_COLUMNS, copy_warehouse, served_bytes, served_marts, served_parquet, temp_files

@@ -38,9 +38,19 @@ SPARK_TABLES = (*RAW_TABLES, FINDINGS_TABLE, HISTORY_TABLE)
 
 def dbt_args(*args: str, target: str, workdir: Path) -> list[str]:
     return [
-        *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target", target, "--target-path", str(workdir / f"target-{target}"),
-        "--log-path", str(workdir / f"logs-{target}"), "--vars", json.dumps({"run_date": RUN_DATE.isoformat()}),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        target,
+        "--target-path",
+        str(workdir / f"target-{target}"),
+        "--log-path",
+        str(workdir / f"logs-{target}"),
+        "--vars",
+        json.dumps({"run_date": RUN_DATE.isoformat()}),
     ]
 
 
@@ -86,8 +96,13 @@ def reference(tmp_path_factory) -> Reference:
     env["P06_WORK_DB"] = str(work_db)
 
     def dbt(*args: str) -> None:
-        done = subprocess.run([DBT, *dbt_args(*args, target="duckdb", workdir=workdir)],
-                              cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [DBT, *dbt_args(*args, target="duckdb", workdir=workdir)],
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             pytest.fail(f"dbt {' '.join(args)} on DuckDB exited {done.returncode}:\n{done.stdout[-4000:]}")
 
@@ -96,8 +111,12 @@ def reference(tmp_path_factory) -> Reference:
         ensure_findings_table(con)
     dbt("build", *MODELS_AND_SEEDS, "--select", "+int_indicator_values_resolved")
     with duckdb.connect(str(work_db)) as con:
-        quarantine(con, report_dir=workdir / "quality", as_of=RUN_DATE,
-                   source=relation(workdir, "duckdb", "int_indicator_values_resolved"))
+        quarantine(
+            con,
+            report_dir=workdir / "quality",
+            as_of=RUN_DATE,
+            source=relation(workdir, "duckdb", "int_indicator_values_resolved"),
+        )
         record_history(con, "spark-reference")
     started = time.monotonic()
     dbt("build", *MODELS_AND_SEEDS)

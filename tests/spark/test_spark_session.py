@@ -11,9 +11,9 @@ import time
 
 import duckdb
 import pytest
-from spark_fixtures import MODELS_AND_SEEDS, SPARK_TABLES, assert_marts_equal, dbt_args, relation, statuses
 from dbt.cli.main import dbtRunner
 from percent_cases import CASES, expected, rates_sql
+from spark_fixtures import MODELS_AND_SEEDS, SPARK_TABLES, assert_marts_equal, dbt_args, relation, statuses
 
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.spark.session import local_session, stop_session

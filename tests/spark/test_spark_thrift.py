@@ -15,7 +15,6 @@ import time
 import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -72,8 +71,9 @@ def cluster(tmp_path_factory):
     }
 
     def cluster_script(action: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(CLUSTER_SCRIPT), action, str(workdir)], env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [str(CLUSTER_SCRIPT), action, str(workdir)], env=env, capture_output=True, text=True, timeout=300
+        )
 
     try:
         started = time.monotonic()
@@ -98,8 +98,13 @@ def thrift_build(cluster, reference, tmp_path_factory):
             push_tables(duck, cursor.execute, SPARK_TABLES, workdir / "parquet")
 
         started = time.monotonic()
-        done = subprocess.run([DBT, *dbt_args("build", *MODELS_AND_SEEDS, target="spark_thrift", workdir=workdir)],
-                              cwd=DBT_PROJECT_DIR, env=cluster.env, capture_output=True, text=True)
+        done = subprocess.run(
+            [DBT, *dbt_args("build", *MODELS_AND_SEEDS, target="spark_thrift", workdir=workdir)],
+            cwd=DBT_PROJECT_DIR,
+            env=cluster.env,
+            capture_output=True,
+            text=True,
+        )
         print(f"dbt build through the Spark Thrift Server: {time.monotonic() - started:.0f} s")
         if done.returncode:
             pytest.fail(f"dbt build on spark_thrift exited {done.returncode}:\n{done.stdout[-4000:]}")

@@ -23,8 +23,10 @@ def publish_fct(warehouse: Path, rows: list[tuple]) -> None:
     warehouse.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse / "p06.duckdb")) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.fct_indicator_value (province_code varchar, province_valid_from date,"
-                    " period varchar, period_grain varchar, period_end date, indicator_code varchar, value double)")
+        con.execute(
+            "create table marts.fct_indicator_value (province_code varchar, province_valid_from date,"
+            " period varchar, period_grain varchar, period_end date, indicator_code varchar, value double)"
+        )
         con.executemany("insert into marts.fct_indicator_value values (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
@@ -33,14 +35,21 @@ def ha_noi_q4(tmp_path, monkeypatch) -> Path:
     """Hà Nội's 2025-Q4 template, with 2025-Q3 (and an older Q2 of the same code) published."""
     monkeypatch.delenv("P06_WAREHOUSE_DIR", raising=False)
     warehouse = tmp_path / "warehouse"
-    publish_fct(warehouse, [
-        ("01", date(2025, 7, 1), "2025-Q3", "quarter", date(2025, 9, 30), "VNEID_ISSUED", 7_000_000),
-        ("01", date(2025, 7, 1), "2025", "year", date(2025, 12, 31), "VNEID_ISSUED", 1),  # other grain
-        ("01", date(2008, 8, 1), "2025-Q2", "quarter", date(2025, 6, 30), "VNEID_ELIGIBLE", 5),  # old unit
-    ])
+    publish_fct(
+        warehouse,
+        [
+            ("01", date(2025, 7, 1), "2025-Q3", "quarter", date(2025, 9, 30), "VNEID_ISSUED", 7_000_000),
+            ("01", date(2025, 7, 1), "2025", "year", date(2025, 12, 31), "VNEID_ISSUED", 1),  # other grain
+            ("01", date(2008, 8, 1), "2025-Q2", "quarter", date(2025, 6, 30), "VNEID_ELIGIBLE", 5),  # old unit
+        ],
+    )
     output = tmp_path / "out" / "hn.xlsx"
-    assert main(["template", "Thành phố Hà Nội", "Quý IV/2025", "--output", str(output),
-                 "--warehouse-dir", str(warehouse)]) == 0
+    assert (
+        main(
+            ["template", "Thành phố Hà Nội", "Quý IV/2025", "--output", str(output), "--warehouse-dir", str(warehouse)]
+        )
+        == 0
+    )
     return output
 
 
@@ -67,9 +76,11 @@ def test_filled_template_ingests_with_zero_rejections(ha_noi_q4):
     values = parsed.values.to_pylist()
     indicators = load_indicators()
     assert {(v["province_code"], v["province_valid_from"], v["period"]) for v in values} == {
-        ("01", date(2025, 7, 1), "2025-Q4")}
+        ("01", date(2025, 7, 1), "2025-Q4")
+    }
     assert {v["indicator_code"]: v["value"] for v in values} == {
-        code: TYPED[indicator.unit] for code, indicator in indicators.items()}
+        code: TYPED[indicator.unit] for code, indicator in indicators.items()
+    }
     assert [v["note"] for v in values if v["note"]] == [NOTE]
     assert values[0]["submitted_at"] == datetime(2026, 1, 10)
     (task,) = parsed.tasks.to_pylist()
@@ -85,7 +96,12 @@ def test_template_is_prefilled_with_the_unit_period_deadline_catalogue_and_last_
     rows = {row[0]: row for row in workbook["ChiTieu"].iter_rows(min_row=4, values_only=True)}
     assert list(rows) == list(load_indicators())
     assert rows["VNEID_ISSUED"][1:6] == (
-        "Số tài khoản định danh điện tử đã cấp", "Số lượng", "Số tại cuối kỳ", "2025-Q3", 7_000_000)
+        "Số tài khoản định danh điện tử đã cấp",
+        "Số lượng",
+        "Số tại cuối kỳ",
+        "2025-Q3",
+        7_000_000,
+    )
     assert rows["DOSSIERS_TOTAL"][3] == "Phát sinh trong kỳ"
     assert rows["VNEID_ELIGIBLE"][4:6] == (None, None)  # only the old unit sent it: no hint
 
@@ -119,14 +135,18 @@ def test_every_entry_cell_is_validated_and_open_and_the_rest_locked(ha_noi_q4):
 
 
 def p06(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", "template", *args],
-                          cwd=cwd, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "template", *args], cwd=cwd, capture_output=True, text=True
+    )
 
 
-@pytest.mark.parametrize("province, reason", [
-    ("Bình Định", "Bình Định (52) existed 2008-08-01 to 2025-06-30, then part of Gia Lai (52)"),
-    ("Atlantis", "province_unknown"),
-])
+@pytest.mark.parametrize(
+    "province, reason",
+    [
+        ("Bình Định", "Bình Định (52) existed 2008-08-01 to 2025-06-30, then part of Gia Lai (52)"),
+        ("Atlantis", "province_unknown"),
+    ],
+)
 def test_unit_not_valid_or_unknown_exits_1_with_the_reason_and_no_file(tmp_path, province, reason):
     result = p06(province, "2025-Q4", cwd=tmp_path)
     assert result.returncode == 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
 from dagster import (
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -20,6 +21,7 @@ from orchestration.defs.operations.jobs import refresh_job
 from orchestration.operations.summary import root_cause_message
 from orchestration.resources import P06Settings
 
+
 def _reported_with_its_summary(tags: dict[str, str], job_name: str) -> bool:
     # Refresh runs alert through their run summary (orchestration.operations.finish), whoever
     # launched them; alerting here as well would send their run_failure twice.
@@ -28,7 +30,10 @@ def _reported_with_its_summary(tags: dict[str, str], job_name: str) -> bool:
 
 @run_failure_sensor(
     default_status=DefaultSensorStatus.RUNNING,
-    description="Sends a run_failure alert when any other run of this code location fails (e.g. assets materialized from the UI).",
+    description=(
+        "Sends a run_failure alert when any other run of this code location fails"
+        " (e.g. assets materialized from the UI)."
+    ),
 )
 def run_failure_alert_sensor(context: RunFailureSensorContext, settings: P06Settings):
     run = context.dagster_run
@@ -40,7 +45,7 @@ def run_failure_alert_sensor(context: RunFailureSensorContext, settings: P06Sett
         if event.event_specific_data and event.event_specific_data.error
     ]
     error = "; ".join(step_errors) or context.failure_event.message
-    alert = run_failure_alert(error, run_id=run.run_id, at=datetime.now(timezone.utc), job_name=run.job_name)
+    alert = run_failure_alert(error, run_id=run.run_id, at=datetime.now(UTC), job_name=run.job_name)
     dispatch([alert], warehouse_dir=settings.paths.warehouse_dir, log=context.log)
 
 
@@ -51,7 +56,7 @@ def run_failure_alert_sensor(context: RunFailureSensorContext, settings: P06Sett
 )
 def stale_marts_sensor(context: SensorEvaluationContext, settings: P06Settings):
     paths = settings.paths
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     alert = stale_marts_alert(paths.published_db, now=now)
     if alert is None:
         return SkipReason(f"{paths.published_db} is fresh")

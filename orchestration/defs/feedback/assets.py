@@ -20,8 +20,10 @@ def province_feedback(context: AssetExecutionContext, warehouse: WarehouseResour
     pages = write_pages(feedbacks, directory)
     mailed = mail_changed_pages(pages, directory, log=context.log)
     context.log.info(f"{len(pages)} feedback page(s) in {directory}, {len(mailed)} e-mailed")
-    return MaterializeResult(metadata={
-        "pages": MetadataValue.int(len(pages)),
-        "mailed": MetadataValue.json(mailed),
-        "directory": MetadataValue.path(str(directory)),
-    })
+    return MaterializeResult(
+        metadata={
+            "pages": MetadataValue.int(len(pages)),
+            "mailed": MetadataValue.json(mailed),
+            "directory": MetadataValue.path(str(directory)),
+        }
+    )

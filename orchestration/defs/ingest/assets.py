@@ -23,7 +23,9 @@ def raw_submissions(context: AssetExecutionContext, warehouse: WarehouseResource
     )
     for note in report.not_read:
         context.log.warning(f"not read under the raw dir: {note}")
-    return MaterializeResult(metadata={
-        **{key: MetadataValue.int(value) for key, value in report.to_dict().items()},
-        "not_read": MetadataValue.json(report.not_read),
-    })
+    return MaterializeResult(
+        metadata={
+            **{key: MetadataValue.int(value) for key, value in report.to_dict().items()},
+            "not_read": MetadataValue.json(report.not_read),
+        }
+    )

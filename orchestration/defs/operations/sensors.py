@@ -17,9 +17,9 @@ from dagster import (
     sensor,
 )
 
+from orchestration.defs.operations.jobs import refresh_job
 from orchestration.ingest.inbox import read_inbox
 from orchestration.operations.finish import finish_refresh
-from orchestration.defs.operations.jobs import refresh_job
 from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.resources import P06Settings
 

@@ -2,10 +2,10 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from orchestration.defs.transform.assets import model_key
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, remove_stale_temp_files
 from orchestration.resources import WarehouseResource
-from orchestration.defs.transform.assets import model_key
 
 
 @asset(

@@ -20,15 +20,15 @@ from dagster import (
     multi_asset_check,
 )
 
+from orchestration.defs.transform.assets import model_key
 from orchestration.quality.check_tables import STATUS_TABLE
 from orchestration.quality.evaluate import gate, quarantine
-from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.history import record_history
+from orchestration.quality.late import LATE_RULE, late_submissions
 from orchestration.quality.report import REPORT_FILE, rule_url
 from orchestration.quality.results import RuleResult
 from orchestration.quality.rules import Rule, all_rules
 from orchestration.resources import WarehouseResource
-from orchestration.defs.transform.assets import model_key
 from orchestration.wording import count
 
 QUARANTINE = AssetKey("quarantined_values")

@@ -1,8 +1,8 @@
 """dbt models as Dagster assets, in three stages around the quality step.
 
-    dbt_prepare    seeds, staging and intermediate models up to the candidate values
-    dbt_facts      fct_indicator_value and what it needs after quarantine (the gate checks it)
-    dbt_reporting  the marts built from the facts: not built when a blocking check failed
+dbt_prepare    seeds, staging and intermediate models up to the candidate values
+dbt_facts      fct_indicator_value and what it needs after quarantine (the gate checks it)
+dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config

@@ -21,7 +21,7 @@ def parse_timestamp(raw: object) -> datetime:
     text = raw.strip() if isinstance(raw, str) else ""
     for pattern, order in ((_DAY_FIRST, (3, 2, 1)), (_ISO, (1, 2, 3))):
         match = pattern.match(text)
-        clock = match and _TIME.fullmatch(text[match.end():])
+        clock = match and _TIME.fullmatch(text[match.end() :])
         if clock:
             year, month, day = (int(match[i]) for i in order)
             try:

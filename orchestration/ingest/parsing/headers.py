@@ -11,10 +11,26 @@ from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.text import compact
 
 FIELD_SPELLINGS = {
-    "province_code": ["ma_tinh", "Mã tỉnh", "Mã tỉnh/TP", "Mã tỉnh/thành phố", "province_code",
-                      "province code", "Mã đơn vị"],
-    "province_name": ["tinh", "ten_tinh", "Tên tỉnh", "Tỉnh/Thành phố", "Tỉnh/TP", "province",
-                      "province_name", "Tên tỉnh/thành phố", "Đơn vị"],
+    "province_code": [
+        "ma_tinh",
+        "Mã tỉnh",
+        "Mã tỉnh/TP",
+        "Mã tỉnh/thành phố",
+        "province_code",
+        "province code",
+        "Mã đơn vị",
+    ],
+    "province_name": [
+        "tinh",
+        "ten_tinh",
+        "Tên tỉnh",
+        "Tỉnh/Thành phố",
+        "Tỉnh/TP",
+        "province",
+        "province_name",
+        "Tên tỉnh/thành phố",
+        "Đơn vị",
+    ],
     "period": ["ky_bao_cao", "Kỳ báo cáo", "period", "Kỳ"],
     "indicator_code": ["ma_chi_tieu", "Mã chỉ tiêu", "indicator_code", "indicator", "code"],
     "indicator_name": ["ten_chi_tieu", "Tên chỉ tiêu", "indicator_name", "Chỉ tiêu"],
@@ -22,8 +38,7 @@ FIELD_SPELLINGS = {
     "note": ["ghi_chu", "Ghi chú", "note", "notes"],
     "submitted_at": ["ngay_bao_cao", "Ngày báo cáo", "submitted_at", "Ngày gửi", "submitted"],
     "task_code": ["ma_nhiem_vu", "Mã nhiệm vụ", "task_code", "task code"],
-    "task_name": ["noi_dung", "Nội dung", "Nội dung nhiệm vụ", "Tên nhiệm vụ", "task_name",
-                  "task"],
+    "task_name": ["noi_dung", "Nội dung", "Nội dung nhiệm vụ", "Tên nhiệm vụ", "task_name", "task"],
     "deadline": ["han_hoan_thanh", "Hạn hoàn thành", "Thời hạn", "deadline", "due date"],
     "status": ["trang_thai", "Trạng thái", "status"],
     "completed_on": ["ngay_hoan_thanh", "Ngày hoàn thành", "completed_on", "completed"],
@@ -53,8 +68,9 @@ def unique_fields(headers: Sequence[object]) -> dict[str, int]:
         field = canonical_field(header)
         first = positions.get(field)
         if field and field not in READ_ONCE_EXEMPT and first != position:
-            raise ParseError("header_ambiguous",
-                             f"one column for {field}; columns {headers[first]!r} and {header!r} both name it")
+            raise ParseError(
+                "header_ambiguous", f"one column for {field}; columns {headers[first]!r} and {header!r} both name it"
+            )
     return positions
 
 

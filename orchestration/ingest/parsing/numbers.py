@@ -23,8 +23,7 @@ EXPECTED = {
     "value_missing": "a value",
     "number_invalid": "a number such as 1.224.975, 1,224,975, 96,30, 96.30 or 96,30%",
     "value_ambiguous": (
-        "a percent or score without ambiguity: one or two decimals after the separator (96,30), "
-        "or no separator (1224)"
+        "a percent or score without ambiguity: one or two decimals after the separator (96,30), or no separator (1224)"
     ),
     "count_not_whole": "a whole number (the indicator is a count)",
     "count_negative": "a count of zero or more",
@@ -57,7 +56,8 @@ NUMBER_FORMS = (
 
 _BLANK = "[ \t\u00a0\u202f]"
 _SHAPE_RE = re.compile(  # sign, body, percent sign
-    rf"(?s){_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*")
+    rf"(?s){_BLANK}*(?P<sign>[+-]?){_BLANK}*(?P<body>.*?){_BLANK}*(?P<percent>%?){_BLANK}*"
+)
 _FORM_RES = [re.compile(form.pattern) for form in NUMBER_FORMS]
 _ASCII_0, _ASCII_9 = ord("0"), ord("9")
 
@@ -76,7 +76,7 @@ def shape_of(text: str) -> str:
     that starts a number apart (0 or not), so a whole column has few distinct shapes."""
     shape = re.sub("[0-9]", "9", text)
     first = re.search("[0-9]", text)
-    return shape[: first.start()] + "0" + shape[first.end():] if first and first[0] == "0" else shape
+    return shape[: first.start()] + "0" + shape[first.end() :] if first and first[0] == "0" else shape
 
 
 @cache
@@ -86,7 +86,7 @@ def classify(shape: str, unit: str | None) -> Shape:
         return Shape("value_missing")
     parts = _SHAPE_RE.fullmatch(shape)
     body = parts["body"].replace("\u00a0", " ").replace("\u202f", " ")
-    form = next((f for f, r in zip(NUMBER_FORMS, _FORM_RES) if r.fullmatch(body)), None)
+    form = next((f for f, r in zip(NUMBER_FORMS, _FORM_RES, strict=True) if r.fullmatch(body)), None)
     if form is None or (parts["percent"] and unit not in ("percent", None)):
         return Shape("number_invalid")
     if form.grouping_or_decimal and unit not in ("count", None):
@@ -153,8 +153,10 @@ def parse_number_column(texts: pa.Array, units: pa.Array) -> tuple[pa.Array, pa.
     unit_idx = pc.fill_null(units.indices, len(unit_names) - 1).to_numpy().astype(np.int64)
     combined = pc.dictionary_encode(pa.array(shapes.indices.to_numpy() * len(unit_names) + unit_idx))
     shape_names = shapes.dictionary.to_pylist()
-    classified = [classify(shape_names[key // len(unit_names)], unit_names[key % len(unit_names)])
-                  for key in combined.dictionary.to_pylist()]
+    classified = [
+        classify(shape_names[key // len(unit_names)], unit_names[key % len(unit_names)])
+        for key in combined.dictionary.to_pylist()
+    ]
 
     def per_row(values: list, type_: pa.DataType) -> pa.Array:
         return pa.array(values, type_).take(combined.indices)
@@ -170,8 +172,10 @@ def parse_number_column(texts: pa.Array, units: pa.Array) -> tuple[pa.Array, pa.
     rules = pc.if_else(pc.and_(out_of_range, pc.is_null(rules)), "number_out_of_range", rules)
 
     is_count = pa.array(np.array([u == "count" for u in unit_names])[unit_idx])
-    for rule, failed in (("count_not_whole", pc.not_equal(values, pc.floor(values))),
-                         ("count_negative", pc.less(values, 0))):
+    for rule, failed in (
+        ("count_not_whole", pc.not_equal(values, pc.floor(values))),
+        ("count_negative", pc.less(values, 0)),
+    ):
         rules = pc.if_else(pc.and_(pc.and_(is_count, failed), pc.is_null(rules)), rule, rules)
     return pc.if_else(pc.is_null(rules), values, None), rules
 
@@ -182,8 +186,9 @@ def _zero_first_digits(offsets: np.ndarray, data: np.ndarray, is_digit: np.ndarr
     non_empty = ends > starts
     at_start = np.zeros(len(starts), dtype=bool)
     at_start[non_empty] = is_digit[starts[non_empty]]
-    zeros = starts[at_start & (data[np.minimum(starts, max(len(data) - 1, 0))] == _ASCII_0)] \
-        if len(data) else starts[:0]
+    zeros = (
+        starts[at_start & (data[np.minimum(starts, max(len(data) - 1, 0))] == _ASCII_0)] if len(data) else starts[:0]
+    )
     late = np.flatnonzero(non_empty & ~at_start)  # rows opening with a blank or a sign: few
     if not len(late):
         return zeros
@@ -198,9 +203,9 @@ def _zero_first_digits(offsets: np.ndarray, data: np.ndarray, is_digit: np.ndarr
 def _string_buffers(texts: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     """Offsets (rebased to 0) and UTF-8 bytes of a string array without nulls."""
     _, offsets, data = texts.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int32)[texts.offset: texts.offset + len(texts) + 1]
+    offsets = np.frombuffer(offsets, dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    return offsets - offsets[0], raw[offsets[0]: offsets[-1]]
+    return offsets - offsets[0], raw[offsets[0] : offsets[-1]]
 
 
 def _string_array(offsets: np.ndarray, data: np.ndarray) -> pa.StringArray:

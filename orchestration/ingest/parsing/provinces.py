@@ -67,9 +67,7 @@ class ProvinceResolver:
             self._by_code[unit.code].append(unit)
             self._by_name[name_key(unit.name)].append(unit)
         for spelling, official in ALIASES.items():
-            self._by_name[name_key(spelling)].extend(
-                unit for unit in self._units if unit.name == official
-            )
+            self._by_name[name_key(spelling)].extend(unit for unit in self._units if unit.name == official)
 
     def resolve(self, code: object, name: object, on: date | None) -> ProvinceKey:
         """The unit named by code and/or name, valid on ``on`` (None: any date, identity only)."""
@@ -89,9 +87,13 @@ class ProvinceResolver:
             return _key(units_then.pop())
         if all(valid) and len(valid) == 2:
             by_code, by_name = valid[0][0], valid[1][0]
-            raise ParseError("code_name_mismatch", (
-                f"{EXPECTED_PAIR}: on {on}, code {by_code.code} is {by_code.name} "
-                f"and {by_name.name} has code {by_name.code}"))
+            raise ParseError(
+                "code_name_mismatch",
+                (
+                    f"{EXPECTED_PAIR}: on {on}, code {by_code.code} is {by_code.name} "
+                    f"and {by_name.name} has code {by_name.code}"
+                ),
+            )
         if not candidates:
             raise ParseError("code_name_mismatch", EXPECTED_PAIR)
         eras = "; ".join(self._era(u) for u in candidates)
@@ -100,8 +102,14 @@ class ProvinceResolver:
     def _era(self, unit: Province) -> str:
         """E.g. "Bình Định (52) existed 2008-08-01 to 2025-06-30, then part of Gia Lai (52)"."""
         era = f"{unit.name} ({unit.code}) existed {unit.valid_from} to {unit.valid_to or 'today'}"
-        successor = next((u for u in self._by_code.get(unit.successor_code or "", [])
-                          if unit.valid_to and u.valid_from > unit.valid_to), None)
+        successor = next(
+            (
+                u
+                for u in self._by_code.get(unit.successor_code or "", [])
+                if unit.valid_to and u.valid_from > unit.valid_to
+            ),
+            None,
+        )
         return f"{era}, then part of {successor.name} ({successor.code})" if successor else era
 
 

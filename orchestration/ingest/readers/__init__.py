@@ -32,6 +32,6 @@ def read_submission(data: bytes, source_file: str, limits: Limits = Limits()) ->
 
 def too_large(source_file: str, limits: Limits) -> ParsedFile:
     """The file-level rejection of a file over ``limits.max_bytes``, decided without reading it."""
-    return ParsedFile(None, rejections=[
-        Rejection(source_file, "file_too_large", f"a file of at most {limits.max_bytes:,} bytes")
-    ])
+    return ParsedFile(
+        None, rejections=[Rejection(source_file, "file_too_large", f"a file of at most {limits.max_bytes:,} bytes")]
+    )

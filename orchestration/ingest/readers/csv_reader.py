@@ -51,7 +51,10 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     lookups = Lookups(limits.today)
     if is_tasks:
         cells = [column.to_pylist() for column in columns.values()]
-        records = [(row, dict(zip(columns, values))) for row, *values in zip(source_rows.tolist(), *cells)]
+        records = [
+            (row, dict(zip(columns, values, strict=True)))
+            for row, *values in zip(source_rows.tolist(), *cells, strict=True)
+        ]
         tasks, rejections = resolve_task_rows(source_file, None, records, {}, labels, lookups)
         return ParsedFile("csv_tasks", tasks=tasks, rejections=rejections)
     long_rows = LongRows(source_file, None, source_rows, columns, labels=labels)
@@ -64,13 +67,15 @@ def _header_line(payload: bytes) -> str:
     head = payload[: HEADER_MAX_BYTES + 1]
     ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
     if not ends and len(payload) > HEADER_MAX_BYTES:
-        raise ParseError("file_unreadable",
-                         f"a CSV file made of lines (no line break in its first {HEADER_MAX_BYTES:,} bytes)")
+        raise ParseError(
+            "file_unreadable", f"a CSV file made of lines (no line break in its first {HEADER_MAX_BYTES:,} bytes)"
+        )
     return head[: min(ends)].decode(errors="replace") if ends else head.decode(errors="replace")
 
 
-def _read_columns(payload: bytes, delimiter: str, width: int, positions: list[int]
-                  ) -> tuple[np.ndarray, dict[int, pa.Array]]:
+def _read_columns(
+    payload: bytes, delimiter: str, width: int, positions: list[int]
+) -> tuple[np.ndarray, dict[int, pa.Array]]:
     """The spreadsheet row number of each data record, and the text columns at ``positions``.
 
     Arrow reads a well-formed file fast; a file with blank lines or ragged rows is read by the
@@ -82,12 +87,13 @@ def _read_columns(payload: bytes, delimiter: str, width: int, positions: list[in
         table = pacsv.read_csv(
             io.BytesIO(payload),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False,
-                                             newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={names[p]: pa.string() for p in positions},
                 include_columns=[names[p] for p in positions],
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
         columns = {p: table[names[p]].combine_chunks() for p in positions}
         source_rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
@@ -100,8 +106,9 @@ def _read_columns(payload: bytes, delimiter: str, width: int, positions: list[in
     return source_rows[~blank], {p: column.filter(keep) for p, column in columns.items()}
 
 
-def _read_columns_slowly(text: str, delimiter: str, width: int, positions: list[int]
-                         ) -> tuple[np.ndarray, dict[int, pa.Array]]:
+def _read_columns_slowly(
+    text: str, delimiter: str, width: int, positions: list[int]
+) -> tuple[np.ndarray, dict[int, pa.Array]]:
     try:
         records = list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))[1:]
     except csv.Error:

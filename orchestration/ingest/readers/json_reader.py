@@ -20,9 +20,7 @@ from orchestration.ingest.readers.lookups import Lookups
 from orchestration.ingest.readers.task_rows import resolve_task_rows
 from orchestration.ingest.records import ParsedFile, storable
 
-EXPECTED_DOCUMENT = (
-    'a JSON object with "province" or "province_code", "period", and "indicators" and/or "tasks"'
-)
+EXPECTED_DOCUMENT = 'a JSON object with "province" or "province_code", "period", and "indicators" and/or "tasks"'
 
 
 def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
@@ -31,8 +29,9 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     except json.JSONDecodeError:
         raise ParseError("file_unreadable", "a JSON document") from None
     except RecursionError:
-        raise ParseError("file_unreadable", "a JSON document nested as deep as data needs (this one is "
-                                            "nested too deep to read)") from None
+        raise ParseError(
+            "file_unreadable", "a JSON document nested as deep as data needs (this one is nested too deep to read)"
+        ) from None
     if not isinstance(document, dict):
         raise ParseError("header_missing", EXPECTED_DOCUMENT)
     fields = _canonical_keys(document)
@@ -47,15 +46,22 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
     labels = {name: key for name, (key, _) in fields.items()}
     lookups = Lookups(limits.today)
     long_rows = LongRows(
-        source_file, "indicators", np.arange(1, len(pairs) + 1, dtype=np.int64),
-        {"indicator_code": pa.array([None if c is None else storable(str(c)) for c, _, _ in pairs], pa.string()),
-         "note": pa.array(["" if n is None else storable(str(n)) for _, _, n in pairs], pa.string())},
-        fixed=fixed, labels={**labels, "indicator_code": "code", "value": "value"},
+        source_file,
+        "indicators",
+        np.arange(1, len(pairs) + 1, dtype=np.int64),
+        {
+            "indicator_code": pa.array([None if c is None else storable(str(c)) for c, _, _ in pairs], pa.string()),
+            "note": pa.array(["" if n is None else storable(str(n)) for _, _, n in pairs], pa.string()),
+        },
+        fixed=fixed,
+        labels={**labels, "indicator_code": "code", "value": "value"},
         value_cells=[value for _, value, _ in pairs],
     )
     values, rejections = resolve_long_rows(long_rows, lookups)
-    records = [(position, {name: v for name, (_, v) in _canonical_keys(item).items()})
-               for position, item in enumerate(task_items, start=1)]
+    records = [
+        (position, {name: v for name, (_, v) in _canonical_keys(item).items()})
+        for position, item in enumerate(task_items, start=1)
+    ]
     task_table, task_rejections = resolve_task_rows(source_file, "tasks", records, fixed, labels, lookups)
     return ParsedFile("json", values=values, tasks=task_table, rejections=rejections + task_rejections)
 

@@ -7,8 +7,8 @@ document gives a few columns plus fields fixed for the whole sheet (province, pe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -63,16 +63,16 @@ def _distinct(rows: LongRows, name: str) -> tuple[list, np.ndarray]:
 
 def _simple_field(rows: LongRows, name: str, parse: Callable[[object], object]) -> _Field:
     raw, index = _distinct(rows, name)
-    return _Field([parse(value) for value in raw], index,
-                  lambda i: (rows.labels.get(name, name), raw[index[i]]))
+    return _Field([parse(value) for value in raw], index, lambda i: (rows.labels.get(name, name), raw[index[i]]))
 
 
 def _province_field(rows: LongRows, period: _Field, lookups: Lookups) -> _Field:
     """Provinces resolved once per distinct (code, name, period): the unit depends on the period."""
     code_raw, code_idx = _distinct(rows, "province_code")
     name_raw, name_idx = _distinct(rows, "province_name")
-    combined = pc.dictionary_encode(pa.array(
-        (code_idx * len(name_raw) + name_idx) * len(period.results) + period.index))
+    combined = pc.dictionary_encode(
+        pa.array((code_idx * len(name_raw) + name_idx) * len(period.results) + period.index)
+    )
     results = []
     for key in combined.dictionary.to_pylist():
         code_name, p = divmod(key, len(period.results))
@@ -81,11 +81,12 @@ def _province_field(rows: LongRows, period: _Field, lookups: Lookups) -> _Field:
         results.append(lookups.province(code_raw[c], name_raw[n], period_end))
 
     def seen(i: int) -> tuple[str, str]:
-        given = [(f, raw[idx[i]]) for f, raw, idx in
-                 (("province_code", code_raw, code_idx), ("province_name", name_raw, name_idx))
-                 if not is_blank(raw[idx[i]])]
-        return (" / ".join(rows.labels.get(f, f) for f, _ in given),
-                " / ".join(str(value) for _, value in given))
+        given = [
+            (f, raw[idx[i]])
+            for f, raw, idx in (("province_code", code_raw, code_idx), ("province_name", name_raw, name_idx))
+            if not is_blank(raw[idx[i]])
+        ]
+        return (" / ".join(rows.labels.get(f, f) for f, _ in given), " / ".join(str(value) for _, value in given))
 
     return _Field(results, combined.indices.to_numpy(), seen)
 
@@ -99,7 +100,8 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
 
     units = pa.DictionaryArray.from_arrays(  # no copy: one unit per distinct indicator
         pa.array(indicator.index.astype(np.int32)),
-        pa.array([getattr(ok(r), "unit", None) for r in indicator.results], pa.string()))
+        pa.array([getattr(ok(r), "unit", None) for r in indicator.results], pa.string()),
+    )
     values, value_rules = _parse_values(rows, units)
     failed = value_rules.is_valid().to_numpy(zero_copy_only=False).copy()
     for key_field in key_fields:
@@ -108,33 +110,42 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[
     rejections = []
     for i in np.flatnonzero(failed).tolist():
         context = RowContext(
-            rows.source_file, rows.sheet, int(rows.source_rows[i]), province=ok(province.at(i)),
-            period=ok(period.at(i)), indicator_code=getattr(ok(indicator.at(i)), "code", None),
+            rows.source_file,
+            rows.sheet,
+            int(rows.source_rows[i]),
+            province=ok(province.at(i)),
+            period=ok(period.at(i)),
+            indicator_code=getattr(ok(indicator.at(i)), "code", None),
             submitted_at=ok(submitted.at(i)),
         )
-        rejections.extend(context.reject(f.at(i), *f.seen(i))
-                          for f in key_fields if isinstance(f.at(i), ParseError))
+        rejections.extend(context.reject(f.at(i), *f.seen(i)) for f in key_fields if isinstance(f.at(i), ParseError))
         rule = value_rules[i].as_py()
         if rule:
-            rejections.append(context.reject(ParseError(rule, NUMBER_EXPECTED[rule]),
-                                             rows.labels.get("value", "value"), _value_seen(rows, i)))
+            rejections.append(
+                context.reject(
+                    ParseError(rule, NUMBER_EXPECTED[rule]), rows.labels.get("value", "value"), _value_seen(rows, i)
+                )
+            )
 
     accepted = np.flatnonzero(~failed)
-    table = pa.table({
-        "sheet": pa.repeat(pa.scalar(rows.sheet, pa.string()), len(accepted)),
-        "source_row": pa.array(rows.source_rows[accepted], pa.int64()),
-        "province_code": province.column("code", pa.string(), accepted),
-        "province_valid_from": province.column("valid_from", pa.date32(), accepted),
-        "commune_code": _commune_codes(rows, accepted),
-        "period": period.column("code", pa.string(), accepted),
-        "period_grain": period.column("grain", pa.string(), accepted),
-        "period_start": period.column("start", pa.date32(), accepted),
-        "period_end": period.column("end", pa.date32(), accepted),
-        "indicator_code": indicator.column("code", pa.string(), accepted),
-        "value": values.take(accepted),
-        "submitted_at": submitted.column(None, pa.timestamp("us"), accepted),
-        "note": _notes(rows, accepted),
-    }, schema=VALUE_SCHEMA)
+    table = pa.table(
+        {
+            "sheet": pa.repeat(pa.scalar(rows.sheet, pa.string()), len(accepted)),
+            "source_row": pa.array(rows.source_rows[accepted], pa.int64()),
+            "province_code": province.column("code", pa.string(), accepted),
+            "province_valid_from": province.column("valid_from", pa.date32(), accepted),
+            "commune_code": _commune_codes(rows, accepted),
+            "period": period.column("code", pa.string(), accepted),
+            "period_grain": period.column("grain", pa.string(), accepted),
+            "period_start": period.column("start", pa.date32(), accepted),
+            "period_end": period.column("end", pa.date32(), accepted),
+            "indicator_code": indicator.column("code", pa.string(), accepted),
+            "value": values.take(accepted),
+            "submitted_at": submitted.column(None, pa.timestamp("us"), accepted),
+            "note": _notes(rows, accepted),
+        },
+        schema=VALUE_SCHEMA,
+    )
     return table, rejections
 
 
@@ -142,7 +153,7 @@ def _parse_values(rows: LongRows, units: pa.DictionaryArray) -> tuple[pa.Array, 
     if rows.value_cells is None:
         return parse_number_column(rows.columns["value"], units)
     values, rules = [], []
-    for cell, unit in zip(rows.value_cells, units.cast(pa.string()).to_pylist()):
+    for cell, unit in zip(rows.value_cells, units.cast(pa.string()).to_pylist(), strict=True):
         try:
             values.append(parse_number(cell, unit))
             rules.append(None)

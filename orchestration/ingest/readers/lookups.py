@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Callable
 
 from orchestration.ingest.parsing.dates import parse_timestamp
 from orchestration.ingest.parsing.errors import ParseError
@@ -89,13 +89,18 @@ class RowContext:
 
     def reject(self, error: ParseError, column: str | None, raw: object) -> Rejection:
         return Rejection(
-            source_file=self.source_file, rule=error.rule, expected=error.expected,
-            sheet=self.sheet, source_row=self.source_row, column_name=column,
+            source_file=self.source_file,
+            rule=error.rule,
+            expected=error.expected,
+            sheet=self.sheet,
+            source_row=self.source_row,
+            column_name=column,
             value_seen=value_seen(raw),
             province_code=self.province.code if self.province else None,
             province_valid_from=self.province.valid_from if self.province else None,
             period=self.period.code if self.period else None,
-            indicator_code=self.indicator_code, submitted_at=self.submitted_at,
+            indicator_code=self.indicator_code,
+            submitted_at=self.submitted_at,
         )
 
 

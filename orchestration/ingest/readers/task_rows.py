@@ -28,21 +28,30 @@ _TASK_FIELDS = {
 
 
 def resolve_task_rows(
-    source_file: str, sheet: str | None, records: list[tuple[int, dict[str, object]]],
-    fixed: dict[str, object], labels: dict[str, str], lookups: Lookups,
+    source_file: str,
+    sheet: str | None,
+    records: list[tuple[int, dict[str, object]]],
+    fixed: dict[str, object],
+    labels: dict[str, str],
+    lookups: Lookups,
 ) -> tuple[pa.Table, list[Rejection]]:
     """``records``: (source_row, canonical field -> raw cell) per task row."""
     accepted, rejections = [], []
     for source_row, record in records:
         cell = {**fixed, **{k: v for k, v in record.items() if not is_blank(v)}}.get
         period = lookups.period(cell("period"))
-        province = lookups.province(cell("province_code"), cell("province_name"),
-                                    ok(period).end if ok(period) else None)
+        province = lookups.province(
+            cell("province_code"), cell("province_name"), ok(period).end if ok(period) else None
+        )
         submitted = lookups.timestamp(cell("submitted_at"))
-        context = RowContext(source_file, sheet, source_row, province=ok(province),
-                             period=ok(period), submitted_at=ok(submitted))
-        errors = [(e, f) for e, f in ((province, "province_code"), (period, "period"),
-                                      (submitted, "submitted_at")) if isinstance(e, ParseError)]
+        context = RowContext(
+            source_file, sheet, source_row, province=ok(province), period=ok(period), submitted_at=ok(submitted)
+        )
+        errors = [
+            (e, f)
+            for e, f in ((province, "province_code"), (period, "period"), (submitted, "submitted_at"))
+            if isinstance(e, ParseError)
+        ]
         parsed = {}
         for name, (parse, required) in _TASK_FIELDS.items():
             if is_blank(cell(name)) and not required:
@@ -54,16 +63,22 @@ def resolve_task_rows(
                 errors.append((error, name))
         if errors:
             for error, name in errors:
-                seen = cell(name) if name != "province_code" \
-                    else cell("province_code") or cell("province_name")
+                seen = cell(name) if name != "province_code" else cell("province_code") or cell("province_name")
                 rejections.append(context.reject(error, labels.get(name, name), seen))
             continue
-        accepted.append({
-            "sheet": sheet, "source_row": source_row,
-            "province_code": province.code, "province_valid_from": province.valid_from,
-            "period": period.code, "period_grain": period.grain,
-            "period_start": period.start, "period_end": period.end,
-            "task_name": None if is_blank(cell("task_name")) else storable(normalize(str(cell("task_name")))),
-            **parsed, "submitted_at": submitted,
-        })
+        accepted.append(
+            {
+                "sheet": sheet,
+                "source_row": source_row,
+                "province_code": province.code,
+                "province_valid_from": province.valid_from,
+                "period": period.code,
+                "period_grain": period.grain,
+                "period_start": period.start,
+                "period_end": period.end,
+                "task_name": None if is_blank(cell("task_name")) else storable(normalize(str(cell("task_name")))),
+                **parsed,
+                "submitted_at": submitted,
+            }
+        )
     return pa.Table.from_pylist(accepted, schema=TASK_SCHEMA), rejections

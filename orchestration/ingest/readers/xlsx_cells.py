@@ -55,8 +55,7 @@ def sheet_cells(archive: zipfile.ZipFile) -> dict[str, SheetCells]:
     """Sheet name -> its span, uncalculated-formula and percent-formatted cells."""
     names = set(archive.namelist())
     percent_styles = _percent_styles(archive.read("xl/styles.xml")) if "xl/styles.xml" in names else set()
-    return {name: _scan(archive, part, percent_styles)
-            for name, part in sheet_parts(archive).items() if part in names}
+    return {name: _scan(archive, part, percent_styles) for name, part in sheet_parts(archive).items() if part in names}
 
 
 def _percent_styles(styles_xml: bytes) -> set[bytes]:

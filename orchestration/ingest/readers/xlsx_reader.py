@@ -25,8 +25,7 @@ HEADER_SEARCH_ROWS = 10
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # password-protected workbooks and old .xls files
 EXPECTED_WORKBOOK = "an .xlsx workbook (Excel 2007 or later, not password-protected)"
 EXPECTED_THONGTIN = "a sheet ThongTin with rows Tỉnh/Thành phố or Mã tỉnh, and Kỳ báo cáo"
-EXPECTED_CHITIEU = (
-    "a sheet ChiTieu with a header row (in its first 10 rows) naming Mã chỉ tiêu and Giá trị")
+EXPECTED_CHITIEU = "a sheet ChiTieu with a header row (in its first 10 rows) naming Mã chỉ tiêu and Giá trị"
 EXPECTED_NHIEMVU = "a header row (in the first 10 rows of NhiemVu) naming Mã nhiệm vụ and Trạng thái"
 FORMULA_UNCALCULATED = ParseError(
     "formula_uncalculated", "a value; the cell holds a formula never calculated (open and save in Excel)"
@@ -47,8 +46,9 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     lookups = Lookups(limits.today)
     sheet_name, rows = sheets["chitieu"]
-    values, rejections = _indicator_rows(source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()),
-                                         fixed, labels, lookups)
+    values, rejections = _indicator_rows(
+        source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()), fixed, labels, lookups
+    )
     parsed = ParsedFile("xlsx", values=values, rejections=rejections)
     if "nhiemvu" in sheets:
         sheet_name, rows = sheets["nhiemvu"]
@@ -59,8 +59,13 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
             if any(value is not None for value in record.values()):  # else: cells outside the task columns
                 records.append((number, record))
         tasks, task_rejections = resolve_task_rows(
-            source_file, sheet_name, records, fixed,
-            {**labels, **{name: label for name, (_, label) in fields.items()}}, lookups)
+            source_file,
+            sheet_name,
+            records,
+            fixed,
+            {**labels, **{name: label for name, (_, label) in fields.items()}},
+            lookups,
+        )
         parsed.tasks = tasks
         parsed.rejections.extend(task_rejections)
     return parsed
@@ -100,8 +105,11 @@ def _label_values(sheet_name: str, rows: list[Row]) -> tuple[dict[str, object], 
             continue
         value = _text(cells[1]) if name in ("province_code", "province_name") else cells[1]
         if name in fixed and fixed[name] != value:
-            raise ParseError("header_ambiguous", f"one row for {labels[name]} in sheet {sheet_name}; "
-                                                 f"rows {rows_of[name]} and {number} give different values")
+            raise ParseError(
+                "header_ambiguous",
+                f"one row for {labels[name]} in sheet {sheet_name}; "
+                f"rows {rows_of[name]} and {number} give different values",
+            )
         if name not in fixed:
             fixed[name], rows_of[name] = value, number
             labels[name] = f"{cells[0]} (sheet ThongTin)"
@@ -123,7 +131,7 @@ def _find_header(rows: list[Row], required: tuple[str, ...], expected: str) -> t
 
 def _data_rows(rows: list[Row], header_index: int) -> list[Row]:
     """The (non-empty) rows below the header."""
-    return rows[header_index + 1:]
+    return rows[header_index + 1 :]
 
 
 def _as_shown(value: object, percent_format: bool) -> object:
@@ -141,23 +149,25 @@ def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, lab
     kept, rejections = [], []
     for number, row in _data_rows(rows, header_row):
         if (number, value_column + 1) in cells.uncalculated:
-            context = RowContext(source_file, sheet_name, number,
-                                 indicator_code=_text(row.get(code_column)))
+            context = RowContext(source_file, sheet_name, number, indicator_code=_text(row.get(code_column)))
             rejections.append(context.reject(FORMULA_UNCALCULATED, value_label, "(formula without result)"))
         elif row.get(value_column) is not None:  # a template row left blank: not reported
             kept.append((number, row))
     columns = {"indicator_code": pa.array([_text(row.get(code_column)) for _, row in kept], pa.string())}
     if "commune_code" in fields:
         commune_column = fields["commune_code"][0]
-        columns["commune_code"] = pa.array([_text(r.get(commune_column)) or "" for _, r in kept],
-                                           pa.string())
+        columns["commune_code"] = pa.array([_text(r.get(commune_column)) or "" for _, r in kept], pa.string())
     if "note" in fields:  # a note is text: the stored value, a formula's cached result, never evaluated
         note_column = fields["note"][0]
         columns["note"] = pa.array([storable(_text(r.get(note_column)) or "") for _, r in kept], pa.string())
-    long_rows = LongRows(source_file, sheet_name, np.array([n for n, _ in kept], dtype=np.int64), columns,
-                         fixed=fixed, labels=labels,
-                         value_cells=[_as_shown(row.get(value_column),
-                                                (n, value_column + 1) in cells.percent)
-                                      for n, row in kept])
+    long_rows = LongRows(
+        source_file,
+        sheet_name,
+        np.array([n for n, _ in kept], dtype=np.int64),
+        columns,
+        fixed=fixed,
+        labels=labels,
+        value_cells=[_as_shown(row.get(value_column), (n, value_column + 1) in cells.percent) for n, row in kept],
+    )
     values, row_rejections = resolve_long_rows(long_rows, lookups)
     return values, sorted(rejections + row_rejections, key=lambda r: r.source_row)

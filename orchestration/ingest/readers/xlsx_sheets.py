@@ -54,16 +54,22 @@ def read_sheets(data: bytes, spans: dict[str, float]) -> dict[str, list[Row]]:
     sheets = {}
     if len(sparse) < len(spans):  # calamine reads the shared strings on opening: only when trusted
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = {name: _dense_rows(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                  for name in workbook.sheet_names if spans.get(name, math.inf) <= DENSE_CELLS}
+        sheets = {
+            name: _dense_rows(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in workbook.sheet_names
+            if spans.get(name, math.inf) <= DENSE_CELLS
+        }
     if sparse:
         sheets.update(_sparse_sheets(data, sparse))
     return sheets
 
 
 def _dense_rows(rows: list[list]) -> list[Row]:
-    return [(number, cells) for number, row in enumerate(rows, start=1)
-            if (cells := {column: value for column, value in enumerate(row) if not is_blank(value)})]
+    return [
+        (number, cells)
+        for number, row in enumerate(rows, start=1)
+        if (cells := {column: value for column, value in enumerate(row) if not is_blank(value)})
+    ]
 
 
 def _sparse_sheets(data: bytes, names: list[str]) -> dict[str, list[Row]]:
@@ -76,9 +82,14 @@ def _sparse_sheets(data: bytes, names: list[str]) -> dict[str, list[Row]]:
         for name in names:
             sheet, rows = workbook[name], []
             with sheet._get_source() as source:
-                parser = WorkSheetParser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
-                                         date_formats=workbook._date_formats,
-                                         timedelta_formats=workbook._timedelta_formats)
+                parser = WorkSheetParser(
+                    source,
+                    sheet._shared_strings,
+                    data_only=True,
+                    epoch=workbook.epoch,
+                    date_formats=workbook._date_formats,
+                    timedelta_formats=workbook._timedelta_formats,
+                )
                 for number, cells in parser.parse():
                     kept = {cell["column"] - 1: cell["value"] for cell in cells if not is_blank(cell["value"])}
                     if kept:
