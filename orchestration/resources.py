@@ -40,7 +40,7 @@ class P06Settings(ConfigurableResource):
             if env.get(variable, "").strip()
         }
         flags = {"raw_dir": raw_dir, "warehouse_dir": warehouse_dir}
-        return cls(**named, **{field: str(Path(value).resolve()) for field, value in flags.items() if value})
+        return cls(**(named | {field: str(Path(value).resolve()) for field, value in flags.items() if value}))
 
     @property
     def paths(self) -> WarehousePaths:

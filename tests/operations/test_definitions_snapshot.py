@@ -65,3 +65,10 @@ def test_unset_variables_keep_the_documented_defaults_under_the_working_director
         assert resources.settings.paths == WarehousePaths(tmp_path / "raw", tmp_path / "warehouse")
         assert resources.settings.lock_timeout_seconds == 3600
         assert resources.settings.warehouse_url == ""
+
+
+def test_the_command_line_flags_win_over_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("P06_RAW_DIR", str(tmp_path / "from-env"))
+    settings = P06Settings.from_env(raw_dir=str(tmp_path / "from-flag"))
+    with build_resources({"settings": settings}) as resources:
+        assert resources.settings.paths.raw_dir == tmp_path / "from-flag"
