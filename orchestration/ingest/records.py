@@ -24,7 +24,11 @@ def arrow_schema(columns: list[Column]) -> pa.Schema:
     return pa.schema([(column.name, ARROW_TYPES[column.type]) for column in columns])
 
 
-VALUE_SCHEMA = arrow_schema(row_columns("indicator_values"))
+TEXT = pa.dictionary(pa.int32(), pa.string())
+# a file's values share a few provinces, periods, codes, communes: their text is dictionary-encoded
+VALUE_SCHEMA = pa.schema(
+    [f.with_type(TEXT) if f.type == pa.string() else f for f in arrow_schema(row_columns("indicator_values"))]
+)
 TASK_SCHEMA = arrow_schema(row_columns("task_rows"))
 # severity: every rejection the store writes is an error
 REJECTION_SCHEMA = arrow_schema(row_columns("ingest_rejections", without=("severity",)))

@@ -21,6 +21,7 @@ from orchestration.ingest.parsing.numbers import parse_number, parse_number_colu
 from orchestration.ingest.readers.lookups import Lookups, is_blank, ok, value_seen
 from orchestration.ingest.records import (
     REJECTED_ROW_SCHEMA,
+    TEXT,
     VALUE_SCHEMA,
     Rejection,
     storable,
@@ -65,8 +66,13 @@ class _Field:
         return _Check(self.index, failed, lambda d: (*self.seen(d), self.results[d]))
 
     def column(self, attribute: str | None, type_: pa.DataType, rows: np.ndarray) -> pa.Array:
-        per_distinct = [getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results]
-        return pa.array(per_distinct, type_).take(self.index[rows])
+        """An attribute of the parsed value per row (text: dictionary-encoded, never copied)."""
+        per_distinct = pa.array([getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results])
+        if type_ == TEXT:
+            return pa.DictionaryArray.from_arrays(
+                pa.array(self.index[rows], pa.int32()), per_distinct.cast(pa.string())
+            )
+        return per_distinct.cast(type_).take(self.index[rows])
 
 
 def _encoded(column: pa.Array) -> pa.DictionaryArray:
@@ -162,21 +168,23 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, pa.Ta
 
     def context(positions: np.ndarray) -> dict[str, pa.Array]:
         return {
-            "province_code": province.column("code", pa.string(), positions),
+            "province_code": province.column("code", TEXT, positions),
             "province_valid_from": province.column("valid_from", pa.date32(), positions),
-            "period": period.column("code", pa.string(), positions),
-            "indicator_code": indicator.column("code", pa.string(), positions),
+            "period": period.column("code", TEXT, positions),
+            "indicator_code": indicator.column("code", TEXT, positions),
             "submitted_at": submitted.column(None, pa.timestamp("us"), positions),
         }
 
     accepted = np.flatnonzero(~failed)
     table = pa.table(
         {
-            "sheet": pa.repeat(pa.scalar(rows.sheet, pa.string()), len(accepted)),
+            "sheet": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(len(accepted), np.int32)), pa.array([rows.sheet], pa.string())
+            ),
             "source_row": pa.array(rows.source_rows[accepted], pa.int64()),
             **context(accepted),
             "commune_code": _text_or_null(rows, "commune_code", accepted),
-            "period_grain": period.column("grain", pa.string(), accepted),
+            "period_grain": period.column("grain", TEXT, accepted),
             "period_start": period.column("start", pa.date32(), accepted),
             "period_end": period.column("end", pa.date32(), accepted),
             "value": values.take(accepted),
@@ -276,7 +284,9 @@ def _parse_cells(cells: list, units: np.ndarray, label: str) -> tuple[pa.Array, 
 def _text_or_null(rows: LongRows, name: str, accepted: np.ndarray) -> pa.Array:
     """A free-text field of each accepted row (the province's note, the commune), NULL when blank."""
     if name not in rows.columns:
-        return pa.nulls(len(accepted), pa.string())
+        return pa.nulls(len(accepted), TEXT)
     column = _encoded(rows.columns[name])  # trimmed once per distinct text
     trimmed = pc.utf8_trim_whitespace(column.dictionary)
-    return pc.if_else(pc.equal(trimmed, ""), None, trimmed).take(column.indices.take(pa.array(accepted)))
+    indices = column.indices.take(pa.array(accepted))
+    blank = pc.fill_null(pc.equal(trimmed, "").take(indices), True)
+    return pa.DictionaryArray.from_arrays(pc.if_else(blank, None, indices), trimmed)
