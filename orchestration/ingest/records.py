@@ -32,8 +32,14 @@ VALUE_SCHEMA = pa.schema(
 TASK_SCHEMA = arrow_schema(row_columns("task_rows"))
 # severity: every rejection the store writes is an error
 REJECTION_SCHEMA = arrow_schema(row_columns("ingest_rejections", without=("severity",)))
-# rejected rows built in bulk: the stored columns, with the file and what was expected (in the detail)
-REJECTED_ROW_SCHEMA = pa.schema([("source_file", pa.string()), ("expected", pa.string()), *REJECTION_SCHEMA])
+# rejected rows built in bulk: the stored columns, with the file and what was expected (in the
+# detail); their text repeats (one reason, many rows) but for the detail, which names the row
+REJECTED_ROW_SCHEMA = pa.schema(
+    [
+        f.with_type(TEXT) if f.type == pa.string() and f.name != "detail" else f
+        for f in pa.schema([("source_file", pa.string()), ("expected", pa.string()), *REJECTION_SCHEMA])
+    ]
+)
 
 
 @dataclass(frozen=True)

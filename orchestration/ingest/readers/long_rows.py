@@ -69,10 +69,16 @@ class _Field:
         """An attribute of the parsed value per row (text: dictionary-encoded, never copied)."""
         per_distinct = pa.array([getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results])
         if type_ == TEXT:
-            return pa.DictionaryArray.from_arrays(
-                pa.array(self.index[rows], pa.int32()), per_distinct.cast(pa.string())
-            )
+            return text_column(self.index[rows], per_distinct.cast(pa.string()).to_pylist())
         return per_distinct.cast(type_).take(self.index[rows])
+
+
+def text_column(index: np.ndarray, texts: list) -> pa.DictionaryArray:
+    """``texts[index]`` without copying the text; a None text as a null row (Arrow cannot unify
+    dictionaries holding nulls)."""
+    null = np.array([t is None for t in texts], dtype=bool)
+    indices = pa.array(index.astype(np.int32), mask=null[index] if null.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(["" if t is None else t for t in texts], pa.string()))
 
 
 def _encoded(column: pa.Array) -> pa.DictionaryArray:
@@ -131,14 +137,14 @@ COMMUNE_EXPECTED = (
 def _commune_check(rows: LongRows, indicator: _Field) -> _Check | None:
     """CONTRACT §2: commune values are summed to their province, so only additive indicators may
     be sent at commune level."""
-    if "commune_code" not in rows.columns:
+    not_additive = np.array([ok(r) is not None and not ok(r).additive for r in indicator.results], dtype=bool)
+    if "commune_code" not in rows.columns or not not_additive.any():
         return None
     communes = _encoded(rows.columns["commune_code"])
     given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(communes.dictionary), ""), False)
     raw = communes.dictionary.to_pylist() + [None]
     commune_idx = pc.fill_null(communes.indices, len(raw) - 1).to_numpy(zero_copy_only=False).astype(np.int64)
     (ind, com), index = _pairs(indicator.index, commune_idx, len(raw))
-    not_additive = np.array([ok(r) is not None and not ok(r).additive for r in indicator.results], dtype=bool)
     commune_given = np.append(given.to_numpy(zero_copy_only=False), False)
 
     def why(d: int) -> tuple[str, object, ParseError]:
@@ -178,9 +184,7 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, pa.Ta
     accepted = np.flatnonzero(~failed)
     table = pa.table(
         {
-            "sheet": pa.DictionaryArray.from_arrays(
-                pa.array(np.zeros(len(accepted), np.int32)), pa.array([rows.sheet], pa.string())
-            ),
+            "sheet": text_column(np.zeros(len(accepted), np.int32), [rows.sheet]),
             "source_row": pa.array(rows.source_rows[accepted], pa.int64()),
             **context(accepted),
             "commune_code": _text_or_null(rows, "commune_code", accepted),
@@ -212,15 +216,14 @@ def _rejected_rows(
         ]
         per_reason = _Reasons(per_row)
         source_rows = pa.array(rows.source_rows[positions], pa.int64())
-        detail = pc.binary_join_element_wise(
-            where, pc.cast(source_rows, pa.string()), per_reason([storable(what_was_wrong(r)) for r in reasons]), ""
-        )
+        what = per_reason([storable(what_was_wrong(r)) for r in reasons]).cast(pa.string())
+        detail = pc.binary_join_element_wise(where, pc.cast(source_rows, pa.string()), what, "")
         parts.append(
             pa.table(
                 {
-                    "source_file": pa.repeat(pa.scalar(rows.source_file, pa.string()), len(positions)),
+                    "source_file": per_reason([rows.source_file] * len(reasons)),
                     "expected": per_reason([storable(r.expected) for r in reasons]),
-                    "sheet": pa.repeat(pa.scalar(rows.sheet, pa.string()), len(positions)),
+                    "sheet": per_reason([rows.sheet] * len(reasons)),
                     "source_row": source_rows,
                     "column_name": per_reason([storable(r.column_name) for r in reasons]),
                     "value_seen": per_reason([storable(r.value_seen) for r in reasons]),
@@ -234,8 +237,10 @@ def _rejected_rows(
         )
     if not parts:
         return REJECTED_ROW_SCHEMA.empty_table()
-    ordered = pa.concat_tables(parts).sort_by([("position", "ascending"), ("check", "ascending")])
-    return ordered.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA)
+    rejected = pa.concat_tables(parts)
+    if len(parts) > 1:  # one check's rows are in order already
+        rejected = rejected.sort_by([("position", "ascending"), ("check", "ascending")])
+    return rejected.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA)
 
 
 @dataclass
@@ -244,8 +249,8 @@ class _Reasons:
 
     per_row: np.ndarray
 
-    def __call__(self, per_reason: list) -> pa.Array:
-        return pa.array(per_reason, pa.string()).take(self.per_row)
+    def __call__(self, per_reason: list) -> pa.DictionaryArray:
+        return text_column(self.per_row, per_reason)
 
 
 def _parse_values(rows: LongRows, indicator: _Field) -> tuple[pa.Array, _Check]:
@@ -286,7 +291,7 @@ def _text_or_null(rows: LongRows, name: str, accepted: np.ndarray) -> pa.Array:
     if name not in rows.columns:
         return pa.nulls(len(accepted), TEXT)
     column = _encoded(rows.columns[name])  # trimmed once per distinct text
-    trimmed = pc.utf8_trim_whitespace(column.dictionary)
+    trimmed = pc.fill_null(pc.utf8_trim_whitespace(column.dictionary), "")
     indices = column.indices.take(pa.array(accepted))
     blank = pc.fill_null(pc.equal(trimmed, "").take(indices), True)
     return pa.DictionaryArray.from_arrays(pc.if_else(blank, None, indices), trimmed)
