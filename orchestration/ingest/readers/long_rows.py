@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -214,16 +215,16 @@ def _rejected_rows(
             Rejection(rows.source_file, error.rule, error.expected, column_name=column, value_seen=value_seen(raw))
             for column, raw, error in map(check.why, distinct.tolist())
         ]
-        per_reason = _Reasons(per_row)
+        per_reason = partial(text_column, per_row)  # a column of the rows from one entry per reason
         source_rows = pa.array(rows.source_rows[positions], pa.int64())
         what = per_reason([storable(what_was_wrong(r)) for r in reasons]).cast(pa.string())
         detail = pc.binary_join_element_wise(where, pc.cast(source_rows, pa.string()), what, "")
         parts.append(
             pa.table(
                 {
-                    "source_file": per_reason([rows.source_file] * len(reasons)),
+                    "source_file": per_reason([storable(rows.source_file)] * len(reasons)),
                     "expected": per_reason([storable(r.expected) for r in reasons]),
-                    "sheet": per_reason([rows.sheet] * len(reasons)),
+                    "sheet": per_reason([storable(rows.sheet)] * len(reasons)),
                     "source_row": source_rows,
                     "column_name": per_reason([storable(r.column_name) for r in reasons]),
                     "value_seen": per_reason([storable(r.value_seen) for r in reasons]),
@@ -241,16 +242,6 @@ def _rejected_rows(
     if len(parts) > 1:  # one check's rows are in order already
         rejected = rejected.sort_by([("position", "ascending"), ("check", "ascending")])
     return rejected.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA)
-
-
-@dataclass
-class _Reasons:
-    """A column of the failing rows from one entry per distinct reason."""
-
-    per_row: np.ndarray
-
-    def __call__(self, per_reason: list) -> pa.DictionaryArray:
-        return text_column(self.per_row, per_reason)
 
 
 def _parse_values(rows: LongRows, indicator: _Field) -> tuple[pa.Array, _Check]:
