@@ -1,6 +1,6 @@
 """`p06`: the operator's command line (CONTRACT §1).
 
-p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh] [--force]
+p06 refresh [--raw-dir DIR] [--warehouse-dir DIR] [--full-refresh | --skip-dbt-tests] [--force]
 p06 validate FILE|DIR...
 p06 template PROVINCE PERIOD [--output FILE] | p06 template --all PERIOD [--output-dir DIR]
 p06 rollback [--warehouse-dir DIR] [--to ID]
@@ -91,7 +91,7 @@ def refresh(args: argparse.Namespace) -> int:
             instance=instance,
             raise_on_error=False,
             tags={"p06/launched_by": "cli"},
-            run_config=_run_config(args.full_refresh),
+            run_config=_run_config(args.full_refresh, data_tests=not args.skip_dbt_tests),
         )
         summary = finish_refresh(instance, result.run_id, paths)
     except Exception as exc:  # anything before or around the run: still report and alert
@@ -107,11 +107,11 @@ class RefreshRefused(Exception):
     """A refresh that cannot start, for a reason the message says whole (no traceback needed)."""
 
 
-def _run_config(full_refresh: bool) -> dict:
-    from orchestration.defs.transform.assets import STAGES
+def _run_config(full_refresh: bool, *, data_tests: bool) -> dict:
+    from orchestration.defs.transform.assets import dbt_build_run_config
 
     return {
-        "ops": {stage: {"config": {"full_refresh": full_refresh}} for stage in STAGES},
+        **dbt_build_run_config(full_refresh=full_refresh, data_tests=data_tests),
         # Step-by-step DEBUG events are in the UI; the terminal gets progress and problems.
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
@@ -293,7 +293,14 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("refresh", help="ingest new submissions, build, check and publish the marts")
     run.add_argument("--raw-dir", help="submissions folder (default: $P06_RAW_DIR or ./raw)")
     run.add_argument("--warehouse-dir", help="output folder (default: $P06_WAREHOUSE_DIR or ./warehouse)")
-    run.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from all history")
+    rebuild = run.add_mutually_exclusive_group()
+    rebuild.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from all history")
+    rebuild.add_argument(
+        "--skip-dbt-tests",
+        action="store_true",
+        help="what the inbox sensor runs: dbt's data and unit tests left for the nightly refresh "
+        "(contracts and every quality rule still checked)",
+    )
     run.add_argument("--force", action="store_true", help="rebuild even when nothing changed since today's publish")
     run.set_defaults(handler=refresh)
 

@@ -43,6 +43,14 @@ def _iso(timestamp: float | None) -> str | None:
     return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
 
+def _dbt_tests(run) -> str:
+    """Whether dbt's data and unit tests ran: "skipped" when the run's dbt build config left them
+    out (the sensor's fast path), so no surface reads their planned checks as passed."""
+    ops = ((run.run_config if run else None) or {}).get("ops", {})
+    skipped = any((op.get("config") or {}).get("data_tests") is False for op in ops.values())
+    return "skipped" if skipped else "run"
+
+
 def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
     """Files, rows, rules, late submissions and published tables of one refresh run."""
     from dagster import DagsterEventType, DagsterRunStatus
@@ -128,6 +136,7 @@ def summarize_run(instance: DagsterInstance, run_id: str) -> dict[str, Any]:
         "late_submissions": list(late),
         "tables_published": list(materialized.get("published_marts", {}).get("tables", [])) if published else [],
         "quality_report": quarantine.get("report"),
+        "dbt_tests": _dbt_tests(run),
         "error": "; ".join(errors) or None,
     }
 
@@ -187,6 +196,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  tables : {', '.join(summary['tables_published']) or 'none published'}",
     ]
     lines += [f"  not read: {note}" for note in summary.get("not_read") or []]
+    if summary.get("dbt_tests") == "skipped":
+        lines.append("  dbt tests: skipped (fast path; contracts and every rule checked, dbt tests run nightly)")
     if summary.get("quality_report"):
         lines.append(f"  report : {summary['quality_report']}")
     if summary.get("error"):

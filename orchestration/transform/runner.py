@@ -52,10 +52,12 @@ class DbtInProcess(ConfigurableResource):
         dbt_target: str,
         dbt_vars: Mapping[str, str],
         full_refresh: bool = False,
+        data_tests: bool = True,
     ) -> Iterator[Any]:
         """Build the stage's selection (or the subset Dagster selected) and yield its events.
 
-        Raises Failure naming every model and test that failed, after the events of those
+        Without data_tests, dbt's data and unit tests do not run: their Dagster checks stay planned
+        and not executed. Raises Failure naming every model and test that failed, after the events of those
         that succeeded, as dagster-dbt does.
         """
         manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
@@ -91,6 +93,7 @@ class DbtInProcess(ConfigurableResource):
             *selection,
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
+            *([] if data_tests else ["--exclude-resource-type", "test", "unit_test"]),
         ]
         context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
         secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)

@@ -78,6 +78,18 @@ def test_a_new_file_starts_a_run_until_the_warehouse_has_ingested_it(raw_dir, wa
     assert isinstance(evaluate(), SkipReason)
 
 
+def dbt_build_configs(request: RunRequest) -> list[dict]:
+    return [op["config"] for name, op in request.run_config["ops"].items() if name.startswith("dbt_")]
+
+
+def test_a_new_file_starts_the_fast_path_without_dbt_tests(raw_dir):
+    (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
+    request = evaluate()
+    configs = dbt_build_configs(request)
+    assert len(configs) == 3  # prepare, facts, reporting
+    assert all(config == {"full_refresh": False, "data_tests": False} for config in configs)
+
+
 def test_the_run_key_depends_on_the_bytes_not_on_the_name(raw_dir, tmp_path):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
     first = evaluate()

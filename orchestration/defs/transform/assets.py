@@ -28,6 +28,15 @@ STAGES = {
 
 class DbtBuildConfig(Config):
     full_refresh: bool = False
+    # False on the sensor's fast path: dbt's data and unit tests wait for the nightly refresh, while
+    # the marts' enforced contracts and the GX gate (every CONTRACT §4 rule) still guard the run.
+    data_tests: bool = True
+
+
+def dbt_build_run_config(*, full_refresh: bool = False, data_tests: bool = True) -> dict:
+    """The refresh job's run config giving every dbt stage the same build options."""
+    config = {"full_refresh": full_refresh, "data_tests": data_tests}
+    return {"ops": {stage: {"config": config} for stage in STAGES}}
 
 
 def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
@@ -51,6 +60,7 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
             dbt_target=warehouse.engine.dbt_target,
             dbt_vars={"run_date": today_in_vietnam().isoformat(), **warehouse.dbt_vars()},
             full_refresh=config.full_refresh,
+            data_tests=config.data_tests,
         )
 
     return _assets
