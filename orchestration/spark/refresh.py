@@ -55,9 +55,10 @@ class SparkWarehouse:
     the same path: local for one host, a shared mount on a cluster (docs/scaling.md).
     """
 
-    def __init__(self, directory: Path, thrift: ThriftServer | None = None, *, driver_memory: str = "1g"):
+    def __init__(self, directory: Path, thrift: ThriftServer | None = None, *, master: str, driver_memory: str):
         self.directory = directory
         self.thrift = thrift
+        self.master = master
         self.driver_memory = driver_memory
         self._session = None
         self._connection = None
@@ -65,11 +66,11 @@ class SparkWarehouse:
     def open(self) -> None:
         """Start the in-process session before dbt runs: dbt's `spark` target takes the active one."""
         if self.thrift is None and self._session is None:
-            from orchestration.spark.session import local_session
+            from orchestration.spark.session import start_session
 
             session_dir = self.directory / "session"
             shutil.rmtree(session_dir, ignore_errors=True)  # the last run's tables, unknown to a new catalog
-            self._session = local_session(session_dir, memory=self.driver_memory, keep_catalog=False)
+            self._session = start_session(session_dir, master=self.master, memory=self.driver_memory)
 
     def close(self) -> None:
         if self._connection is not None:

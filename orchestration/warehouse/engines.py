@@ -109,10 +109,12 @@ class SparkEngine(Engine):
     """dbt builds on Spark (orchestration/spark/refresh.py draws the crossings): in this process's
     SparkSession (`spark`) or through a Spark Thrift Server (`spark_thrift`)."""
 
-    def __init__(self, directory: Path, thrift: spark.ThriftServer | None = None, *, driver_memory: str = "1g"):
+    def __init__(
+        self, directory: Path, thrift: spark.ThriftServer | None = None, *, master: str = "local[2]", driver_memory="1g"
+    ):
         self.dbt_target = "spark" if thrift is None else "spark_thrift"
         self.thrift = thrift
-        self.warehouse = spark.SparkWarehouse(directory, thrift, driver_memory=driver_memory)
+        self.warehouse = spark.SparkWarehouse(directory, thrift, master=master, driver_memory=driver_memory)
 
     def dbt_vars(self) -> dict[str, str]:
         return self.thrift.dbt_vars() if self.thrift else {}
@@ -149,8 +151,8 @@ def engine_for(
     env: Mapping[str, str] = os.environ,
 ) -> Engine:
     """The engine the settings name (`engine`, else PostgreSQL for a `postgresql://` URL, else
-    DuckDB alone); Spark works under `warehouse_dir`/spark, and finds its Thrift Server and
-    driver memory in `env` (the same variables dbt_project/profiles.yml reads)."""
+    DuckDB alone); Spark works under `warehouse_dir`/spark, and finds its Thrift Server, master
+    and driver memory in `env` (the same variables dbt_project/profiles.yml reads)."""
     url, name = warehouse_url.strip(), (engine.strip().lower() or ("postgres" if warehouse_url.strip() else "duckdb"))
     if name not in ENGINES:
         raise ValueError(f"{ENGINE_VARIABLE}: expected one of {', '.join(ENGINES)}, got {engine!r}")
@@ -166,5 +168,9 @@ def engine_for(
     if name == "duckdb":
         return DuckDBEngine()
     thrift = spark.ThriftServer.from_env(env) if name == "spark_thrift" else None
-    driver_memory = env.get("P06_SPARK_DRIVER_MEMORY", "1g")
-    return SparkEngine(warehouse_dir / "spark", thrift, driver_memory=driver_memory)
+    return SparkEngine(
+        warehouse_dir / "spark",
+        thrift,
+        master=env.get("P06_SPARK_MASTER", "local[2]"),
+        driver_memory=env.get("P06_SPARK_DRIVER_MEMORY", "1g"),
+    )
