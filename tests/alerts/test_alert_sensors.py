@@ -1,16 +1,19 @@
-"""The alert sensors: stale marts at most once a day; failed runs of jobs other than the refresh."""
+"""The alert sensors: stale marts (older than published_marts' freshness policy) at most once a day;
+failed runs of jobs other than the refresh."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pytest
 from dagster import DagsterInstance, SkipReason, build_run_status_sensor_context, build_sensor_context, job, op
 
 from orchestration.alerts.late_memory import operators_day
+from orchestration.definitions import build_definitions
 from orchestration.defs.alerts.sensors import run_failure_alert_sensor, stale_marts_sensor
 from orchestration.resources import P06Settings
 
@@ -119,3 +122,36 @@ def test_runs_that_alert_through_their_summary_are_left_alone(warehouse_dir, fai
 
     assert isinstance(result, SkipReason)
     assert sent(warehouse_dir) == []
+
+
+def published_copy(path, hours_old: float) -> None:
+    """A real p06.duckdb with a marts table, last replaced `hours_old` hours ago."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts; create table marts.dim_province as select '52' as province_code")
+    then = time.time() - hours_old * 3600
+    os.utime(path, (then, then))
+
+
+@pytest.mark.parametrize("hours_old, alerted", [(25.9, False), (26.1, True)])
+def test_a_published_copy_older_than_its_freshness_policy_reaches_the_webhook(
+    warehouse_dir, monkeypatch, webhook, hours_old, alerted
+):
+    monkeypatch.setenv("P06_ALERT_WEBHOOK_URL", webhook.url)
+    settings = P06Settings.from_env()
+    defs = build_definitions(settings)
+    (policy,) = [
+        spec.freshness_policy for spec in defs.resolve_all_asset_specs() if spec.key.path == ["published_marts"]
+    ]
+    assert policy.fail_window.to_timedelta() == timedelta(hours=26)
+    published_copy(warehouse_dir / "p06.duckdb", hours_old)
+
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, resources={"settings": settings})
+        defs.resolve_sensor_def("stale_marts_sensor")(context)
+
+    received = [request.body for request in webhook.requests()]
+    assert [(alert["kind"], alert["severity"]) for alert in received] == ([("stale_marts", "error")] if alerted else [])
+    assert received == sent(warehouse_dir)
+    if alerted:
+        assert received[0]["title"] == "Published marts are 26 hours old"
+        assert received[0]["published_path"] == str(warehouse_dir / "p06.duckdb")

@@ -1,15 +1,20 @@
 """`p06 refresh` failing before its Dagster run exists (issue 14): a mistyped raw dir, broken
 settings. Exit 1, a one-line reason, `last_refresh.json` says failed, the run_failure alert
-reaches the webhook, nothing is published; a traceback goes to the log file the reason names."""
+reaches the webhook (with stale_marts when the marts it left are past 26 h), nothing is published; a
+traceback goes to the log file the reason names."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 P06 = str(Path(sys.executable).parent / "p06")
@@ -57,3 +62,21 @@ def test_broken_settings_give_one_line_and_a_log_with_the_traceback(warehouse_pa
     assert "Traceback (most recent call last)" in log.read_text()
     assert [alert["detail"] for alert in failure_alerts(webhook)] == [summary["error"]]
     assert not warehouse_paths.published_db.exists()
+
+
+def test_marts_left_stale_by_a_failed_refresh_send_stale_marts_too(warehouse_paths, p06_env, webhook):
+    warehouse_paths.warehouse_dir.mkdir()
+    with duckdb.connect(str(warehouse_paths.published_db)) as con:
+        con.execute("create schema marts; create table marts.dim_province as select '52' as province_code")
+    last_publish = time.time() - 27 * 3600
+    os.utime(warehouse_paths.published_db, (last_publish, last_publish))
+    warehouse_paths.raw_dir.rmdir()
+
+    result = refresh(warehouse_paths, p06_env, webhook)
+
+    assert result.returncode == 1
+    by_kind = {request.body["kind"]: request.body for request in webhook.requests()}
+    assert sorted(by_kind) == ["run_failure", "stale_marts"]
+    stale = by_kind["stale_marts"]
+    assert (stale["severity"], stale["title"]) == ("error", "Published marts are 27 hours old")
+    assert datetime.fromisoformat(stale["published_at"]).timestamp() == pytest.approx(last_publish, abs=1)

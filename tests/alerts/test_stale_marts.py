@@ -38,8 +38,8 @@ def test_marts_older_than_26_hours_are_stale(tmp_path, hours, stale):
 def test_the_age_limit_can_be_changed(tmp_path):
     published = published_hours_ago(tmp_path / "p06.duckdb", 3)
 
-    assert stale_marts_alert(published, now=NOW, max_age_hours=2) is not None
-    assert stale_marts_alert(published, now=NOW, max_age_hours=4) is None
+    assert stale_marts_alert(published, now=NOW, max_age=timedelta(hours=2)) is not None
+    assert stale_marts_alert(published, now=NOW, max_age=timedelta(hours=4)) is None
 
 
 def test_marts_never_published_are_stale(tmp_path):

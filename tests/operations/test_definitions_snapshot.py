@@ -1,5 +1,6 @@
 """The code location's shape, held against definitions.snapshot: a refactor that drops or renames an
-asset, a check (or flips whether it blocks), the job, the schedule or a sensor fails here in seconds.
+asset, a check (or flips whether it blocks), a freshness policy, the job, the schedule or a sensor fails here in
+seconds.
 
 A deliberate change: update definitions.snapshot in the same commit (the failure prints the diff).
 """
@@ -7,12 +8,18 @@ A deliberate change: update definitions.snapshot in the same commit (the failure
 from __future__ import annotations
 
 import difflib
+from datetime import timedelta
 from pathlib import Path
 
 from orchestration.definitions import build_definitions
 from orchestration.resources import P06Settings
 
 SNAPSHOT = Path(__file__).with_name("definitions.snapshot")
+
+
+def freshness(policy) -> str:
+    window = getattr(policy, "fail_window", None)
+    return f"fails after {window.to_timedelta() / timedelta(hours=1):g} h" if window else repr(policy)
 
 
 def describe(defs) -> list[str]:
@@ -24,6 +31,11 @@ def describe(defs) -> list[str]:
             f"check {key.asset_key.to_user_string()}:{key.name} "
             + ("blocking" if graph.get_check_spec(key).blocking else "non-blocking")
             for key in checks
+        ),
+        *(
+            f"freshness {spec.key.to_user_string()} {freshness(spec.freshness_policy)}"
+            for spec in sorted(defs.resolve_all_asset_specs(), key=lambda spec: spec.key)
+            if spec.freshness_policy
         ),
         *(f"job {job.name}" for job in sorted(defs.jobs, key=lambda job: job.name)),
         *(f"schedule {s.name} {s.cron_schedule} -> {s.job_name}" for s in sorted(defs.schedules, key=lambda s: s.name)),

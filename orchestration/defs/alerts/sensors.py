@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dagster import (
     DefaultSensorStatus,
@@ -16,7 +16,7 @@ from dagster import (
 from orchestration.alerts.dispatch import dispatch
 from orchestration.alerts.late_memory import operators_day
 from orchestration.alerts.refresh_alerts import run_failure_alert
-from orchestration.alerts.stale import stale_marts_alert
+from orchestration.alerts.stale import STALE_AFTER, stale_marts_alert
 from orchestration.defs.operations.jobs import refresh_job
 from orchestration.operations.summary import root_cause_message
 from orchestration.resources import P06Settings
@@ -52,7 +52,10 @@ def run_failure_alert_sensor(context: RunFailureSensorContext, settings: P06Sett
 @sensor(
     minimum_interval_seconds=30 * 60,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Sends a stale_marts alert, at most once a day, when warehouse/p06.duckdb is older than 26 hours.",
+    description=(
+        "Sends a stale_marts alert, at most once a day, when warehouse/p06.duckdb (published_marts) is older"
+        f" than its freshness policy allows ({STALE_AFTER / timedelta(hours=1):g} hours)."
+    ),
 )
 def stale_marts_sensor(context: SensorEvaluationContext, settings: P06Settings):
     paths = settings.paths

@@ -1,7 +1,8 @@
 """The publish asset: the served p06.duckdb and its Parquet copies."""
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, FreshnessPolicy, MaterializeResult, MetadataValue, asset
 
+from orchestration.alerts.stale import STALE_AFTER
 from orchestration.defs.transform.assets import model_key
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import publish, remove_stale_temp_files
@@ -12,6 +13,8 @@ from orchestration.resources import WarehouseResource
     group_name="publish",
     deps=[model_key(table) for table in PUBLISHED_MARTS],
     kinds={"duckdb", "parquet"},
+    # Dagster's own view of the same rule (asset page, health); stale_marts_sensor sends the alert.
+    freshness_policy=FreshnessPolicy.time_window(fail_window=STALE_AFTER),
 )
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """warehouse/p06.duckdb (schema marts) swapped in atomically, plus warehouse/parquet/*.parquet.
