@@ -70,9 +70,6 @@ def cluster(tmp_path_factory):
         "SPARK_MASTER_WEBUI_PORT": str(master_webui),
         "SPARK_WORKER_WEBUI_PORT": str(worker_webui),
         "P06_SPARK_CATALOG": "in-memory",
-        # the sample data is ~1,000 rows: smaller heaps than the script's defaults keep the run under 4 GB
-        "P06_SPARK_DRIVER_MEMORY": "640m",
-        "P06_SPARK_EXECUTOR_MEMORY": "384m",
     }
 
     def cluster_script(action: str) -> subprocess.CompletedProcess:
