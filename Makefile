@@ -10,7 +10,7 @@ SPARK_STAMP := $(VENV)/.spark-installed-stamp
 UV_VERSION := 0.13.9
 UV_VENV := .tools/uv
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(UV_VENV)/bin/uv)
-UV_SYNC = $(UV) sync --frozen --python $(PYTHON)
+UV_SYNC = $(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/dbt_project.yml dbt_project/profiles.yml -type f 2>/dev/null)
 DAGSTER_HOME ?= $(CURDIR)/warehouse/dagster_home
@@ -32,6 +32,8 @@ $(UV_VENV)/bin/uv:
 # Reinstalls only when pyproject.toml or uv.lock change. --frozen installs uv.lock as it is, never
 # re-resolving: after changing dependencies run `uv lock` and commit both files (`make lint`
 # checks they agree). --inexact keeps the extras that an earlier target installed.
+# --compile-bytecode writes the .pyc files pip used to: without them every `p06 refresh` compiles
+# Dagster, dbt and pandas from source again where PYTHONDONTWRITEBYTECODE is set (bench/README.md).
 $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV_SYNC) --inexact
 	touch $(STAMP)

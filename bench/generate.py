@@ -95,6 +95,12 @@ def _submission_key(index: int, units: list[Unit]) -> tuple[Unit, str]:
     return valid[(index // len(PERIODS)) % len(valid)], period
 
 
+def _retired_key(index: int, units: list[Unit]) -> tuple[Unit, str]:
+    """The index-th unit merged away on 1 July 2025, with a period after the merger."""
+    retired = [u for u in units if not u.current and u.code not in {c.code for c in units if c.current}]
+    return retired[index % len(retired)], PERIODS[-1]
+
+
 def _rows(figures: dict[str, float], indicators: list[str], count: int) -> list[tuple[str, float]]:
     return [(code, figures[code]) for code in (indicators * (count // len(indicators) + 1))[:count]]
 
@@ -168,14 +174,20 @@ def write_commune_csv(path: Path, unit: Unit, period: str, communes: int, rng, i
     return rows_wanted
 
 
-def generate(out: Path, files: int, values: int, communes: int = 0, seed: int = 6, start: int = 0) -> int:
-    """Write `files` submissions numbered from `start`; returns the number of values written."""
+def generate(
+    out: Path, files: int, values: int, communes: int = 0, seed: int = 6, start: int = 0, retired: bool = False
+) -> int:
+    """Write `files` submissions numbered from `start`; returns the number of values written.
+
+    With `retired`, every submission is for a unit merged away before its period (all its rows
+    are rejected, `province_not_valid_in_period`).
+    """
     rng = random.Random(seed * 1_000_003 + start)
     units, indicators = _units(), _indicators()
     out.mkdir(parents=True, exist_ok=True)
     written = 0
     for index in range(start, start + files):
-        unit, period = _submission_key(index, units)
+        unit, period = _retired_key(index, units) if retired else _submission_key(index, units)
         stem = out / f"sub_{index:06d}_{unit.code}_{period}"
         if communes:
             written += write_commune_csv(stem.with_suffix(".csv"), unit, period, communes, rng, indicators, values)
@@ -201,8 +213,9 @@ def main() -> None:
     parser.add_argument("--communes", type=int, default=0, help="communes per province (commune-level CSVs)")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--start", type=int, default=0, help="first file number (to add files to a history)")
+    parser.add_argument("--retired", action="store_true", help="units merged away before the period: rows rejected")
     args = parser.parse_args()
-    values = generate(args.out, args.files, args.values, args.communes, args.seed, args.start)
+    values = generate(args.out, args.files, args.values, args.communes, args.seed, args.start, args.retired)
     print(json.dumps({"out": str(args.out), "files": args.files, "values": values}))
 
 

@@ -1,11 +1,15 @@
-"""Refresh benchmarks at national scale (issue 8); prints one JSON object.
+"""Refresh benchmarks against issue 20's targets; prints one JSON object.
 
-    python bench/run.py [--files 5000] [--commune-values 10000000] [--quick] [--only SET]
+    python bench/run.py [--files 5000] [--commune-values 10000000] [--rejected-rows 1000000]
+                        [--quick] [--only SET]
 
-Scenarios, each a real `p06 refresh` process (wall seconds, peak RSS of the process tree):
-full refresh of the history, no-op refresh (nothing new), incremental refresh (one new file),
-and the floor: DuckDB alone reading the same CSVs and computing the scorecard SQL, in this run.
-The commune-level set also refreshes once more after one new file, on top of its history.
+Scenarios, each a real `p06 refresh` process (wall seconds including the process start, peak
+RSS of the largest process of its tree, the load average when it started): full refresh of the
+history, no-op refresh (nothing new), incremental refresh (one new file), and the floor: DuckDB
+alone reading the same CSVs and computing the scorecard SQL, in this run. The commune-level set
+also refreshes after one new file on top of its history, then after one file whose rows are all
+rejected (units merged away before its period). `targets` lists each target of issue 20 with
+its limit, the measured figure and whether it was met.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from v group by all
 
 def measure(args: list[str], env: dict) -> dict:
     """Wall time and peak RSS (MiB) of one child process and its waited-for children."""
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -53,6 +58,7 @@ def measure(args: list[str], env: dict) -> dict:
         "seconds": round(time.perf_counter() - start, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit_code": os.waitstatus_to_exitcode(status),
+        "load_average_1min": round(load, 2),
     }
 
 
@@ -118,11 +124,10 @@ def mixed_history(work: Path, files: int) -> dict:
             **with_ratio(incremental, base["seconds"]),
             "share_of_full": round(incremental["seconds"] / full["seconds"], 2) if full["seconds"] else None,
         },
-        "targets": {"noop_s": 5, "incremental_s": 20, "incremental_share_of_full": 0.25, "full_s": 120},
     }
 
 
-def commune_level(work: Path, total_values: int) -> dict:
+def commune_level(work: Path, total_values: int, rejected_rows: int) -> dict:
     raw, warehouse = work / "communes", work / "warehouse_communes"
     per_file = min(total_values, 1_000_000)
     files = max(1, total_values // per_file)
@@ -131,14 +136,53 @@ def commune_level(work: Path, total_values: int) -> dict:
     full = refresh(raw, warehouse)
     generate(raw, files=1, values=22, start=files)  # one province-level file on the commune history
     incremental = refresh(raw, warehouse)
+    generate(raw, files=1, values=rejected_rows, communes=3321 // 34, start=files + 1, retired=True)
+    rejected = refresh(raw, warehouse)
     return {
         "files": files,
         "values": values,
         "floor_duckdb_alone": base,
         "full_refresh": with_ratio(full, base["seconds"]),
         "incremental_refresh": with_ratio(incremental, base["seconds"]),
-        "targets": {"full_s": 120, "peak_rss_mib": 3072, "ratio_to_floor": 5},
+        "rejected_rows_refresh": {
+            **rejected,
+            "rows_rejected_in_file": rejected_rows,
+            "added_seconds": round(rejected["seconds"] - incremental["seconds"], 2),
+        },
     }
+
+
+def targets(report: dict) -> list[dict]:
+    """Issue 20's targets: the limit, the figure measured in this run, met or not."""
+    rows = []
+
+    def target(name: str, measured: float, limit: float, ok: bool, refreshes: list[dict]) -> None:
+        published = all(r["exit_code"] == 0 for r in refreshes)
+        rows.append({"target": name, "measured": measured, "limit": round(limit, 2), "met": ok and published})
+
+    if mixed := report.get("mixed_history"):
+        floor_s = mixed["floor_duckdb_alone"]["seconds"]
+        full, noop, one = mixed["full_refresh"], mixed["noop_refresh"], mixed["incremental_refresh"]
+        target("one new file on the history: wall s", one["seconds"], 10, one["seconds"] <= 10, [one])
+        limit = 3 * floor_s + 10
+        target(
+            "full refresh of the mixed files: wall s (3x floor + 10 s)",
+            full["seconds"],
+            limit,
+            full["seconds"] <= limit,
+            [full],
+        )
+        target("no-op refresh: wall s", noop["seconds"], 1, noop["seconds"] < 1, [noop])
+    if commune := report.get("commune_level"):
+        full, one, rejected = commune["full_refresh"], commune["incremental_refresh"], commune["rejected_rows_refresh"]
+        ratio = full["ratio_to_floor"]
+        target("commune values full refresh: ratio to floor", ratio, 10, ratio is not None and ratio <= 10, [full])
+        rss = full["peak_rss_mib"]
+        target("commune values full refresh: peak RSS MiB", rss, 2048, rss < 2048, [full])
+        target("one new file on the commune values: wall s", one["seconds"], 10, one["seconds"] <= 10, [one])
+        added = rejected["added_seconds"]
+        target("rejected rows: seconds added", added, 3, added <= 3, [one, rejected])
+    return rows
 
 
 def machine() -> dict:
@@ -157,18 +201,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--commune-values", type=int, default=10_000_000)
+    parser.add_argument("--rejected-rows", type=int, default=1_000_000, help="rows of the file rejected whole")
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
     parser.add_argument("--only", choices=["mixed_history", "commune_level"], help="run one scenario set")
     args = parser.parse_args()
     if args.quick:
-        args.files, args.commune_values = 200, 200_000
+        args.files, args.commune_values, args.rejected_rows = 200, 200_000, 20_000
     work = Path(tempfile.mkdtemp(prefix="p06-bench-"))
     try:
         report = {"machine": machine()}
         if args.only in (None, "mixed_history"):
             report["mixed_history"] = mixed_history(work, args.files)
         if args.only in (None, "commune_level"):
-            report["commune_level"] = commune_level(work, args.commune_values)
+            report["commune_level"] = commune_level(work, args.commune_values, args.rejected_rows)
+        report["targets"] = targets(report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report["load_average_at_end"] = os.getloadavg()

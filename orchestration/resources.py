@@ -18,13 +18,15 @@ from orchestration.warehouse.engines import ENGINE_VARIABLE, Engine, engine_for
 
 
 class P06Settings(ConfigurableResource):
-    """Where p06 reads and writes and which engine dbt builds on (CONTRACT §1), read once: from
-    the environment for `dagster dev`, from the command line's flags for `p06 refresh`."""
+    """Where p06 reads and writes and which engine dbt builds on (CONTRACT §1): from the command
+    line's flags for `p06 refresh`; for `dg dev`, each setting whose variable is set is that
+    `EnvVar` (the UI lists them, a run reads them when it starts), the others keep the default
+    here. Relative paths are taken from the working directory."""
 
-    raw_dir: str
-    warehouse_dir: str
-    lock_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-    # Named, not copied, when set: the URL holds a password that run config must not show.
+    raw_dir: str = "raw"
+    warehouse_dir: str = "warehouse"
+    lock_timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    # An EnvVar, never a copy: the URL holds a password that run config must not show.
     warehouse_url: str = ""
     # duckdb | postgres | spark | spark_thrift; empty: postgres when warehouse_url is set, else duckdb
     warehouse_engine: str = ""
@@ -33,19 +35,28 @@ class P06Settings(ConfigurableResource):
     def from_env(
         cls, env: Mapping[str, str] = os.environ, *, raw_dir: str | None = None, warehouse_dir: str | None = None
     ) -> P06Settings:
-        """The environment's settings; flags given here override it."""
-        paths = WarehousePaths.from_env(env)
-        return cls(
-            raw_dir=str(Path(raw_dir).resolve() if raw_dir else paths.raw_dir),
-            warehouse_dir=str(Path(warehouse_dir).resolve() if warehouse_dir else paths.warehouse_dir),
-            lock_timeout_seconds=float(env.get("P06_LOCK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)),
-            warehouse_url=EnvVar(URL_VARIABLE) if env.get(URL_VARIABLE, "").strip() else "",
-            warehouse_engine=env.get(ENGINE_VARIABLE, ""),
-        )
+        """The settings the environment names; flags given here override it."""
+        named = {
+            field: EnvVar.int(variable) if field == "lock_timeout_seconds" else EnvVar(variable)
+            for field, variable in ENV_VARIABLES.items()
+            if env.get(variable, "").strip()
+        }
+        flags = {"raw_dir": raw_dir, "warehouse_dir": warehouse_dir}
+        return cls(**(named | {field: str(Path(value).resolve()) for field, value in flags.items() if value}))
 
     @property
     def paths(self) -> WarehousePaths:
-        return WarehousePaths(Path(self.raw_dir), Path(self.warehouse_dir))
+        return WarehousePaths(Path(self.raw_dir).resolve(), Path(self.warehouse_dir).resolve())
+
+
+# Each setting's environment variable (README.md, Configuration).
+ENV_VARIABLES = {
+    "raw_dir": "P06_RAW_DIR",
+    "warehouse_dir": "P06_WAREHOUSE_DIR",
+    "lock_timeout_seconds": "P06_LOCK_TIMEOUT_SECONDS",
+    "warehouse_url": URL_VARIABLE,
+    "warehouse_engine": ENGINE_VARIABLE,
+}
 
 
 class WarehouseResource(ConfigurableResource):

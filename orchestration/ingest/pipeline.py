@@ -136,7 +136,7 @@ class _Refresh:
         if (rejection.source_file, rejection.detail) in self.reported:
             return None
         self.reported.add((rejection.source_file, rejection.detail))
-        return self._stored(None, rejection.source_file, None, ParsedFile(None, rejections=[rejection]))
+        return self._stored(None, rejection.source_file, None, ParsedFile(None, listed=[rejection]))
 
     def _stored(self, digest, source_file, sighting, parsed, repeat=False) -> store.StoredFile:
         return store.StoredFile(digest, source_file, sighting, parsed, self.clock(), self.load_id, repeat)

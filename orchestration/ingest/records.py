@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.ingest.schema import Column, row_columns
 
@@ -23,8 +24,22 @@ def arrow_schema(columns: list[Column]) -> pa.Schema:
     return pa.schema([(column.name, ARROW_TYPES[column.type]) for column in columns])
 
 
-VALUE_SCHEMA = arrow_schema(row_columns("indicator_values"))
+TEXT = pa.dictionary(pa.int32(), pa.string())
+# a file's values share a few provinces, periods, codes, communes: their text is dictionary-encoded
+VALUE_SCHEMA = pa.schema(
+    [f.with_type(TEXT) if f.type == pa.string() else f for f in arrow_schema(row_columns("indicator_values"))]
+)
 TASK_SCHEMA = arrow_schema(row_columns("task_rows"))
+# severity: every rejection the store writes is an error
+REJECTION_SCHEMA = arrow_schema(row_columns("ingest_rejections", without=("severity",)))
+# rejected rows built in bulk: the stored columns, with the file and what was expected (in the
+# detail); their text repeats (one reason, many rows) but for the detail, which names the row
+REJECTED_ROW_SCHEMA = pa.schema(
+    [
+        f.with_type(TEXT) if f.type == pa.string() and f.name != "detail" else f
+        for f in pa.schema([("source_file", pa.string()), ("expected", pa.string()), *REJECTION_SCHEMA])
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -46,15 +61,20 @@ class Rejection:
 
     @property
     def detail(self) -> str:
-        where = [self.source_file]
-        if self.sheet is not None:
-            where.append(f"sheet {self.sheet}")
-        if self.source_row is not None:
-            where.append(f"row {self.source_row}")
-        if self.column_name is not None:
-            where.append(f"column {self.column_name}")
-        seen = f": value {self.value_seen!r}" if self.value_seen is not None else ""
-        return f"{', '.join(where)}{seen} — {self.rule}: expected {self.expected}"
+        row = f", row {self.source_row}" if self.source_row is not None else ""
+        return where_in_file(self.source_file, self.sheet) + row + what_was_wrong(self)
+
+
+def where_in_file(source_file: str, sheet: str | None) -> str:
+    """The start of a rejection's sentence: the file, and the sheet if any."""
+    return source_file if sheet is None else f"{source_file}, sheet {sheet}"
+
+
+def what_was_wrong(rejection: Rejection) -> str:
+    """The end of a rejection's sentence, after its row: column, value seen, rule, expected."""
+    column = f", column {rejection.column_name}" if rejection.column_name is not None else ""
+    seen = f": value {rejection.value_seen!r}" if rejection.value_seen is not None else ""
+    return f"{column}{seen} — {rejection.rule}: expected {rejection.expected}"
 
 
 def storable(value: object) -> object:
@@ -70,16 +90,38 @@ def format_rejection(rejection: Rejection) -> str:
     return rejection.detail
 
 
+def rejection_rows(rejections: list[Rejection]) -> pa.Table:
+    """Rejections built one by one, as the rows of a bulk-built table (REJECTED_ROW_SCHEMA)."""
+    names = set(REJECTED_ROW_SCHEMA.names)
+    rows = [
+        {**{k: storable(v) for k, v in asdict(r).items() if k in names}, "detail": storable(r.detail)}
+        for r in rejections
+    ]
+    return pa.Table.from_pylist(rows, schema=REJECTED_ROW_SCHEMA)
+
+
 @dataclass
 class ParsedFile:
+    """``listed``: rejections built one by one (the file's, task rows, cells); ``rejected_rows``:
+    those of the value rows, built in bulk (REJECTED_ROW_SCHEMA, one sheet), never sharing a row
+    with ``listed``."""
+
     file_format: str | None  # csv_long | csv_tasks | xlsx | json; None when unreadable
     values: pa.Table = field(default_factory=VALUE_SCHEMA.empty_table)
     tasks: pa.Table = field(default_factory=TASK_SCHEMA.empty_table)
-    rejections: list[Rejection] = field(default_factory=list)
+    listed: list[Rejection] = field(default_factory=list)
+    rejected_rows: pa.Table = field(default_factory=REJECTED_ROW_SCHEMA.empty_table)
+
+    @property
+    def rejections(self) -> list[Rejection]:
+        """Every rejection as an object (``p06 validate`` prints them): the value rows' first."""
+        names = {f.name for f in fields(Rejection)}
+        built = [Rejection(**{k: v for k, v in row.items() if k in names}) for row in self.rejected_rows.to_pylist()]
+        return built + self.listed
 
     @property
     def file_rejected(self) -> bool:
-        return any(r.source_row is None for r in self.rejections)
+        return any(r.source_row is None for r in self.listed)
 
     @property
     def rows_accepted(self) -> int:
@@ -87,4 +129,5 @@ class ParsedFile:
 
     @property
     def rows_rejected(self) -> int:
-        return len({(r.sheet, r.source_row) for r in self.rejections if r.source_row is not None})
+        listed = {(r.sheet, r.source_row) for r in self.listed if r.source_row is not None}
+        return len(listed) + pc.count_distinct(self.rejected_rows["source_row"]).as_py()

@@ -8,15 +8,15 @@ in the same transaction, so a crash never leaves part of a file. Small files sha
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest.records import ParsedFile, Rejection, arrow_schema, storable
-from orchestration.ingest.schema import FILE_SIGHTINGS, row_columns, table_ddl
+from orchestration.ingest.records import ParsedFile, arrow_schema, rejection_rows
+from orchestration.ingest.schema import FILE_SIGHTINGS, table_ddl
 
 # A cache in front of hashing: a file seen unchanged under the same path is not re-read. Size and
 # mtime alone are not enough (`cp -p`, `rsync -t` and unzip set the mtime back); no user tool sets
@@ -24,8 +24,6 @@ from orchestration.ingest.schema import FILE_SIGHTINGS, row_columns, table_ddl
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
-# severity: every rejection the store writes is an error
-REJECTION_SCHEMA = arrow_schema(row_columns("ingest_rejections", without=("severity",)))
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
         _insert(
             con,
             "ingest_rejections",
-            [_with_lineage(_rejection_table(f.parsed.rejections), f) for f in files],
+            [_with_lineage(_rejections(f.parsed), f) for f in files],
             "'error' as severity",
         )
         _insert(
@@ -203,10 +201,7 @@ def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
     )
 
 
-def _rejection_table(rejections: list[Rejection]) -> pa.Table:
-    fields = set(REJECTION_SCHEMA.names)
-    rows = [
-        {**{k: storable(v) for k, v in asdict(r).items() if k in fields}, "detail": storable(r.detail)}
-        for r in rejections
-    ]
-    return pa.Table.from_pylist(rows, schema=REJECTION_SCHEMA)
+def _rejections(parsed: ParsedFile) -> pa.Table:
+    """Every rejection of a file as stored rows (the file's own columns come from its lineage)."""
+    rows = pa.concat_tables([parsed.rejected_rows, rejection_rows(parsed.listed)])
+    return rows.drop_columns(["source_file", "expected"])

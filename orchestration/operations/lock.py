@@ -15,7 +15,7 @@ from pathlib import Path
 
 from filelock import Timeout, UnixFileLock
 
-DEFAULT_TIMEOUT_SECONDS = 3600.0
+DEFAULT_TIMEOUT_SECONDS = 3600
 _POLL_SECONDS = 0.2
 
 

@@ -7,6 +7,7 @@ returns wrong results (great_expectations issues 10738, 11579).
 from __future__ import annotations
 
 import copy
+import importlib.util
 import logging
 import sys
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def load_great_expectations() -> ModuleType:
     if hide_pyspark:
         sys.modules["pyspark"] = None  # `import pyspark` raises ImportError
     try:
+        _import_on_first_use("scipy.stats")
         import great_expectations as gx
         import great_expectations.data_context.types.base
     finally:
@@ -43,6 +45,26 @@ def load_great_expectations() -> ModuleType:
     # this module sets its own logger to INFO on import, to announce a temporary docs directory
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx
+
+
+def _import_on_first_use(name: str) -> None:
+    """Register module `name` so that it runs on first attribute access (importlib's LazyLoader).
+
+    GX imports scipy.stats (~1 s) for distribution expectations p06 does not use; if one ever
+    runs, the module is loaded then."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    # as the import system does for a submodule; `from scipy import stats` then finds it without
+    # importing it again (which would touch the module's __spec__, and so load it, in Python 3.11)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
 
 
 INDEX_COLUMN = "check_row"

@@ -84,8 +84,6 @@ class DbtInProcess(ConfigurableResource):
             "--vars",
             vars_json,
             "--no-use-colors",
-            # run_results.json and dbt.log's debug lines would repeat the vars, a password among them
-            *(["--no-write-json", "--log-level-file", "info"] if any(_is_secret(key) for key in dbt_vars) else []),
         ]
         args = [
             "build",
@@ -95,8 +93,13 @@ class DbtInProcess(ConfigurableResource):
             *(["--full-refresh"] if full_refresh else []),
         ]
         context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
+        secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
         events: list = []
-        result = invoke(args, manifest=_parse(context.run.run_id, tuple(common_args)), callbacks=[events.append])
+        parsed = _parse(context.run.run_id, tuple(common_args), target_path, secrets)
+        try:
+            result = invoke(args, manifest=parsed, callbacks=[events.append])
+        finally:
+            scrub_secrets(target_path, secrets)
 
         for event in events:
             message = DbtCoreCliEventMessage(raw_event=msg_to_dict(event), event_history_metadata={})
@@ -120,11 +123,38 @@ def _masked(dbt_vars: Mapping[str, str]) -> str:
     return json.dumps({key: "***" if _is_secret(key) else value for key, value in dbt_vars.items()})
 
 
+def scrub_secrets(target_path: Path, secrets: tuple[str, ...]) -> None:
+    """Mask the secrets (a password in `--vars`) that dbt repeats in what it writes:
+    run_results.json keeps the command's arguments, dbt.log the vars of the partial-parse check.
+
+    dbt runs in this process, so it cannot get the password from an environment of its own (as a
+    subprocess could) without writing ours. dbt.log is rewritten in place: dbt's log handler
+    keeps it open, appending.
+    """
+    if not secrets:
+        return
+    forms = {form for secret in secrets for form in (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1])}
+    for artifact in (target_path / "run_results.json", target_path / "dbt.log"):
+        if not artifact.exists():
+            continue
+        with artifact.open("r+", encoding="utf-8", errors="surrogateescape") as file:
+            text = masked = file.read()
+            for form in sorted(forms, key=len, reverse=True):
+                masked = masked.replace(form, "***")
+            if masked != text:
+                file.seek(0)
+                file.write(masked)
+                file.truncate()
+
+
 @lru_cache(maxsize=1)
-def _parse(run_id: str, common_args: tuple[str, ...]) -> Manifest:
+def _parse(run_id: str, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...]) -> Manifest:
     """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
     across runs)."""
-    result = invoke(["parse", *common_args])
+    try:
+        result = invoke(["parse", *common_args])
+    finally:
+        scrub_secrets(target_path, secrets)
     if not result.success:
         raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
     return result.result

@@ -1,6 +1,7 @@
 """dbt run inside the Dagster process reports what a user sees in Dagster: materializations,
 check results, and a failure naming the dbt test that failed; the database is free afterwards."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -47,11 +48,14 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-def _run(project: Path, selection: list[AssetKey] | None = None):
+def _run(project: Path, selection: list[AssetKey] | None = None, dbt_vars: dict[str, str] | None = None):
     @dbt_assets(manifest=project / "target" / "manifest.json")
     def tiny_assets(context: AssetExecutionContext, dbt: DbtInProcess):
         yield from dbt.build(
-            context, target_path=project / "run_target", dbt_target="dev", dbt_vars={"run_date": "2025-11-30"}
+            context,
+            target_path=project / "run_target",
+            dbt_target="dev",
+            dbt_vars=dbt_vars or {"run_date": "2025-11-30"},
         )
 
     return materialize(
@@ -104,3 +108,19 @@ def test_a_subset_selected_in_dagster_builds_only_that_model(project):
     assert result.success
     assert {m.asset_key for m in result.asset_materializations_for_node("tiny_assets")} == {AssetKey("counted")}
     assert _tables(project) == {"counted"}
+
+
+def test_a_password_in_the_vars_is_in_no_file_dbt_writes_and_the_artifacts_are_all_there(project):
+    password = "pa\"ss\\wörd's3cr3t"  # quotes and a backslash: escaped differently in JSON and in dbt.log
+    target = project / "run_target"
+
+    _run(project, dbt_vars={"run_date": "2025-11-30", "pg_password": password})
+
+    assert {"manifest.json", "run_results.json", "dbt.log"} <= {path.name for path in target.iterdir()}
+    run_results = json.loads((target / "run_results.json").read_text())
+    assert run_results["args"]["vars"]["pg_password"] == "***"
+    assert {result["unique_id"] for result in run_results["results"]} >= {"model.tiny.counted", "model.tiny.broken"}
+    assert "[debug]" in (target / "dbt.log").read_text()  # the same log as without a password
+    forms = {password, json.dumps(password)[1:-1], repr(password)[1:-1], "s3cr3t"}
+    written = [path for path in project.rglob("*") if path.is_file()]
+    assert [(path.name, form) for path in written for form in forms if form.encode() in path.read_bytes()] == []

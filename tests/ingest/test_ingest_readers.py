@@ -69,6 +69,31 @@ def test_rejected_row_gets_one_rejection_per_reason():
     assert parsed.values.num_rows == 1
 
 
+def test_a_non_additive_indicator_at_commune_level_is_a_rejected_row():
+    data = (
+        b"ma_tinh,ma_xa,ky_bao_cao,ma_chi_tieu,gia_tri\n"
+        b"52,21550,2024,VNEID_ISSUED,100\n"
+        b"52,21550,2024,DIGITIZATION_RATE,80\n"
+        b"52,,2024,DIGITIZATION_RATE,85\n"  # no commune: the province's own rate
+        b"52,21553,2024,SERVICE_INDEX,abc\n"
+    )
+    parsed = read_submission(data, "xa.csv")
+    assert [(r["source_row"], r["commune_code"], r["indicator_code"]) for r in parsed.values.to_pylist()] == [
+        (2, "21550", "VNEID_ISSUED"),
+        (4, None, "DIGITIZATION_RATE"),
+    ]
+    assert [(r.source_row, r.rule, r.column_name, r.value_seen) for r in parsed.rejections] == [
+        (3, "commune_not_additive", "ma_xa", "21550"),
+        (5, "number_invalid", "gia_tri", "abc"),
+        (5, "commune_not_additive", "ma_xa", "21553"),
+    ]
+    assert parsed.rejections[0].detail == (
+        "xa.csv, row 3, column ma_xa: value '21550' — commune_not_additive: expected a value for the whole"
+        " province, without a commune: DIGITIZATION_RATE is not additive (its commune values do not add up)"
+    )
+    assert parsed.rows_rejected == 2
+
+
 def test_tasks_csv():
     data = (
         "tinh,ky_bao_cao,ma_nhiem_vu,noi_dung,han_hoan_thanh,trang_thai,ngay_hoan_thanh\n"

@@ -6,6 +6,7 @@ the DuckDB file.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import REPO_ROOT, WarehousePaths
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
 BINH_DINH_2024 = (
@@ -43,8 +44,12 @@ def test_refresh_publishes_the_same_marts_on_postgres(pg_target, pg_url, tmp_pat
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert pg_target.password not in result.stdout + result.stderr
-    # dbt gets the password in --vars of its invocation: no artifact, log or run record keeps it
-    written = [path for path in paths.warehouse_dir.rglob("*") if path.is_file()]
+    # dbt gets the password in --vars of its invocation: it leaves the artifacts it leaves on DuckDB,
+    # and no artifact, log or run record, in the warehouse or the repo's dbt project, keeps it
+    dbt_target = paths.warehouse_dir / "dbt_target"
+    assert {"manifest.json", "run_results.json", "dbt.log"} <= {path.name for path in dbt_target.iterdir()}
+    assert json.loads((dbt_target / "run_results.json").read_text())["results"]
+    written = [path for root in (paths.warehouse_dir, DBT_PROJECT_DIR) for path in root.rglob("*") if path.is_file()]
     assert [path for path in written if pg_target.password.encode() in path.read_bytes()] == []
     conn = pg_target.connect()
     try:

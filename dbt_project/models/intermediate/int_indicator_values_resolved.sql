@@ -2,7 +2,8 @@
 
 -- Input of the quality step: one value per province unit × period × indicator after
 -- resubmission, before quarantine. A commune-level file counts as one version: its sum. Commune
--- values of a non-additive indicator (rates, scores) cannot be added up: their sums are ignored.
+-- values of a non-additive indicator (rates, scores) cannot be added up: ingestion rejects them
+-- (commune_not_additive); the filter keeps the loads ingested before that rule as they were.
 
 with indicators as (
     select * from {{ ref('indicators') }}

@@ -17,8 +17,8 @@ select
     -- a year row is either reported (then nothing is derived for it) or wholly derived
     bool_or(is_derived) as is_derived,
     {%- for code in scorecard_parts() %}
-    max(case when indicator_code = '{{ code }}' then value end) as {{ code | lower }}
-    {%- if not loop.last %},{% endif %}
+        max(case when indicator_code = '{{ code }}' then value end) as {{ code | lower }}
+        {%- if not loop.last %},{% endif %}
     {%- endfor %}
 from all_values
 group by province_code, province_valid_from, period, period_grain, period_start, period_end

@@ -77,9 +77,10 @@ combined as (
     where not exists (
         select 1
         from task_lists
-        where task_lists.province_code = totals.province_code
-          and task_lists.province_valid_from = totals.province_valid_from
-          and task_lists.period = totals.period
+        where
+            task_lists.province_code = totals.province_code
+            and task_lists.province_valid_from = totals.province_valid_from
+            and task_lists.period = totals.period
     )
 )
 

@@ -26,11 +26,14 @@ years_reported as (
 
 -- how many periods of each grain make a year, and which grain is taken first
 grains as (
-    select cast('quarter' as {{ type_text() }}) as period_grain, 4 as periods_per_year, 1 as preference
+    select
+        cast('quarter' as {{ type_text() }}) as period_grain,
+        4 as periods_per_year,
+        1 as preference
     union all
-    select 'month', 12, 2
+    select 'month' as period_grain, 12 as periods_per_year, 2 as preference
     union all
-    select 'half', 2, 3
+    select 'half' as period_grain, 2 as periods_per_year, 3 as preference
 ),
 
 candidates as (
@@ -43,14 +46,16 @@ candidates as (
     inner join {{ ref('provinces') }} as units
         on values_.province_code = units.province_code
         and values_.province_valid_from = units.valid_from
-    where (units.valid_to is null or units.valid_to >= values_.year_end)
-      and not exists (
-          select 1
-          from years_reported
-          where years_reported.province_code = values_.province_code
-            and years_reported.province_valid_from = values_.province_valid_from
-            and years_reported.period = values_.year_period
-      )
+    where
+        (units.valid_to is null or units.valid_to >= values_.year_end)
+        and not exists (
+            select 1
+            from years_reported
+            where
+                years_reported.province_code = values_.province_code
+                and years_reported.province_valid_from = values_.province_valid_from
+                and years_reported.period = values_.year_period
+        )
 ),
 
 stocks as (

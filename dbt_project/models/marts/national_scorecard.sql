@@ -23,19 +23,25 @@ province_sums as (
     select
         period,
         count(
-            case when
-                {%- for rate in var('scorecard_rates') %}
-                {% if not loop.first %}or {% endif %}({{ rate.numerator | lower }} is not null and {{ rate.denominator | lower }} is not null)
-                {%- endfor %}
-            then 1 end
+            case
+                when
+                    {%- for rate in var('scorecard_rates') %}
+                        {% if not loop.first %}or {% endif %}
+                        (
+                            {{ rate.numerator | lower }} is not null
+                            and {{ rate.denominator | lower }} is not null
+                        )
+                    {%- endfor %}
+                    then 1
+            end
         ) as provinces_in_rates,
         {%- for rate in var('scorecard_rates') %}
-        {%- set numerator, denominator = rate.numerator | lower, rate.denominator | lower %}
-        sum(case when {{ denominator }} is not null then {{ numerator }} end)
-            as {{ rate.rate }}_numerator,
-        sum(case when {{ numerator }} is not null then {{ denominator }} end)
-            as {{ rate.rate }}_denominator
-        {%- if not loop.last %},{% endif %}
+            {%- set numerator, denominator = rate.numerator | lower, rate.denominator | lower %}
+            sum(case when {{ denominator }} is not null then {{ numerator }} end)
+                as {{ rate.rate }}_numerator,
+            sum(case when {{ numerator }} is not null then {{ denominator }} end)
+                as {{ rate.rate }}_denominator
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from parts
     where province_code <> '00'
@@ -55,11 +61,15 @@ select
     cast(coalesce(submitted.provinces_reporting, 0) as bigint) as provinces_reporting,
     cast(coalesce(province_sums.provinces_in_rates, 0) as bigint) as provinces_in_rates,
     {%- for rate in var('scorecard_rates') %}
-    {{ percent('province_sums.' ~ rate.rate ~ '_numerator', 'province_sums.' ~ rate.rate ~ '_denominator') }} as {{ rate.rate }},
+        {{ percent(
+            'province_sums.' ~ rate.rate ~ '_numerator',
+            'province_sums.' ~ rate.rate ~ '_denominator'
+        ) }} as {{ rate.rate }},
     {%- endfor %}
     {%- for rate in var('scorecard_rates') %}
-    {{ percent('national.' ~ rate.numerator | lower, 'national.' ~ rate.denominator | lower) }} as reported_national_{{ rate.rate }}
-    {%- if not loop.last %},{% endif %}
+        {{ percent('national.' ~ rate.numerator | lower, 'national.' ~ rate.denominator | lower) }}
+            as reported_national_{{ rate.rate }}
+        {%- if not loop.last %},{% endif %}
     {%- endfor %}
 from periods
 left join submitted on periods.period = submitted.period

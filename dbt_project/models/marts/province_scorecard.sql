@@ -20,8 +20,9 @@ select
     parts.period_end,
     parts.is_derived,
     {%- for rate in var('scorecard_rates') %}
-    {{ percent('parts.' ~ rate.numerator | lower, 'parts.' ~ rate.denominator | lower) }} as {{ rate.rate }}
-    {%- if not loop.last %},{% endif %}
+        {{ percent('parts.' ~ rate.numerator | lower, 'parts.' ~ rate.denominator | lower) }}
+            as {{ rate.rate }}
+        {%- if not loop.last %},{% endif %}
     {%- endfor %}
 from parts
 inner join units

@@ -9,9 +9,9 @@ with units as (
 
 contributions as (
     select
+        parts.*,
         units.current_province_code,
-        units.current_province_valid_from,
-        parts.*
+        units.current_province_valid_from
     from {{ ref('int_scorecard_parts_pivoted') }} as parts
     inner join units
         on parts.province_code = units.province_code
@@ -29,8 +29,8 @@ expected_units as (
         count(*) as units_expected
     from periods
     inner join units
-        on units.valid_from <= periods.period_end
-        and (units.valid_to is null or units.valid_to >= periods.period_end)
+        on periods.period_end >= units.valid_from
+        and (units.valid_to is null or periods.period_end <= units.valid_to)
     group by units.current_province_code, periods.period
 ),
 
@@ -45,11 +45,11 @@ rolled_up as (
         bool_or(contributions.is_derived) as is_derived,
         count(*) as units_reporting,
         {%- for code in scorecard_parts() %}
-        case
-            when count(contributions.{{ code | lower }}) = max(expected_units.units_expected)
-                then sum(contributions.{{ code | lower }})
-        end as {{ code | lower }}
-        {%- if not loop.last %},{% endif %}
+            case
+                when count(contributions.{{ code | lower }}) = max(expected_units.units_expected)
+                    then sum(contributions.{{ code | lower }})
+            end as {{ code | lower }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from contributions
     inner join expected_units
@@ -75,8 +75,11 @@ select
     rolled_up.is_derived,
     cast(rolled_up.units_reporting as bigint) as units_reporting,
     {%- for rate in var('scorecard_rates') %}
-    {{ percent('rolled_up.' ~ rate.numerator | lower, 'rolled_up.' ~ rate.denominator | lower) }} as {{ rate.rate }}
-    {%- if not loop.last %},{% endif %}
+        {{ percent(
+            'rolled_up.' ~ rate.numerator | lower,
+            'rolled_up.' ~ rate.denominator | lower
+        ) }} as {{ rate.rate }}
+        {%- if not loop.last %},{% endif %}
     {%- endfor %}
 from rolled_up
 inner join units as current_units

@@ -47,7 +47,10 @@ national_reports as (
     from unit_reports
     cross join country
     group by
-        unit_reports.period, unit_reports.period_start, unit_reports.period_end, unit_reports.deadline,
+        unit_reports.period,
+        unit_reports.period_start,
+        unit_reports.period_end,
+        unit_reports.deadline,
         country.province_code, country.province_name, country.valid_from
 ),
 
@@ -68,6 +71,8 @@ select
     reports_expected,
     reports_submitted,
     reports_on_time,
-    cast({{ percent('reports_submitted', 'reports_expected') }} as {{ type_double() }}) as reporting_rate,
-    cast({{ percent('reports_on_time', 'reports_expected') }} as {{ type_double() }}) as on_time_rate
+    cast({{ percent('reports_submitted', 'reports_expected') }} as {{ type_double() }})
+        as reporting_rate,
+    cast({{ percent('reports_on_time', 'reports_expected') }} as {{ type_double() }})
+        as on_time_rate
 from reports

@@ -35,8 +35,8 @@ expected as (
         periods.period_end + {{ var('deadline_days_after_period_end') }} as deadline
     from periods
     inner join units
-        on units.valid_from <= periods.period_end
-        and (units.valid_to is null or units.valid_to >= periods.period_end)
+        on periods.period_end >= units.valid_from
+        and (units.valid_to is null or periods.period_end <= units.valid_to)
 ),
 
 accepted as (
@@ -64,8 +64,9 @@ rejected_rows as (
     inner join expected
         on rejections.province_code = expected.province_code
         and rejections.period = expected.period
-        and coalesce(rejections.province_valid_from, expected.province_valid_from)
-            = expected.province_valid_from
+        and coalesce(
+            rejections.province_valid_from, expected.province_valid_from
+        ) = expected.province_valid_from
     where rejections.source_row is not null
 ),
 

@@ -23,15 +23,15 @@ def read_submission(data: bytes, source_file: str, limits: Limits = Limits()) ->
     try:
         return READERS[PurePath(source_file).suffix.lower()](data, source_file, limits)
     except ParseError as error:
-        return ParsedFile(None, rejections=[Rejection(source_file, error.rule, error.expected)])
+        return ParsedFile(None, listed=[Rejection(source_file, error.rule, error.expected)])
     except Exception as error:  # a reader failing on a hostile file costs that file only, never the refresh
         log.exception("reading %s failed", source_file)
         expected = f"a file p06 can read (reading it failed: {type(error).__name__})"
-        return ParsedFile(None, rejections=[Rejection(source_file, "file_unreadable", expected)])
+        return ParsedFile(None, listed=[Rejection(source_file, "file_unreadable", expected)])
 
 
 def too_large(source_file: str, limits: Limits) -> ParsedFile:
     """The file-level rejection of a file over ``limits.max_bytes``, decided without reading it."""
     return ParsedFile(
-        None, rejections=[Rejection(source_file, "file_too_large", f"a file of at most {limits.max_bytes:,} bytes")]
+        None, listed=[Rejection(source_file, "file_too_large", f"a file of at most {limits.max_bytes:,} bytes")]
     )

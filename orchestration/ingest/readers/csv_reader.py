@@ -56,10 +56,10 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
             for row, *values in zip(source_rows.tolist(), *cells, strict=True)
         ]
         tasks, rejections = resolve_task_rows(source_file, None, records, {}, labels, lookups)
-        return ParsedFile("csv_tasks", tasks=tasks, rejections=rejections)
+        return ParsedFile("csv_tasks", tasks=tasks, listed=rejections)
     long_rows = LongRows(source_file, None, source_rows, columns, labels=labels)
-    values, rejections = resolve_long_rows(long_rows, lookups)
-    return ParsedFile("csv_long", values=values, rejections=rejections)
+    values, rejected_rows = resolve_long_rows(long_rows, lookups)
+    return ParsedFile("csv_long", values=values, rejected_rows=rejected_rows)
 
 
 def _header_line(payload: bytes) -> str:
@@ -75,8 +75,9 @@ def _header_line(payload: bytes) -> str:
 
 def _read_columns(
     payload: bytes, delimiter: str, width: int, positions: list[int]
-) -> tuple[np.ndarray, dict[int, pa.Array]]:
-    """The spreadsheet row number of each data record, and the text columns at ``positions``.
+) -> tuple[np.ndarray, dict[int, pa.DictionaryArray]]:
+    """The spreadsheet row number of each data record, and the text columns at ``positions``,
+    dictionary-encoded: periods, provinces, codes and values repeat, each is parsed once.
 
     Arrow reads a well-formed file fast; a file with blank lines or ragged rows is read by the
     csv module instead, so that row numbers stay the ones a spreadsheet shows. Rows whose wanted
@@ -89,12 +90,13 @@ def _read_columns(
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={names[p]: pa.string() for p in positions},
+                column_types={names[p]: pa.dictionary(pa.int32(), pa.string()) for p in positions},
                 include_columns=[names[p] for p in positions],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
+        table = table.unify_dictionaries()
         columns = {p: table[names[p]].combine_chunks() for p in positions}
         source_rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
     except (pa.ArrowInvalid, ValueError):
@@ -114,14 +116,15 @@ def _read_columns_slowly(
     except csv.Error:
         raise ParseError("file_unreadable", "a CSV file (RFC 4180 quoting)") from None
     padded = [record + [""] * (width - len(record)) for record in records]
-    columns = {p: pa.array([record[p] for record in padded], pa.string()) for p in positions}
+    columns = {p: pc.dictionary_encode(pa.array([record[p] for record in padded], pa.string())) for p in positions}
     return np.arange(2, len(records) + 2, dtype=np.int64), columns
 
 
-def _all_blank(columns: list[pa.Array]) -> np.ndarray | None:
+def _all_blank(columns: list[pa.DictionaryArray]) -> np.ndarray | None:
     """Rows whose every cell is blank, None when there are none."""
     blank = None
     for column in columns:
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    return blank.to_numpy(zero_copy_only=False) if pc.any(blank).as_py() else None
+        empty_text = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column.dictionary)), 0)
+        empty = empty_text.to_numpy(zero_copy_only=False)[column.indices.to_numpy()]
+        blank = empty if blank is None else blank & empty
+    return blank if blank is not None and blank.any() else None

@@ -57,13 +57,13 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         labels={**labels, "indicator_code": "code", "value": "value"},
         value_cells=[value for _, value, _ in pairs],
     )
-    values, rejections = resolve_long_rows(long_rows, lookups)
+    values, rejected_rows = resolve_long_rows(long_rows, lookups)
     records = [
         (position, {name: v for name, (_, v) in _canonical_keys(item).items()})
         for position, item in enumerate(task_items, start=1)
     ]
     task_table, task_rejections = resolve_task_rows(source_file, "tasks", records, fixed, labels, lookups)
-    return ParsedFile("json", values=values, tasks=task_table, rejections=rejections + task_rejections)
+    return ParsedFile("json", values=values, tasks=task_table, listed=task_rejections, rejected_rows=rejected_rows)
 
 
 def _whole_number(text: str) -> int | str:

@@ -1,7 +1,8 @@
 """Rows of the long layout (province × period × indicator -> value), resolved column-wise.
 
-Key fields are parsed once per distinct value and mapped back to the rows; text values are parsed
-by the vectorised number parser. Used by every format: a CSV gives columns, a workbook or a JSON
+Every field is parsed once per distinct raw value (a value once per distinct text and unit) and
+mapped back to the rows; rejections are worded once per distinct reason and joined to the rows
+that have it. Used by every format: a CSV gives (dictionary-encoded) columns, a workbook or a JSON
 document gives a few columns plus fields fixed for the whole sheet (province, period...).
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -17,8 +19,16 @@ import pyarrow.compute as pc
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.numbers import EXPECTED as NUMBER_EXPECTED
 from orchestration.ingest.parsing.numbers import parse_number, parse_number_column
-from orchestration.ingest.readers.lookups import Lookups, RowContext, is_blank, ok
-from orchestration.ingest.records import VALUE_SCHEMA, Rejection
+from orchestration.ingest.readers.lookups import Lookups, is_blank, ok, value_seen
+from orchestration.ingest.records import (
+    REJECTED_ROW_SCHEMA,
+    TEXT,
+    VALUE_SCHEMA,
+    Rejection,
+    storable,
+    what_was_wrong,
+    where_in_file,
+)
 
 
 @dataclass
@@ -26,36 +36,61 @@ class LongRows:
     source_file: str
     sheet: str | None
     source_rows: np.ndarray  # int64, the row numbers a spreadsheet shows
-    columns: dict[str, pa.Array]  # canonical field -> text column
+    columns: dict[str, pa.Array]  # canonical field -> text column, plain or dictionary-encoded
     fixed: dict[str, object] = field(default_factory=dict)  # canonical field -> raw value of every row
     labels: dict[str, str] = field(default_factory=dict)  # canonical field -> header as written
     value_cells: list | None = None  # raw spreadsheet/JSON cells, instead of columns["value"]
 
 
 @dataclass
+class _Check:
+    """One check of the rows, decided per distinct value: which rows fail it, and why."""
+
+    index: np.ndarray  # per row: its distinct value
+    failed: np.ndarray  # per distinct value: bool
+    why: Callable[[int], tuple[str, object, ParseError]]  # distinct value -> (column as written, value, error)
+
+    def rows_failed(self) -> np.ndarray:
+        return self.failed[self.index]
+
+
+@dataclass
 class _Field:
-    """A key field: its per-distinct parse results and, per row, which result is the row's."""
+    """A key field: its parse result per distinct raw value and, per row, which one is the row's."""
 
     results: list  # parsed value or ParseError, per distinct raw value
     index: np.ndarray  # per row
-    seen: Callable[[int], tuple[str, object]]  # row -> (column as written, value seen)
+    seen: Callable[[int], tuple[str, object]]  # distinct value -> (column as written, value seen)
 
-    def failed(self) -> np.ndarray:
-        return np.array([isinstance(r, ParseError) for r in self.results], dtype=bool)[self.index]
-
-    def at(self, row: int) -> object:
-        return self.results[self.index[row]]
+    def check(self) -> _Check:
+        failed = np.array([isinstance(r, ParseError) for r in self.results], dtype=bool)
+        return _Check(self.index, failed, lambda d: (*self.seen(d), self.results[d]))
 
     def column(self, attribute: str | None, type_: pa.DataType, rows: np.ndarray) -> pa.Array:
-        per_distinct = [getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results]
-        return pa.array(per_distinct, type_).take(self.index[rows])
+        """An attribute of the parsed value per row (text: dictionary-encoded, never copied)."""
+        per_distinct = pa.array([getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results])
+        if type_ == TEXT:
+            return text_column(self.index[rows], per_distinct.cast(pa.string()).to_pylist())
+        return per_distinct.cast(type_).take(self.index[rows])
+
+
+def text_column(index: np.ndarray, texts: list) -> pa.DictionaryArray:
+    """``texts[index]`` without copying the text; a None text as a null row (Arrow cannot unify
+    dictionaries holding nulls)."""
+    null = np.array([t is None for t in texts], dtype=bool)
+    indices = pa.array(index.astype(np.int32), mask=null[index] if null.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(["" if t is None else t for t in texts], pa.string()))
+
+
+def _encoded(column: pa.Array) -> pa.DictionaryArray:
+    return column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
 
 
 def _distinct(rows: LongRows, name: str) -> tuple[list, np.ndarray]:
     """Distinct raw values of a field and, per row, the index of its value among them."""
     if name not in rows.columns:
         return [rows.fixed.get(name)], np.zeros(len(rows.source_rows), dtype=np.int64)
-    encoded = pc.dictionary_encode(rows.columns[name])
+    encoded = _encoded(rows.columns[name])
     uniques = encoded.dictionary.to_pylist() + [None]
     indices = pc.fill_null(encoded.indices, len(uniques) - 1).to_numpy(zero_copy_only=False)
     return uniques, indices.astype(np.int64)
@@ -63,120 +98,191 @@ def _distinct(rows: LongRows, name: str) -> tuple[list, np.ndarray]:
 
 def _simple_field(rows: LongRows, name: str, parse: Callable[[object], object]) -> _Field:
     raw, index = _distinct(rows, name)
-    return _Field([parse(value) for value in raw], index, lambda i: (rows.labels.get(name, name), raw[index[i]]))
+    return _Field([parse(value) for value in raw], index, lambda d: (rows.labels.get(name, name), raw[d]))
+
+
+def _pairs(first: np.ndarray, second: np.ndarray, second_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (first, second) pairs of the rows: per pair its first and second, per row its pair."""
+    combined = pc.dictionary_encode(pa.array(first * second_count + second))
+    keys = combined.dictionary.to_numpy()
+    return np.stack([keys // second_count, keys % second_count]), combined.indices.to_numpy().astype(np.int64)
 
 
 def _province_field(rows: LongRows, period: _Field, lookups: Lookups) -> _Field:
     """Provinces resolved once per distinct (code, name, period): the unit depends on the period."""
     code_raw, code_idx = _distinct(rows, "province_code")
     name_raw, name_idx = _distinct(rows, "province_name")
-    combined = pc.dictionary_encode(
-        pa.array((code_idx * len(name_raw) + name_idx) * len(period.results) + period.index)
-    )
+    (code_name, p), index = _pairs(code_idx * len(name_raw) + name_idx, period.index, len(period.results))
+    c, n = code_name // len(name_raw), code_name % len(name_raw)
     results = []
-    for key in combined.dictionary.to_pylist():
-        code_name, p = divmod(key, len(period.results))
-        c, n = divmod(code_name, len(name_raw))
-        period_end = ok(period.results[p]).end if ok(period.results[p]) else None
-        results.append(lookups.province(code_raw[c], name_raw[n], period_end))
+    for code, name, on in zip(c.tolist(), n.tolist(), p.tolist(), strict=True):
+        period_end = ok(period.results[on]).end if ok(period.results[on]) else None
+        results.append(lookups.province(code_raw[code], name_raw[name], period_end))
 
-    def seen(i: int) -> tuple[str, str]:
+    def seen(d: int) -> tuple[str, str]:
         given = [
-            (f, raw[idx[i]])
-            for f, raw, idx in (("province_code", code_raw, code_idx), ("province_name", name_raw, name_idx))
-            if not is_blank(raw[idx[i]])
+            (f, value)
+            for f, value in (("province_code", code_raw[c[d]]), ("province_name", name_raw[n[d]]))
+            if not is_blank(value)
         ]
         return (" / ".join(rows.labels.get(f, f) for f, _ in given), " / ".join(str(value) for _, value in given))
 
-    return _Field(results, combined.indices.to_numpy(), seen)
+    return _Field(results, index, seen)
 
 
-def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, list[Rejection]]:
+COMMUNE_EXPECTED = (
+    "a value for the whole province, without a commune: {code} is not additive (its commune values do not add up)"
+)
+
+
+def _commune_check(rows: LongRows, indicator: _Field) -> _Check | None:
+    """CONTRACT §2: commune values are summed to their province, so only additive indicators may
+    be sent at commune level."""
+    not_additive = np.array([ok(r) is not None and not ok(r).additive for r in indicator.results], dtype=bool)
+    if "commune_code" not in rows.columns or not not_additive.any():
+        return None
+    communes = _encoded(rows.columns["commune_code"])
+    given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(communes.dictionary), ""), False)
+    raw = communes.dictionary.to_pylist() + [None]
+    commune_idx = pc.fill_null(communes.indices, len(raw) - 1).to_numpy(zero_copy_only=False).astype(np.int64)
+    (ind, com), index = _pairs(indicator.index, commune_idx, len(raw))
+    commune_given = np.append(given.to_numpy(zero_copy_only=False), False)
+
+    def why(d: int) -> tuple[str, object, ParseError]:
+        expected = COMMUNE_EXPECTED.format(code=ok(indicator.results[ind[d]]).code)
+        return (
+            rows.labels.get("commune_code", "commune_code"),
+            raw[com[d]],
+            ParseError("commune_not_additive", expected),
+        )
+
+    return _Check(index, not_additive[ind] & commune_given[com], why)
+
+
+def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, pa.Table]:
+    """The accepted values (VALUE_SCHEMA) and the rejected rows (REJECTED_ROW_SCHEMA, by row)."""
     period = _simple_field(rows, "period", lookups.period)
     province = _province_field(rows, period, lookups)
     indicator = _simple_field(rows, "indicator_code", lookups.indicator)
     submitted = _simple_field(rows, "submitted_at", lookups.timestamp)
-    key_fields = [province, period, indicator, submitted]
+    values, value_check = _parse_values(rows, indicator)
+    checks = [f.check() for f in (province, period, indicator, submitted)] + [value_check]
+    if commune := _commune_check(rows, indicator):
+        checks.append(commune)
+    failed = np.zeros(len(rows.source_rows), dtype=bool)
+    for check in checks:
+        failed |= check.rows_failed()
 
-    units = pa.DictionaryArray.from_arrays(  # no copy: one unit per distinct indicator
-        pa.array(indicator.index.astype(np.int32)),
-        pa.array([getattr(ok(r), "unit", None) for r in indicator.results], pa.string()),
-    )
-    values, value_rules = _parse_values(rows, units)
-    failed = value_rules.is_valid().to_numpy(zero_copy_only=False).copy()
-    for key_field in key_fields:
-        failed |= key_field.failed()
-
-    rejections = []
-    for i in np.flatnonzero(failed).tolist():
-        context = RowContext(
-            rows.source_file,
-            rows.sheet,
-            int(rows.source_rows[i]),
-            province=ok(province.at(i)),
-            period=ok(period.at(i)),
-            indicator_code=getattr(ok(indicator.at(i)), "code", None),
-            submitted_at=ok(submitted.at(i)),
-        )
-        rejections.extend(context.reject(f.at(i), *f.seen(i)) for f in key_fields if isinstance(f.at(i), ParseError))
-        rule = value_rules[i].as_py()
-        if rule:
-            rejections.append(
-                context.reject(
-                    ParseError(rule, NUMBER_EXPECTED[rule]), rows.labels.get("value", "value"), _value_seen(rows, i)
-                )
-            )
+    def context(positions: np.ndarray) -> dict[str, pa.Array]:
+        return {
+            "province_code": province.column("code", TEXT, positions),
+            "province_valid_from": province.column("valid_from", pa.date32(), positions),
+            "period": period.column("code", TEXT, positions),
+            "indicator_code": indicator.column("code", TEXT, positions),
+            "submitted_at": submitted.column(None, pa.timestamp("us"), positions),
+        }
 
     accepted = np.flatnonzero(~failed)
     table = pa.table(
         {
-            "sheet": pa.repeat(pa.scalar(rows.sheet, pa.string()), len(accepted)),
+            "sheet": text_column(np.zeros(len(accepted), np.int32), [rows.sheet]),
             "source_row": pa.array(rows.source_rows[accepted], pa.int64()),
-            "province_code": province.column("code", pa.string(), accepted),
-            "province_valid_from": province.column("valid_from", pa.date32(), accepted),
-            "commune_code": _commune_codes(rows, accepted),
-            "period": period.column("code", pa.string(), accepted),
-            "period_grain": period.column("grain", pa.string(), accepted),
+            **context(accepted),
+            "commune_code": _text_or_null(rows, "commune_code", accepted),
+            "period_grain": period.column("grain", TEXT, accepted),
             "period_start": period.column("start", pa.date32(), accepted),
             "period_end": period.column("end", pa.date32(), accepted),
-            "indicator_code": indicator.column("code", pa.string(), accepted),
             "value": values.take(accepted),
-            "submitted_at": submitted.column(None, pa.timestamp("us"), accepted),
-            "note": _notes(rows, accepted),
-        },
-        schema=VALUE_SCHEMA,
-    )
-    return table, rejections
+            "note": _text_or_null(rows, "note", accepted),
+        }
+    ).select(VALUE_SCHEMA.names)
+    return table.cast(VALUE_SCHEMA), _rejected_rows(rows, checks, context)
 
 
-def _parse_values(rows: LongRows, units: pa.DictionaryArray) -> tuple[pa.Array, pa.Array]:
-    if rows.value_cells is None:
-        return parse_number_column(rows.columns["value"], units)
-    values, rules = [], []
-    for cell, unit in zip(rows.value_cells, units.cast(pa.string()).to_pylist(), strict=True):
+def _rejected_rows(
+    rows: LongRows, checks: list[_Check], context: Callable[[np.ndarray], dict[str, pa.Array]]
+) -> pa.Table:
+    """One rejection per failed check of a row, worded once per distinct reason, ordered by row
+    and, within a row, by check."""
+    parts = []
+    where = storable(where_in_file(rows.source_file, rows.sheet) + ", row ")
+    for order, check in enumerate(checks):
+        positions = np.flatnonzero(check.rows_failed())
+        if not len(positions):
+            continue
+        distinct, per_row = np.unique(check.index[positions], return_inverse=True)
+        reasons = [
+            Rejection(rows.source_file, error.rule, error.expected, column_name=column, value_seen=value_seen(raw))
+            for column, raw, error in map(check.why, distinct.tolist())
+        ]
+        per_reason = partial(text_column, per_row)  # a column of the rows from one entry per reason
+        source_rows = pa.array(rows.source_rows[positions], pa.int64())
+        what = per_reason([storable(what_was_wrong(r)) for r in reasons]).cast(pa.string())
+        detail = pc.binary_join_element_wise(where, pc.cast(source_rows, pa.string()), what, "")
+        parts.append(
+            pa.table(
+                {
+                    "source_file": per_reason([storable(rows.source_file)] * len(reasons)),
+                    "expected": per_reason([storable(r.expected) for r in reasons]),
+                    "sheet": per_reason([storable(rows.sheet)] * len(reasons)),
+                    "source_row": source_rows,
+                    "column_name": per_reason([storable(r.column_name) for r in reasons]),
+                    "value_seen": per_reason([storable(r.value_seen) for r in reasons]),
+                    "rule": per_reason([r.rule for r in reasons]),
+                    "detail": detail,
+                    **context(positions),
+                    "position": pa.array(positions),
+                    "check": pa.repeat(pa.scalar(order, pa.int64()), len(positions)),
+                }
+            )
+        )
+    if not parts:
+        return REJECTED_ROW_SCHEMA.empty_table()
+    rejected = pa.concat_tables(parts)
+    if len(parts) > 1:  # one check's rows are in order already
+        rejected = rejected.sort_by([("position", "ascending"), ("check", "ascending")])
+    return rejected.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA)
+
+
+def _parse_values(rows: LongRows, indicator: _Field) -> tuple[pa.Array, _Check]:
+    """The value of each row (null when rejected) and the check of its number against its unit."""
+    units = [getattr(ok(r), "unit", None) for r in indicator.results]
+    label = rows.labels.get("value", "value")
+    if rows.value_cells is not None:
+        return _parse_cells(rows.value_cells, np.array(units, dtype=object)[indicator.index], label)
+    texts = _encoded(rows.columns["value"])
+    (text, unit), index = _pairs(texts.indices.to_numpy().astype(np.int64), indicator.index, len(units))
+    distinct_texts = texts.dictionary.take(pa.array(text))
+    values, rules = parse_number_column(distinct_texts, pa.array([units[u] for u in unit.tolist()], pa.string()))
+    failed = rules.is_valid().to_numpy(zero_copy_only=False)
+
+    def why(d: int) -> tuple[str, object, ParseError]:
+        rule = rules[d].as_py()
+        return label, distinct_texts[d].as_py(), ParseError(rule, NUMBER_EXPECTED[rule])
+
+    return values.take(pa.array(index)), _Check(index, failed, why)
+
+
+def _parse_cells(cells: list, units: np.ndarray, label: str) -> tuple[pa.Array, _Check]:
+    """Spreadsheet and JSON cells, one by one (their files are small)."""
+    values, errors = [], []
+    for cell, unit in zip(cells, units.tolist(), strict=True):
         try:
             values.append(parse_number(cell, unit))
-            rules.append(None)
+            errors.append(None)
         except ParseError as error:
             values.append(None)
-            rules.append(error.rule)
-    return pa.array(values, pa.float64()), pa.array(rules, pa.string())
+            errors.append(error)
+    failed = np.array([e is not None for e in errors], dtype=bool)
+    return pa.array(values, pa.float64()), _Check(np.arange(len(cells)), failed, lambda d: (label, cells[d], errors[d]))
 
 
-def _value_seen(rows: LongRows, i: int) -> object:
-    return rows.value_cells[i] if rows.value_cells is not None else rows.columns["value"][i].as_py()
-
-
-def _notes(rows: LongRows, accepted: np.ndarray) -> pa.Array:
-    """The province's note on each value, as text, NULL when blank."""
-    if "note" not in rows.columns:
-        return pa.nulls(len(accepted), pa.string())
-    notes = pc.utf8_trim_whitespace(rows.columns["note"].take(accepted))
-    return pc.if_else(pc.equal(notes, ""), None, notes)
-
-
-def _commune_codes(rows: LongRows, accepted: np.ndarray) -> pa.Array:
-    if "commune_code" not in rows.columns:
-        return pa.nulls(len(accepted), pa.string())
-    codes = pc.utf8_trim_whitespace(rows.columns["commune_code"].take(accepted))
-    return pc.if_else(pc.equal(codes, ""), None, codes)
+def _text_or_null(rows: LongRows, name: str, accepted: np.ndarray) -> pa.Array:
+    """A free-text field of each accepted row (the province's note, the commune), NULL when blank."""
+    if name not in rows.columns:
+        return pa.nulls(len(accepted), TEXT)
+    column = _encoded(rows.columns[name])  # trimmed once per distinct text
+    trimmed = pc.fill_null(pc.utf8_trim_whitespace(column.dictionary), "")
+    indices = column.indices.take(pa.array(accepted))
+    blank = pc.fill_null(pc.equal(trimmed, "").take(indices), True)
+    return pa.DictionaryArray.from_arrays(pc.if_else(blank, None, indices), trimmed)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import canonical_field, field_positions, unique_fields
@@ -19,7 +20,7 @@ from orchestration.ingest.readers.lookups import Lookups, RowContext
 from orchestration.ingest.readers.task_rows import resolve_task_rows
 from orchestration.ingest.readers.xlsx_cells import SheetCells, sheet_cells
 from orchestration.ingest.readers.xlsx_sheets import Row, check_size, read_sheets, strings_declared_truly
-from orchestration.ingest.records import ParsedFile, storable
+from orchestration.ingest.records import ParsedFile, rejection_rows, storable
 
 HEADER_SEARCH_ROWS = 10
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # password-protected workbooks and old .xls files
@@ -46,10 +47,10 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     lookups = Lookups(limits.today)
     sheet_name, rows = sheets["chitieu"]
-    values, rejections = _indicator_rows(
+    values, rejected_rows = _indicator_rows(
         source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()), fixed, labels, lookups
     )
-    parsed = ParsedFile("xlsx", values=values, rejections=rejections)
+    parsed = ParsedFile("xlsx", values=values, rejected_rows=rejected_rows)
     if "nhiemvu" in sheets:
         sheet_name, rows = sheets["nhiemvu"]
         fields, header_row = _find_header(rows, ("task_code", "status"), EXPECTED_NHIEMVU)
@@ -67,7 +68,7 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
             lookups,
         )
         parsed.tasks = tasks
-        parsed.rejections.extend(task_rejections)
+        parsed.listed.extend(task_rejections)
     return parsed
 
 
@@ -169,5 +170,6 @@ def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, lab
         labels=labels,
         value_cells=[_as_shown(row.get(value_column), (n, value_column + 1) in cells.percent) for n, row in kept],
     )
-    values, row_rejections = resolve_long_rows(long_rows, lookups)
-    return values, sorted(rejections + row_rejections, key=lambda r: r.source_row)
+    values, rejected_rows = resolve_long_rows(long_rows, lookups)
+    both = pa.concat_tables([rejection_rows(rejections), rejected_rows])
+    return values, both.take(pc.sort_indices(both, [("source_row", "ascending")]))  # a stable sort
