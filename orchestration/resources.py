@@ -14,7 +14,7 @@ from pydantic import PrivateAttr
 from orchestration.operations.lock import DEFAULT_TIMEOUT_SECONDS, warehouse_lock
 from orchestration.postgres.target import URL_VARIABLE
 from orchestration.settings import WarehousePaths
-from orchestration.warehouse.engines import Engine, engine_for
+from orchestration.warehouse.engines import ENGINE_VARIABLE, Engine, engine_for
 
 
 class P06Settings(ConfigurableResource):
@@ -28,6 +28,8 @@ class P06Settings(ConfigurableResource):
     lock_timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     # An EnvVar, never a copy: the URL holds a password that run config must not show.
     warehouse_url: str = ""
+    # duckdb | postgres | spark | spark_thrift; empty: postgres when warehouse_url is set, else duckdb
+    warehouse_engine: str = ""
 
     @classmethod
     def from_env(
@@ -53,6 +55,7 @@ ENV_VARIABLES = {
     "warehouse_dir": "P06_WAREHOUSE_DIR",
     "lock_timeout_seconds": "P06_LOCK_TIMEOUT_SECONDS",
     "warehouse_url": URL_VARIABLE,
+    "warehouse_engine": ENGINE_VARIABLE,
 }
 
 
@@ -74,9 +77,11 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
-        self._engine = engine_for(self.settings.warehouse_url)
+        self._engine = engine_for(
+            self.settings.warehouse_url, self.settings.warehouse_engine, warehouse_dir=self.paths.warehouse_dir
+        )
         timeout = self.settings.lock_timeout_seconds
-        with warehouse_lock(self.paths.lock_file, timeout), self._engine.writer_lock(timeout):
+        with warehouse_lock(self.paths.lock_file, timeout), self._engine.writer_lock(timeout), self._engine.running():
             yield self
 
     def dbt_vars(self) -> dict[str, str]:

@@ -26,21 +26,10 @@ import duckdb
 from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES, TableCopy, pull_table, push_tables
 from orchestration.postgres.publish import publish_marts
 from orchestration.postgres.target import PostgresTarget
-from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
-from orchestration.quality import evaluate as quality
+from orchestration.publish.marts import PUBLISHED_MARTS
+from orchestration.warehouse.layout import DBT_MARTS_SCHEMA, GATE_INPUTS, QUALITY_INPUTS, marts_from_engine
 
-# dbt's schemas on PostgreSQL: the profile's schema (`work`) + "_" + the layer, so that only
-# publishing ever writes schema `marts`, the one BI reads (dbt_project/macros/generate_schema_name.sql).
-DBT_SCHEMA_PREFIX = "work"
-DBT_MARTS_SCHEMA = f"{DBT_SCHEMA_PREFIX}_marts"
-
-# DuckDB table the quality step reads -> the dbt model on PostgreSQL it is copied from
-QUALITY_INPUTS = {
-    quality.CANDIDATES: f"{DBT_SCHEMA_PREFIX}_intermediate.int_indicator_values_resolved",
-    quality.SUBMISSION_STATUS: f"{DBT_MARTS_SCHEMA}.submission_status",
-}
-# the marts the gate reads (quality.FACTS, quality.SUBMISSION_STATUS), built before the reporting marts
-GATE_INPUTS = ("fct_indicator_value", "submission_status")
+__all__ = ["GATE_INPUTS", "QUALITY_INPUTS"]  # the steps' tables, as the tests name them
 
 
 def push_raw(duck: duckdb.DuckDBPyConnection, target: PostgresTarget) -> list[TableCopy]:
@@ -59,7 +48,7 @@ def pull_marts(
     duck: duckdb.DuckDBPyConnection, target: PostgresTarget, tables: Sequence[str] = PUBLISHED_MARTS
 ) -> dict[str, int]:
     """dbt's marts on PostgreSQL into schema marts of the work database, where DuckDB publishes from."""
-    return _pull(duck, target, {f"{PUBLISHED_SCHEMA}.{table}": f"{DBT_MARTS_SCHEMA}.{table}" for table in tables})
+    return _pull(duck, target, marts_from_engine(tables))
 
 
 def publish(target: PostgresTarget) -> dict[str, int]:

@@ -1,10 +1,9 @@
-"""A local SparkSession for one host, its files under `workdir`.
+"""A SparkSession in this process, its files under `workdir` (`P06_WAREHOUSE_ENGINE=spark`).
 
 dbt's `spark` target (method `session`) takes the session that is already active in the process:
-start it here first, so the raw tables, dbt and the caller see one catalog. That catalog is a
-Hive metastore on Derby in `workdir` (one process at a time), kept between runs as incremental
-models need; or, with `keep_catalog=False`, in memory: no metastore to create (a minute or more
-on a busy machine), gone with the session (tests).
+start it here first, so the raw tables, dbt and the caller see one catalog. The catalog is in
+memory: no Hive metastore to create (a minute or more on a busy machine), gone with the session;
+every model is a table on Spark, rebuilt by every refresh.
 """
 
 from __future__ import annotations
@@ -14,24 +13,19 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 
-def local_session(workdir: Path, *, cores: int = 2, memory: str = "1g", keep_catalog: bool = True) -> SparkSession:
+def start_session(workdir: Path, *, master: str = "local[2]", memory: str = "1g") -> SparkSession:
+    """A session on `master`: `local[N]` in this process alone, or a cluster's (`yarn`, `k8s://…`)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    metastore = workdir / "metastore_db"
-    builder = (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName("p06")
-        .config("spark.driver.memory", memory)
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
+    builder = SparkSession.builder.master(master).appName("p06").config("spark.driver.memory", memory)
+    if master.startswith("local"):  # nothing needs to reach this driver over the network
+        builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    return (
+        builder.config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.warehouse.dir", str(workdir / "warehouse"))
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir}")
+        .config("spark.sql.catalogImplementation", "in-memory")
+        .getOrCreate()
     )
-    if not keep_catalog:
-        return builder.config("spark.sql.catalogImplementation", "in-memory").getOrCreate()
-    return builder.enableHiveSupport().getOrCreate()
 
 
 def stop_session(session: SparkSession) -> None:

@@ -4,17 +4,28 @@ Ingestion, the quality step and the DuckDB publish always use the DuckDB work da
 says which dbt target builds the models and moves tables between the two at the points of the
 refresh job named by its methods. Adding an engine = one more class here + one dbt target in
 dbt_project/profiles.yml.
+
+The setting: `P06_WAREHOUSE_ENGINE` = duckdb | postgres | spark | spark_thrift; unset, PostgreSQL
+when `P06_WAREHOUSE_URL` is set (as before the setting existed), else DuckDB.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 
 import duckdb
 
 from orchestration.postgres import refresh as postgres
 from orchestration.postgres.lock import postgres_writer_lock
-from orchestration.postgres.target import PostgresTarget
+from orchestration.postgres.target import URL_VARIABLE, PostgresTarget
+from orchestration.spark import refresh as spark
+from orchestration.warehouse.layout import GATE_INPUTS, QUALITY_INPUTS, marts_from_engine
+
+ENGINE_VARIABLE = "P06_WAREHOUSE_ENGINE"
+ENGINES = ("duckdb", "postgres", "spark", "spark_thrift")
 
 
 class Engine:
@@ -28,6 +39,10 @@ class Engine:
 
     def writer_lock(self, timeout_seconds: float) -> AbstractContextManager:
         """Held for a whole run beside the warehouse dir's own lock."""
+        return nullcontext()
+
+    def running(self) -> AbstractContextManager:
+        """Held for a whole run: whatever the engine keeps open for it, closed at the end."""
         return nullcontext()
 
     def after_ingest(self, duck: duckdb.DuckDBPyConnection) -> None:
@@ -90,7 +105,72 @@ class PostgresEngine(Engine):
         return f"schema marts on PostgreSQL {self.target}"
 
 
-def engine_for(warehouse_url: str) -> Engine:
-    """The engine the settings name: PostgreSQL for a `postgresql://` URL, else DuckDB alone."""
-    url = warehouse_url.strip()
-    return PostgresEngine(PostgresTarget.from_url(url)) if url else DuckDBEngine()
+class SparkEngine(Engine):
+    """dbt builds on Spark (orchestration/spark/refresh.py draws the crossings): in this process's
+    SparkSession (`spark`) or through a Spark Thrift Server (`spark_thrift`)."""
+
+    def __init__(
+        self, directory: Path, thrift: spark.ThriftServer | None = None, *, master: str = "local[2]", driver_memory="1g"
+    ):
+        self.dbt_target = "spark" if thrift is None else "spark_thrift"
+        self.thrift = thrift
+        self.warehouse = spark.SparkWarehouse(directory, thrift, master=master, driver_memory=driver_memory)
+
+    def dbt_vars(self) -> dict[str, str]:
+        return self.thrift.dbt_vars() if self.thrift else {}
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        try:
+            self.warehouse.open()
+            yield
+        finally:
+            self.warehouse.close()
+
+    def after_ingest(self, duck: duckdb.DuckDBPyConnection) -> None:
+        spark.push_raw(duck, self.warehouse)
+
+    def before_quarantine(self, duck: duckdb.DuckDBPyConnection) -> None:
+        self.warehouse.pull(duck, QUALITY_INPUTS)
+
+    def after_quarantine(self, duck: duckdb.DuckDBPyConnection) -> None:
+        spark.push_findings(duck, self.warehouse)
+
+    def before_gate(self, duck: duckdb.DuckDBPyConnection) -> None:
+        self.warehouse.pull(duck, marts_from_engine(GATE_INPUTS))
+
+    def before_publish(self, duck: duckdb.DuckDBPyConnection) -> None:
+        self.warehouse.pull(duck, marts_from_engine())
+
+
+def engine_for(
+    warehouse_url: str,
+    engine: str = "",
+    *,
+    warehouse_dir: Path = Path("warehouse"),
+    env: Mapping[str, str] = os.environ,
+) -> Engine:
+    """The engine the settings name (`engine`, else PostgreSQL for a `postgresql://` URL, else
+    DuckDB alone); Spark works under `warehouse_dir`/spark, and finds its Thrift Server, master
+    and driver memory in `env` (the same variables dbt_project/profiles.yml reads)."""
+    url, name = warehouse_url.strip(), (engine.strip().lower() or ("postgres" if warehouse_url.strip() else "duckdb"))
+    if name not in ENGINES:
+        raise ValueError(f"{ENGINE_VARIABLE}: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    if name == "postgres":
+        if not url:
+            raise ValueError(f"{ENGINE_VARIABLE}=postgres needs {URL_VARIABLE}=postgresql://user:password@host:port/db")
+        return PostgresEngine(PostgresTarget.from_url(url))
+    if url:
+        raise ValueError(
+            f"{URL_VARIABLE} names a PostgreSQL warehouse but {ENGINE_VARIABLE}={name}: "
+            f"unset one of them (publishing to PostgreSQL needs dbt on PostgreSQL)"
+        )
+    if name == "duckdb":
+        return DuckDBEngine()
+    thrift = spark.ThriftServer.from_env(env) if name == "spark_thrift" else None
+    return SparkEngine(
+        warehouse_dir / "spark",
+        thrift,
+        master=env.get("P06_SPARK_MASTER", "local[2]"),
+        driver_memory=env.get("P06_SPARK_DRIVER_MEMORY", "1g"),
+    )

@@ -1,3 +1,3 @@
-"""Fixtures of tests/spark (spark_fixtures.py): the DuckDB reference build."""
+"""Fixtures of tests/spark (spark_fixtures.py): the DuckDB refresh the Spark ones must equal."""
 
-from spark_fixtures import reference  # noqa: F401  (a fixture)
+from spark_fixtures import duckdb_refresh, on_duckdb  # noqa: F401  (fixtures)

@@ -1,135 +1,108 @@
-"""The same dbt project on DuckDB and on Spark, from the same raw files.
+"""`p06 refresh` of the sample submissions on DuckDB, the reference for the refreshes on Spark.
 
-The sample submissions under raw/ are ingested once into a DuckDB work database and the quality
-step quarantines there, as in a refresh; DuckDB builds every model. Each Spark test then gets
-the raw tables and findings as Parquet (orchestration/spark/tables.py), builds every model on
-Spark and brings the marts back into a DuckDB file of its own, to be compared row for row.
-Needs `.[spark]` and Java (`make test` installs both; a missing one fails, never skips).
+Each Spark test refreshes raw/ into a warehouse of its own with `P06_WAREHOUSE_ENGINE` naming a
+Spark target; the CONTRACT §5 marts it publishes must equal the DuckDB refresh's row for row,
+types included. Needs `.[spark]` and Java (`make test` installs both; a missing one fails, never
+skips).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES
-from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.quality.evaluate import quarantine
-from orchestration.quality.history import record_history
-from orchestration.quality.schema import ensure_findings_table
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
+from orchestration.settings import REPO_ROOT, VIETNAM, WarehousePaths
 
-RUN_DATE = date.today()  # one calendar cut-off for both engines, whatever their clocks say
-MODELS_AND_SEEDS = ["--resource-type", "seed", "--resource-type", "model"]
+P06 = str(Path(sys.executable).parent / "p06")
 DECIMALS = 6
-DBT = str(Path(sys.executable).parent / "dbt")
-SPARK_TABLES = (*RAW_TABLES, FINDINGS_TABLE, HISTORY_TABLE)
+# p06 stamps times in Vietnam's local time, naive; none of the sample data's is this recent
+SESSION_STARTED = datetime.now(VIETNAM).replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=1)
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 
 
-def dbt_args(*args: str, target: str, workdir: Path) -> list[str]:
-    return [
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target",
-        target,
-        "--target-path",
-        str(workdir / f"target-{target}"),
-        "--log-path",
-        str(workdir / f"logs-{target}"),
-        "--vars",
-        json.dumps({"run_date": RUN_DATE.isoformat()}),
-    ]
+class Refresh:
+    """`p06 refresh` of raw/ into `warehouse_dir` with these extra environment variables, started
+    at once: the DuckDB reference runs beside the first Spark refresh (2 cores, one of them
+    mostly waiting on the other's JVM)."""
+
+    def __init__(self, p06_env_for, warehouse_dir: Path, **settings: str):
+        self.paths = WarehousePaths(raw_dir=REPO_ROOT / "raw", warehouse_dir=warehouse_dir)
+        self.name = settings.get("P06_WAREHOUSE_ENGINE", "duckdb")
+        self.started = time.monotonic()
+        self.output: str | None = None
+        self.process = subprocess.Popen(
+            [P06, "refresh"],
+            env={**p06_env_for(self.paths), **settings},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def published(self) -> WarehousePaths:
+        """The warehouse once the refresh ended; fails the test unless it exited 0."""
+        if self.output is None:
+            self.output, _ = self.process.communicate(timeout=900)
+            print(f"p06 refresh on {self.name}: {time.monotonic() - self.started:.0f} s")
+        if self.process.returncode:
+            pytest.fail(f"p06 refresh on {self.name} exited {self.process.returncode}:\n{self.output[-6000:]}")
+        return self.paths
 
 
-def statuses(workdir: Path, target: str) -> dict[str, str]:
-    """The status of every node the last dbt run on `target` ran."""
-    results = json.loads((workdir / f"target-{target}" / "run_results.json").read_text())["results"]
-    return {result["unique_id"]: result["status"] for result in results}
-
-
-def relation(workdir: Path, target: str, model: str) -> str:
-    """schema.table where dbt built `model` on `target` (from that run's own manifest)."""
-    node = json.loads((workdir / f"target-{target}" / "manifest.json").read_text())["nodes"][f"model.p06.{model}"]
-    return f"{node['schema']}.{node['alias']}"
-
-
-@dataclass(frozen=True)
-class Reference:
-    """The work database after ingestion, quality and a DuckDB build of every model."""
-
-    workdir: Path
-    work_db: Path
-
-    def mart(self, table: str) -> tuple[list[tuple[str, str]], list[tuple]]:
-        with duckdb.connect(str(self.work_db), read_only=True) as con:
-            return read_table(con, relation(self.workdir, "duckdb", table))
+def _as_compared(column: str, value):
+    """The value, except what each refresh stamps itself: its run id, and times from its own
+    clock (ingestion time, standing in for a missing submission time; the refresh time), also
+    inside a sentence. Floats rounded to DECIMALS (sums' last bits)."""
+    if column == "run_id":
+        return "<the run>"
+    if isinstance(value, datetime) and value >= SESSION_STARTED:
+        return "<during the refresh>"
+    if isinstance(value, str):
+        return STAMP.sub(
+            lambda stamp: "<during the refresh>" if stamp[0] >= f"{SESSION_STARTED:%Y-%m-%d %H:%M}" else stamp[0], value
+        )
+    return round(value, DECIMALS) if isinstance(value, float) else value
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[tuple[str, str]], list[tuple]]:
-    """(column, type) pairs and the rows sorted, floats rounded to DECIMALS (sums' last bits)."""
+    """(column, type) pairs and the rows sorted, as compared (`_as_compared`)."""
     columns = [(name, kind) for name, kind, *_ in con.execute(f"describe {table}").fetchall()]
     rows = [
-        tuple(round(value, DECIMALS) if isinstance(value, float) else value for value in row)
+        tuple(_as_compared(name, value) for (name, _), value in zip(columns, row, strict=True))
         for row in con.execute(f"select * from {table}").fetchall()
     ]
     return columns, sorted(rows, key=lambda row: [(value is None, str(value)) for value in row])
 
 
+def published_marts(paths: WarehousePaths) -> dict[str, tuple]:
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        return {table: read_table(con, f"{PUBLISHED_SCHEMA}.{table}") for table in PUBLISHED_MARTS}
+
+
 @pytest.fixture(scope="session")
-def reference(tmp_path_factory) -> Reference:
-    workdir = tmp_path_factory.mktemp("spark_reference")
-    work_db = workdir / "work.duckdb"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
-    env["P06_WORK_DB"] = str(work_db)
-
-    def dbt(*args: str) -> None:
-        done = subprocess.run(
-            [DBT, *dbt_args(*args, target="duckdb", workdir=workdir)],
-            cwd=DBT_PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            pytest.fail(f"dbt {' '.join(args)} on DuckDB exited {done.returncode}:\n{done.stdout[-4000:]}")
-
-    with duckdb.connect(str(work_db)) as con:
-        ingest_new_files(REPO_ROOT / "raw", con, now=datetime(2026, 1, 2, 8, 0))
-        ensure_findings_table(con)
-    dbt("build", *MODELS_AND_SEEDS, "--select", "+int_indicator_values_resolved")
-    with duckdb.connect(str(work_db)) as con:
-        quarantine(
-            con,
-            report_dir=workdir / "quality",
-            as_of=RUN_DATE,
-            source=relation(workdir, "duckdb", "int_indicator_values_resolved"),
-        )
-        record_history(con, "spark-reference")
-    started = time.monotonic()
-    dbt("build", *MODELS_AND_SEEDS)
-    print(f"dbt build on DuckDB: {time.monotonic() - started:.0f} s")
-    return Reference(workdir, work_db)
+def duckdb_refresh(p06_env_for, tmp_path_factory):
+    refresh = Refresh(p06_env_for, tmp_path_factory.mktemp("duckdb") / "warehouse")
+    yield refresh
+    if refresh.process.poll() is None:  # a test failed before it waited
+        refresh.process.kill()
+        refresh.process.wait()
 
 
-def assert_marts_equal(reference: Reference, spark_marts: Path, target: str, workdir: Path) -> None:
-    """Every CONTRACT §5 mart dbt built on Spark, brought back to `spark_marts`, equals DuckDB's."""
-    with duckdb.connect(str(spark_marts), read_only=True) as con:
-        for table in PUBLISHED_MARTS:
-            on_spark = read_table(con, relation(workdir, target, table))
-            on_duckdb = reference.mart(table)
-            assert on_spark[0] == on_duckdb[0], f"{table}: columns or types differ"
-            assert on_duckdb[1], f"{table} is empty: the comparison would prove nothing"
-            assert on_spark[1] == on_duckdb[1], f"{table}: rows differ"
+@pytest.fixture(scope="session")
+def on_duckdb(duckdb_refresh) -> dict[str, tuple]:
+    """Every §5 mart the DuckDB refresh published."""
+    return published_marts(duckdb_refresh.published())
+
+
+def assert_published_equal(on_spark: dict[str, tuple], on_duckdb: dict[str, tuple]) -> None:
+    for table, (columns, rows) in on_duckdb.items():
+        assert rows, f"{table} is empty: the comparison would prove nothing"
+        assert on_spark[table][0] == columns, f"{table}: columns or types differ"
+        assert on_spark[table][1] == rows, f"{table}: rows differ"
