@@ -26,7 +26,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
     remove_stale_temp_files(warehouse.paths)
     with warehouse.connect() as con:
         warehouse.engine.before_publish(con)
-    result = publish(warehouse.paths, run_id=context.run_id)
+    result = publish(warehouse.paths, run_id=context.run.run_id)
     context.log.info(f"published {result.published_db} (snapshot {result.snapshot.name})")
     if published_on_engine := warehouse.engine.publish():
         context.log.info(f"published {published_on_engine}")

@@ -63,7 +63,7 @@ def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResou
     with warehouse.connect() as con:
         warehouse.engine.before_quarantine(con)
         outcome = quarantine(con, report_dir=warehouse.paths.quality_dir)
-        record_history(con, context.run_id)
+        record_history(con, context.run.run_id)
         warehouse.engine.after_quarantine(con)
     for result in outcome.failed:
         context.log.warning(f"{result.rule.severity} rule {result.rule.id}: {count(result.n_findings, 'finding')}")
