@@ -1,4 +1,4 @@
-"""Headless Debian Chromium, driven as the UI test does: the rendered DOM, a screenshot, the console."""
+"""Headless Debian Chromium for the UI tests (scorecard site, Dagster UI): rendered DOM, screenshot, console."""
 
 from __future__ import annotations
 
