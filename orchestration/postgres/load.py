@@ -16,9 +16,6 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg2 import sql
 
-RAW_TABLES = ("raw.ingested_files", "raw.indicator_values", "raw.task_rows", "raw.ingest_rejections")
-FINDINGS_TABLE = "quality.findings"
-HISTORY_TABLE = "quality.history"
 # Raw tables only ever gain rows, each stamped with the refresh that ingested it: only loads
 # PostgreSQL has not seen yet are copied. Tables without this column are replaced wholesale.
 APPEND_KEY = "load_id"

@@ -23,11 +23,19 @@ from collections.abc import Sequence
 
 import duckdb
 
-from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES, TableCopy, pull_table, push_tables
+from orchestration.postgres.load import TableCopy, pull_table, push_tables
 from orchestration.postgres.publish import publish_marts
 from orchestration.postgres.target import PostgresTarget
 from orchestration.publish.marts import PUBLISHED_MARTS
-from orchestration.warehouse.layout import DBT_MARTS_SCHEMA, GATE_INPUTS, QUALITY_INPUTS, marts_from_engine
+from orchestration.warehouse.layout import (
+    DBT_MARTS_SCHEMA,
+    FINDINGS_TABLE,
+    GATE_INPUTS,
+    HISTORY_TABLE,
+    QUALITY_INPUTS,
+    RAW_TABLES,
+    marts_from_engine,
+)
 
 __all__ = ["GATE_INPUTS", "QUALITY_INPUTS"]  # the steps' tables, as the tests name them
 

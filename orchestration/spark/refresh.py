@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES
 from orchestration.spark.tables import pull_table, push_tables
 
 
@@ -105,11 +104,3 @@ class SparkWarehouse:
         return {
             into: pull_table(self.sql, duck, source, self.directory / "pulled", into) for into, source in tables.items()
         }
-
-
-def push_raw(duck: duckdb.DuckDBPyConnection, spark: SparkWarehouse) -> None:
-    spark.push(duck, RAW_TABLES)
-
-
-def push_findings(duck: duckdb.DuckDBPyConnection, spark: SparkWarehouse) -> None:
-    spark.push(duck, (FINDINGS_TABLE, HISTORY_TABLE))

@@ -22,7 +22,14 @@ from orchestration.postgres import refresh as postgres
 from orchestration.postgres.lock import postgres_writer_lock
 from orchestration.postgres.target import URL_VARIABLE, PostgresTarget
 from orchestration.spark import refresh as spark
-from orchestration.warehouse.layout import GATE_INPUTS, QUALITY_INPUTS, marts_from_engine
+from orchestration.warehouse.layout import (
+    FINDINGS_TABLE,
+    GATE_INPUTS,
+    HISTORY_TABLE,
+    QUALITY_INPUTS,
+    RAW_TABLES,
+    marts_from_engine,
+)
 
 ENGINE_VARIABLE = "P06_WAREHOUSE_ENGINE"
 ENGINES = ("duckdb", "postgres", "spark", "spark_thrift")
@@ -128,13 +135,13 @@ class SparkEngine(Engine):
             self.warehouse.close()
 
     def after_ingest(self, duck: duckdb.DuckDBPyConnection) -> None:
-        spark.push_raw(duck, self.warehouse)
+        self.warehouse.push(duck, RAW_TABLES)
 
     def before_quarantine(self, duck: duckdb.DuckDBPyConnection) -> None:
         self.warehouse.pull(duck, QUALITY_INPUTS)
 
     def after_quarantine(self, duck: duckdb.DuckDBPyConnection) -> None:
-        spark.push_findings(duck, self.warehouse)
+        self.warehouse.push(duck, (FINDINGS_TABLE, HISTORY_TABLE))
 
     def before_gate(self, duck: duckdb.DuckDBPyConnection) -> None:
         self.warehouse.pull(duck, marts_from_engine(GATE_INPUTS))

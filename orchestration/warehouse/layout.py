@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from orchestration.ingest.schema import RAW_TABLES as RAW_COLUMNS
 from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
 from orchestration.quality import evaluate as quality
+
+# What crosses from the DuckDB work database to the engine: the raw tables after ingestion, the
+# quality step's findings and history after the quarantine.
+RAW_TABLES = tuple(f"raw.{table}" for table in RAW_COLUMNS)
+FINDINGS_TABLE = "quality.findings"
+HISTORY_TABLE = "quality.history"
 
 DBT_SCHEMA_PREFIX = "work"
 DBT_MARTS_SCHEMA = f"{DBT_SCHEMA_PREFIX}_marts"

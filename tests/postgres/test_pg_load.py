@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from orchestration.ingest.schema import ensure_raw_schema
-from orchestration.postgres.load import FINDINGS_TABLE, RAW_TABLES, pull_table, push_tables
+from orchestration.postgres.load import pull_table, push_tables
 from orchestration.quality.schema import ensure_findings_table
+from orchestration.warehouse.layout import FINDINGS_TABLE, RAW_TABLES
 
 # Values that a CSV round trip gets wrong when done carelessly: NULL vs '', quotes, separators,
 # newlines, Vietnamese text in NFC and NFD, doubles that print long, microseconds.

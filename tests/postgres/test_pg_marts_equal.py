@@ -20,12 +20,13 @@ import duckdb
 import pytest
 
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.postgres.load import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES, push_tables
+from orchestration.postgres.load import push_tables
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.quality.evaluate import quarantine
 from orchestration.quality.history import record_history
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.warehouse.layout import FINDINGS_TABLE, HISTORY_TABLE, RAW_TABLES
 
 RAW_DIR = REPO_ROOT / "raw"
 RUN_DATE = date.today()  # one calendar cut-off for both engines, whatever their clocks say

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from spark_fixtures import Refresh, assert_published_equal, published_marts
 
-from orchestration.postgres.load import RAW_TABLES
+from orchestration.warehouse.layout import RAW_TABLES
 
 
 def test_refresh_on_a_spark_session_publishes_the_marts_duckdb_publishes(
