@@ -29,7 +29,7 @@ from orchestration.settings import WarehousePaths
 
 # The sensor daemon's own loop: a tick at most every 5 s (Dagster's default is 30 s, 60 s here
 # before issue 20). A tick that finds the raw dir as it was when everything in it was ingested
-# lists it (~20 ms on 5,000 files) and reads nothing else.
+# lists it (30 to 100 ms on 5,000 files at load 5; reading the inbox: 0.4 to 0.7 s) and reads nothing else.
 SENSOR_SECONDS = 5
 
 
