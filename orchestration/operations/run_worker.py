@@ -16,15 +16,13 @@ one finds the lock taken and exits at once.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib
 import json
 import os
-import signal
 import socket
 import sys
 from pathlib import Path
-
-from filelock import Timeout, UnixFileLock
 
 SOCKET_NAME = "run_worker.sock"
 # Third-party modules a refresh run imports, the slow ones first; not p06's own code.
@@ -64,17 +62,17 @@ def warm_up() -> None:
 
 
 def serve(dagster_home: Path) -> int:
-    lock = UnixFileLock(dagster_home / "run_worker.lock", thread_local=False)
+    lock = os.open(dagster_home / "run_worker.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         print(f"run worker: another one serves {dagster_home}", file=sys.stderr)
         return 0
     parent = os.getppid()
     warm_up()
     path = socket_path(dagster_home)
     path.unlink(missing_ok=True)
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener, contextlib.suppress(KeyboardInterrupt):
         listener.bind(str(path))
         listener.listen()
         listener.settimeout(_POLL_SECONDS)
@@ -86,25 +84,29 @@ def serve(dagster_home: Path) -> int:
                 connection, _ = listener.accept()
             except TimeoutError:
                 continue
-            with connection:
-                _accept_run(connection, listener, children)
+            try:
+                _accept_run(connection, [listener.fileno(), lock], children)
+            except OSError as exc:  # this run only: the launcher, without an answer, falls back
+                print(f"run worker: could not start a run: {exc}", file=sys.stderr, flush=True)
     path.unlink(missing_ok=True)
-    lock.release()
+    os.close(lock)
     return 0
 
 
-def _accept_run(connection: socket.socket, listener: socket.socket, children: dict[int, str | None]) -> None:
-    connection.settimeout(10)
-    with connection.makefile("rwb") as stream:
-        request = stream.readline()
+def _accept_run(connection: socket.socket, worker_fds: list[int], children: dict[int, str | None]) -> None:
+    with connection, connection.makefile("rwb") as stream:
+        connection.settimeout(10)
+        request = stream.readline().decode()
         if not request:
             return
         pid = os.fork()
         if pid == 0:
-            listener.close()
+            stream.close()
             connection.close()
-            _run_child(request.decode())
-        children[pid] = request.decode()
+            for fd in worker_fds:  # the run holds neither the socket nor the worker's lock
+                os.close(fd)
+            _run_child(request)
+        children[pid] = request
         stream.write(json.dumps({"pid": pid}).encode() + b"\n")
         stream.flush()
 
@@ -113,8 +115,6 @@ def _run_child(serialized_args: str) -> None:
     """Executes one run, then leaves without the interpreter's teardown (every file closed first)."""
     code = 0
     try:
-        os.setpgid(0, 0)  # a Ctrl-C at the worker's terminal does not reach a run
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         code = execute_run(serialized_args)
     except BaseException:  # whatever happened was written to the run's event log if it could be
         import traceback
