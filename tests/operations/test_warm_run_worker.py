@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from operations_support import free_port, start_process_group, stop_process_group, wait_until
 
 from orchestration.operations.run_launcher import SPAWNED, WARM, WORKER_PID_TAG, WORKER_TAG
@@ -139,3 +139,24 @@ def test_a_run_whose_warm_worker_died_still_reaches_the_marts(dev_server):
     # The launcher started a new worker for the runs after this one.
     new_worker = wait_until(lambda: set(dev_server.warm_workers()) - {worker}, 180, "a new warm run worker")
     assert len(new_worker) == 1
+
+
+def test_a_warm_run_terminated_is_canceled_and_publishes_nothing(dev_server):
+    wait_until(dev_server.warm_workers, 180, "a warm run worker")
+    with DagsterInstance.from_config(str(dev_server.paths.dagster_home)) as instance:
+        before = {run.run_id for run in instance.get_runs()}
+        (dev_server.paths.raw_dir / "ha-noi-2024-q3.csv").write_text(submission("2024-Q3", 1300), encoding="utf-8")
+
+        def started_warm_run():
+            runs = [run for run in instance.get_runs() if run.run_id not in before]
+            return runs and runs[0].status == DagsterRunStatus.STARTED and runs[0].tags.get(WORKER_TAG) and runs[0]
+
+        run = wait_until(started_warm_run, RUN_SECONDS, "the new file's run to start")
+        assert run.tags[WORKER_TAG] == WARM
+        # What the UI's Terminate calls: this instance's launcher, as dagster.yaml names it.
+        assert instance.run_launcher.terminate(run.run_id)
+
+        wait_until(
+            lambda: instance.get_run_by_id(run.run_id).status == DagsterRunStatus.CANCELED, 120, "the run canceled"
+        )
+    assert dev_server.published_value("2024-Q3") is None
