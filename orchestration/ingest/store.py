@@ -103,12 +103,19 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     readable = [f for f in files if f.file_hash is not None and not f.repeat]
     con.begin()
     try:
-        _insert(con, "indicator_values", [_with_lineage(f.parsed.values, f) for f in readable])
-        _insert(con, "task_rows", [_with_lineage(f.parsed.tasks, f) for f in readable])
+        # most small files have values only: no lineage built for their empty tables
+        _insert(
+            con, "indicator_values", [_with_lineage(f.parsed.values, f) for f in readable if f.parsed.values.num_rows]
+        )
+        _insert(con, "task_rows", [_with_lineage(f.parsed.tasks, f) for f in readable if f.parsed.tasks.num_rows])
         _insert(
             con,
             "ingest_rejections",
-            [_with_lineage(_rejections(f.parsed), f) for f in files],
+            [
+                _with_lineage(_rejections(f.parsed), f)
+                for f in files
+                if f.parsed.rejected_rows.num_rows or f.parsed.listed
+            ],
             "'error' as severity",
         )
         _insert(
