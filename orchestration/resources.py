@@ -14,6 +14,7 @@ from pydantic import PrivateAttr
 from orchestration.operations.lock import DEFAULT_TIMEOUT_SECONDS, warehouse_lock
 from orchestration.postgres.target import URL_VARIABLE
 from orchestration.settings import WarehousePaths
+from orchestration.spark.refresh import DEFAULT_DRIVER_MEMORY, DEFAULT_MASTER, ThriftServer
 from orchestration.warehouse.engines import ENGINE_VARIABLE, Engine, engine_for
 
 
@@ -30,6 +31,12 @@ class P06Settings(ConfigurableResource):
     warehouse_url: str = ""
     # duckdb | postgres | spark | spark_thrift; empty: postgres when warehouse_url is set, else duckdb
     warehouse_engine: str = ""
+    # Spark (docs/scaling.md): the session's master and driver memory; the Thrift Server's address
+    spark_master: str = DEFAULT_MASTER
+    spark_driver_memory: str = DEFAULT_DRIVER_MEMORY
+    spark_host: str = ThriftServer.host
+    spark_port: int = ThriftServer.port
+    spark_user: str = ThriftServer.user
 
     @classmethod
     def from_env(
@@ -37,7 +44,7 @@ class P06Settings(ConfigurableResource):
     ) -> P06Settings:
         """The settings the environment names; flags given here override it."""
         named = {
-            field: EnvVar.int(variable) if field == "lock_timeout_seconds" else EnvVar(variable)
+            field: EnvVar.int(variable) if cls.model_fields[field].annotation is int else EnvVar(variable)
             for field, variable in ENV_VARIABLES.items()
             if env.get(variable, "").strip()
         }
@@ -56,6 +63,11 @@ ENV_VARIABLES = {
     "lock_timeout_seconds": "P06_LOCK_TIMEOUT_SECONDS",
     "warehouse_url": URL_VARIABLE,
     "warehouse_engine": ENGINE_VARIABLE,
+    "spark_master": "P06_SPARK_MASTER",
+    "spark_driver_memory": "P06_SPARK_DRIVER_MEMORY",
+    "spark_host": "P06_SPARK_HOST",
+    "spark_port": "P06_SPARK_PORT",
+    "spark_user": "P06_SPARK_USER",
 }
 
 
@@ -77,8 +89,14 @@ class WarehouseResource(ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WarehouseResource]:
+        settings = self.settings
         self._engine = engine_for(
-            self.settings.warehouse_url, self.settings.warehouse_engine, warehouse_dir=self.paths.warehouse_dir
+            settings.warehouse_url,
+            settings.warehouse_engine,
+            warehouse_dir=self.paths.warehouse_dir,
+            spark_master=settings.spark_master,
+            spark_driver_memory=settings.spark_driver_memory,
+            thrift_server=ThriftServer(settings.spark_host, settings.spark_port, settings.spark_user),
         )
         timeout = self.settings.lock_timeout_seconds
         with warehouse_lock(self.paths.lock_file, timeout), self._engine.writer_lock(timeout), self._engine.running():

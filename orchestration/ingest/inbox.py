@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest import store
-from orchestration.ingest.pipeline import file_hash, source_name, submission_files
+from orchestration.ingest import seen
+from orchestration.ingest.listing import source_name, submission_files
 
 
 @dataclass
@@ -39,21 +39,21 @@ def read_inbox(raw_dir: Path, work_db: Path) -> Inbox:
     root = Path(raw_dir).resolve()
     inbox = Inbox(files=submission_files(root))
     known: set[str] = set()
-    seen: dict[str, tuple[store.Sighting, str]] = {}
+    sightings: dict[str, tuple[seen.Sighting, str]] = {}
     if work_db.exists():
         with duckdb.connect(str(work_db), read_only=True) as con:
             try:
-                known = store.known_hashes(con)
+                known = seen.known_hashes(con)
                 last = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()
                 inbox.last_ingested_at = last[0]
-                seen = store.sightings(con)
+                sightings = seen.sightings(con)
             except duckdb.CatalogException:
                 pass
     for path in inbox.files:
         try:
-            if store.seen_unchanged(seen.get(source_name(path, root)), path.stat(), known):
+            if seen.seen_unchanged(sightings.get(source_name(path, root)), path.stat(), known):
                 continue
-            digest = file_hash(path)
+            digest = seen.file_hash(path)
         except OSError:
             inbox.unreadable.append(path)
             continue

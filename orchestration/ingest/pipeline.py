@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest import store
+from orchestration.ingest import seen, store
 from orchestration.ingest.listing import (
     list_submissions,
     not_followed,
@@ -26,7 +26,6 @@ from orchestration.settings import VIETNAM
 
 __all__ = [
     "IngestReport",
-    "file_hash",
     "format_rejection",
     "ingest_files",
     "ingest_new_files",
@@ -102,7 +101,7 @@ class _Refresh:
     def __init__(self, con: duckdb.DuckDBPyConnection, limits: Limits, clock: Callable[[], datetime]):
         self.con, self.limits, self.clock = con, limits, clock
         self.load_id = store.next_load_id(con)
-        self.known, self.seen = store.known_hashes(con), store.sightings(con)
+        self.known, self.seen = seen.known_hashes(con), seen.sightings(con)
         self.rejected, self.reported = store.rejected_hashes(con), store.reported_unread(con)
         self.pending: list[store.StoredFile] = []
 
@@ -111,13 +110,13 @@ class _Refresh:
         before is reported again under each new name it arrives with)."""
         try:
             stat = path.stat()
-            if store.seen_unchanged(self.seen.get(source_file), stat, self.known):
+            if seen.seen_unchanged(self.seen.get(source_file), stat, self.known):
                 return None
             data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
-            digest = hashlib.sha256(data).hexdigest() if data is not None else file_hash(path)
+            digest = hashlib.sha256(data).hexdigest() if data is not None else seen.file_hash(path)
         except OSError as error:  # vanished or not readable by us: reported, tried again next time
             return self.unread(_unreadable(source_file, error))
-        sighting = store.Sighting.of(stat)
+        sighting = seen.Sighting.of(stat)
         if digest in self.known:
             named_so = (self.seen.get(source_file) or (None, None))[1] == digest  # touched, not changed
             if digest not in self.rejected or named_so:
@@ -199,9 +198,3 @@ def _unreadable(source_file: str, error: OSError) -> Rejection:
 def local_now() -> datetime:
     """Now on Vietnam's calendar, naive (as ingested_at and submitted_at are stored)."""
     return datetime.now(VIETNAM).replace(tzinfo=None)
-
-
-def file_hash(path: Path) -> str:
-    """A submission's identity: the SHA-256 of its bytes (CONTRACT §2)."""
-    with open(path, "rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()

@@ -7,7 +7,6 @@ in the same transaction, so a crash never leaves part of a file. Small files sha
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,27 +16,11 @@ import pyarrow as pa
 
 from orchestration.ingest.records import ParsedFile, arrow_schema, rejection_rows
 from orchestration.ingest.schema import FILE_SIGHTINGS, table_ddl
+from orchestration.ingest.seen import Sighting
 
-# A cache in front of hashing: a file seen unchanged under the same path is not re-read. Size and
-# mtime alone are not enough (`cp -p`, `rsync -t` and unzip set the mtime back); no user tool sets
-# a file's ctime back, and a replaced file gets a new inode.
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
-
-
-@dataclass(frozen=True)
-class Sighting:
-    """What a file's stat says about its content, compared before hashing it again."""
-
-    size: int
-    mtime_ns: int
-    ctime_ns: int | None
-    inode: int | None
-
-    @classmethod
-    def of(cls, stat: os.stat_result) -> Sighting:
-        return cls(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino % 2**63)
 
 
 @dataclass(frozen=True)
@@ -65,10 +48,6 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("select coalesce(max(load_id), 0) + 1 from raw.ingested_files").fetchone()[0]
 
 
-def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {row[0] for row in con.execute("select file_hash from raw.ingested_files").fetchall()}
-
-
 def rejected_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     rows = con.execute("select file_hash from raw.ingested_files where status = 'rejected'").fetchall()
     return {row[0] for row in rows}
@@ -79,20 +58,6 @@ def reported_unread(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     still unreadable at the next refresh is not reported again."""
     rows = con.execute("select distinct source_file, detail from raw.ingest_rejections where file_hash is null")
     return set(rows.fetchall())
-
-
-def sightings(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Sighting, str]]:
-    rows = con.execute("select source_file, file_size, mtime_ns, ctime_ns, inode, file_hash from raw.file_sightings")
-    return {
-        path: (Sighting(size, mtime, ctime, inode), digest)
-        for path, size, mtime, ctime, inode, digest in rows.fetchall()
-    }
-
-
-def seen_unchanged(seen: tuple[Sighting, str] | None, stat: os.stat_result, known: set[str]) -> bool:
-    """The file has the size, mtime, ctime and inode it had when last seen, and that content was
-    ingested (a sighting from before ctime and inode were kept never matches: hashed once more)."""
-    return bool(seen) and seen[0] == Sighting.of(stat) and seen[1] in known
 
 
 def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:

@@ -19,9 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.listing import escape_name, list_submissions
+from orchestration.ingest.listing import SUFFIXES, escape_name, list_submissions
 from orchestration.ingest.pipeline import format_rejection, ingest_files
-from orchestration.ingest.readers import READERS
 from orchestration.ingest.records import Rejection
 from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.check_tables import ROW_LOCAL_TABLES
@@ -36,7 +35,7 @@ SCRATCH_DIR = Path(tempfile.gettempdir()) / (
     f"p06-validate-{os.getuid()}-{hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]}"
 )
 CANDIDATE_MODEL = CANDIDATES.rsplit(".", 1)[-1]
-SUFFIXES = ", ".join(sorted(READERS))
+FORMATS = ", ".join(sorted(SUFFIXES))
 
 
 @dataclass
@@ -70,12 +69,12 @@ def submissions_named(paths: list[Path]) -> tuple[dict[str, Path], list[Rejectio
             root = path.resolve()
             files.update({escape_name(str(path / found.relative_to(root))): found for found in listing.files})
             rejected += [replace(r, source_file=escape_name(str(path / r.source_file))) for r in listing.rejected]
-        elif path.suffix.lower() in READERS:
+        elif path.suffix.lower() in SUFFIXES:
             files[escape_name(str(path))] = path  # also when missing: ingest rejects it as unreadable
         elif not path.exists():
             not_checked.append(f"{path}: no such file or folder")
         else:
-            not_checked.append(f"{path}: not a submission file (p06 reads {SUFFIXES} files); not checked")
+            not_checked.append(f"{path}: not a submission file (p06 reads {FORMATS} files); not checked")
     return files, rejected, not_checked
 
 

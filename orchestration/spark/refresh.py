@@ -12,7 +12,6 @@ tables on Spark) or a connection to the Spark Thrift Server (method `thrift`).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,9 @@ from pathlib import Path
 import duckdb
 
 from orchestration.spark.tables import pull_table, push_tables
+
+DEFAULT_MASTER = "local[2]"
+DEFAULT_DRIVER_MEMORY = "1g"
 
 
 @dataclass(frozen=True)
@@ -31,19 +33,14 @@ class ThriftServer:
     port: int = 10000
     user: str = "p06"
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> ThriftServer:
-        return cls(
-            host=env.get("P06_SPARK_HOST", cls.host),
-            port=int(env.get("P06_SPARK_PORT", cls.port)),
-            user=env.get("P06_SPARK_USER", cls.user),
-        )
-
     def dbt_vars(self) -> dict[str, str]:
         return {"spark_host": self.host, "spark_port": str(self.port), "spark_user": self.user}
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port}"
+
+
+DEFAULT_THRIFT_SERVER = ThriftServer()
 
 
 class SparkWarehouse:

@@ -11,8 +11,7 @@ when `P06_WAREHOUSE_URL` is set (as before the setting existed), else DuckDB.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
@@ -117,7 +116,12 @@ class SparkEngine(Engine):
     SparkSession (`spark`) or through a Spark Thrift Server (`spark_thrift`)."""
 
     def __init__(
-        self, directory: Path, thrift: spark.ThriftServer | None = None, *, master: str = "local[2]", driver_memory="1g"
+        self,
+        directory: Path,
+        thrift: spark.ThriftServer | None = None,
+        *,
+        master: str = spark.DEFAULT_MASTER,
+        driver_memory: str = spark.DEFAULT_DRIVER_MEMORY,
     ):
         self.dbt_target = "spark" if thrift is None else "spark_thrift"
         self.thrift = thrift
@@ -155,11 +159,13 @@ def engine_for(
     engine: str = "",
     *,
     warehouse_dir: Path = Path("warehouse"),
-    env: Mapping[str, str] = os.environ,
+    spark_master: str = spark.DEFAULT_MASTER,
+    spark_driver_memory: str = spark.DEFAULT_DRIVER_MEMORY,
+    thrift_server: spark.ThriftServer = spark.DEFAULT_THRIFT_SERVER,
 ) -> Engine:
     """The engine the settings name (`engine`, else PostgreSQL for a `postgresql://` URL, else
-    DuckDB alone); Spark works under `warehouse_dir`/spark, and finds its Thrift Server, master
-    and driver memory in `env` (the same variables dbt_project/profiles.yml reads)."""
+    DuckDB alone); Spark works under `warehouse_dir`/spark, its session on `spark_master` with
+    `spark_driver_memory`, or through `thrift_server` for `spark_thrift`."""
     url, name = warehouse_url.strip(), (engine.strip().lower() or ("postgres" if warehouse_url.strip() else "duckdb"))
     if name not in ENGINES:
         raise ValueError(f"{ENGINE_VARIABLE}: expected one of {', '.join(ENGINES)}, got {engine!r}")
@@ -174,10 +180,9 @@ def engine_for(
         )
     if name == "duckdb":
         return DuckDBEngine()
-    thrift = spark.ThriftServer.from_env(env) if name == "spark_thrift" else None
     return SparkEngine(
         warehouse_dir / "spark",
-        thrift,
-        master=env.get("P06_SPARK_MASTER", "local[2]"),
-        driver_memory=env.get("P06_SPARK_DRIVER_MEMORY", "1g"),
+        thrift_server if name == "spark_thrift" else None,
+        master=spark_master,
+        driver_memory=spark_driver_memory,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import PurePath
 
+from orchestration.ingest.listing import SUFFIXES
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.readers.csv_reader import read_csv
 from orchestration.ingest.readers.json_reader import read_json
@@ -13,7 +14,7 @@ from orchestration.ingest.readers.xlsx_reader import read_xlsx
 from orchestration.ingest.records import ParsedFile, Rejection
 
 log = logging.getLogger(__name__)
-READERS = {".csv": read_csv, ".xlsx": read_xlsx, ".json": read_json}
+READERS = dict(zip(SUFFIXES, (read_csv, read_xlsx, read_json), strict=True))
 
 
 def read_submission(data: bytes, source_file: str, limits: Limits = Limits()) -> ParsedFile:
