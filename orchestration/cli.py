@@ -89,9 +89,9 @@ def refresh(args: argparse.Namespace) -> int:
             instance = DagsterInstance.from_config(str(home))
         job = defs.resolve_job_def("refresh")
         if args.skip_dbt_tests:
-            from orchestration.defs.transform.assets import without_dbt_tests
+            from orchestration.defs.transform.assets import selection_without_dbt_tests
 
-            assets, checks = without_dbt_tests(job)
+            assets, checks = selection_without_dbt_tests(job)
             job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
         result = job.execute_in_process(
             instance=instance,

@@ -56,9 +56,10 @@ class DbtInProcess(ConfigurableResource):
     ) -> Iterator[Any]:
         """Build the stage's selection (or the subset Dagster selected) and yield its events.
 
-        Without data_tests, dbt's data and unit tests do not run (their Dagster checks are left out of
-        such runs' selection: defs/transform/assets.py, without_dbt_tests). Raises Failure naming
-        every model and test that failed, after the events of those that succeeded, as dagster-dbt does.
+        Without data_tests, dbt's data and unit tests do not run (their Dagster checks are left out
+        of such runs' selection: selection_without_dbt_tests in defs/transform/assets.py). Raises
+        Failure naming every model and test that failed, after the events of those that succeeded,
+        as dagster-dbt does.
         """
         manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
         tags = context.op_execution_context.op.tags

@@ -75,7 +75,7 @@ def model_key(name: str) -> AssetKey:
     return get_asset_key_for_model(DBT_STAGES[:1], name)  # each stage carries the whole manifest
 
 
-def without_dbt_tests(job: JobDefinition) -> tuple[set[AssetKey], set[AssetCheckKey]]:
+def selection_without_dbt_tests(job: JobDefinition) -> tuple[set[AssetKey], set[AssetCheckKey]]:
     """Every asset and every check of the job but dbt's tests: the selection of runs whose dbt stages
     leave the tests out (`data_tests: false`), so that their checks are not planned (one stored
     event each when the run is created) and the run shows only checks that execute."""
