@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from orchestration.wording import count
 
 if TYPE_CHECKING:
     import pandas as pd
+    from jinja2 import Environment
 
 REPORT_FILE = "index.html"
 TEMPLATE = "quality_report.html.j2"
@@ -141,15 +143,21 @@ def _rule_view(result: RuleResult) -> dict[str, Any]:
     return {**view, "headings": headings, "rows": rows, "more": max(result.n_findings - MAX_ROWS_SHOWN, 0)}
 
 
-def render_report(results: list[RuleResult], *, rejections: pd.DataFrame, generated_at: datetime) -> str:
+@cache
+def _environment() -> Environment:
+    """One per process: it keeps the compiled template for the next refresh of a long-lived worker."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    environment = Environment(
+    return Environment(
         loader=PackageLoader("orchestration.quality", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render_report(results: list[RuleResult], *, rejections: pd.DataFrame, generated_at: datetime) -> str:
+    environment = _environment()
     rejection_headings, rejection_rows = _table(_with_province(rejections.head(MAX_ROWS_SHOWN)), REJECTION_HEADINGS)
     whole_file = rejections["source_row"].isna()
     files = rejections.loc[whole_file, "source_file"].nunique()
