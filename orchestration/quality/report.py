@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from jinja2 import Environment
 
+    from orchestration.quality.rejections import IngestRejections
+
 REPORT_FILE = "index.html"
 TEMPLATE = "quality_report.html.j2"
 MAX_ROWS_SHOWN = 500  # per rule, and of the ingestion rejections; quality_issues lists them all
@@ -156,24 +158,21 @@ def _environment() -> Environment:
     )
 
 
-def render_report(results: list[RuleResult], *, rejections: pd.DataFrame, generated_at: datetime) -> str:
+def render_report(results: list[RuleResult], *, rejections: IngestRejections, generated_at: datetime) -> str:
     environment = _environment()
-    rejection_headings, rejection_rows = _table(_with_province(rejections.head(MAX_ROWS_SHOWN)), REJECTION_HEADINGS)
-    whole_file = rejections["source_row"].isna()
-    files = rejections.loc[whole_file, "source_file"].nunique()
-    rows = len(rejections.loc[~whole_file].drop_duplicates(["file_hash", "sheet", "source_row"]))
+    rejection_headings, rejection_rows = _table(_with_province(rejections.first), REJECTION_HEADINGS)
     return environment.get_template(TEMPLATE).render(
         generated_at=f"{generated_at.astimezone(VIETNAM):%Y-%m-%d %H:%M}",
         rules_total=count(len(results), "rule"),
         passed=sum(result.passed is True for result in results),
         failed=sum(result.passed is False for result in results),
         not_evaluated=sum(result.passed is None for result in results),
-        files_rejected=count(files, "file"),
-        rows_rejected=count(rows, "row"),
+        files_rejected=count(rejections.files, "file"),
+        rows_rejected=count(rejections.rows, "row"),
         rules=[_rule_view(result) for result in results],
         rejection_headings=rejection_headings,
         rejections=rejection_rows,
-        rejections_more=max(len(rejections) - MAX_ROWS_SHOWN, 0),
+        rejections_more=rejections.total - len(rejections.first),
     )
 
 
@@ -182,7 +181,7 @@ def rule_url(report_path: Path, rule_id: str) -> str:
     return f"{report_path.resolve().as_uri()}#{rule_id}"
 
 
-def write_report(results: list[RuleResult], report_dir: Path, *, rejections: pd.DataFrame) -> Path:
+def write_report(results: list[RuleResult], report_dir: Path, *, rejections: IngestRejections) -> Path:
     """Write the report as report_dir/index.html (atomically) and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / REPORT_FILE
