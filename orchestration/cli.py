@@ -87,7 +87,13 @@ def refresh(args: argparse.Namespace) -> int:
         # Two first refreshes at once would both migrate the new instance's database.
         with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
             instance = DagsterInstance.from_config(str(home))
-        result = defs.resolve_job_def("refresh").execute_in_process(
+        job = defs.resolve_job_def("refresh")
+        if args.skip_dbt_tests:
+            from orchestration.defs.transform.assets import selection_without_dbt_tests
+
+            assets, checks = selection_without_dbt_tests(job)
+            job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
+        result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             tags={"p06/launched_by": "cli"},

@@ -13,6 +13,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -44,7 +45,9 @@ def plotly_js() -> Path:
     return Path(spec.submodule_search_locations[0]) / "package_data" / "plotly.min.js"
 
 
+@cache
 def _environment() -> Environment:
+    """One per process: it keeps the compiled templates for the next build of a long-lived worker."""
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=True,

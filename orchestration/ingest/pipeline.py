@@ -104,6 +104,7 @@ class _Refresh:
         self.known, self.seen = seen.known_hashes(con), seen.sightings(con)
         self.rejected, self.reported = store.rejected_hashes(con), store.reported_unread(con)
         self.pending: list[store.StoredFile] = []
+        self.pending_rows = 0
 
     def read(self, path: Path, source_file: str) -> store.StoredFile | None:
         """The file parsed, or None when its bytes were ingested before (a content rejected
@@ -144,16 +145,14 @@ class _Refresh:
         if stored is None:
             return None
         self.pending.append(stored)
-        if (
-            len(self.pending) >= self.FLUSH_FILES
-            or sum(f.parsed.values.num_rows for f in self.pending) >= self.FLUSH_ROWS
-        ):
+        self.pending_rows += stored.parsed.values.num_rows
+        if len(self.pending) >= self.FLUSH_FILES or self.pending_rows >= self.FLUSH_ROWS:
             self.flush()
         return stored
 
     def flush(self) -> None:
         store.write_files(self.con, self.pending)
-        self.pending = []
+        self.pending, self.pending_rows = [], 0
 
 
 def _parse(data: bytes | None, source_file: str, limits: Limits) -> ParsedFile:

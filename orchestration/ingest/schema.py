@@ -93,7 +93,7 @@ RAW_TABLES: dict[str, tuple[Column, ...]] = {
 }
 
 
-# A cache in front of hashing (store.py), not a record of what was ingested: not loaded anywhere.
+# A cache in front of hashing (seen.py), not a record of what was ingested: not loaded anywhere.
 FILE_SIGHTINGS: tuple[Column, ...] = (
     Column("source_file", "varchar", key=True),
     Column("file_size", "bigint", not_null=True),

@@ -36,7 +36,7 @@ from orchestration.quality.findings import (
     row_findings,
 )
 from orchestration.quality.rejections import ingest_rejections
-from orchestration.quality.report import rule_url, write_report
+from orchestration.quality.report import MAX_ROWS_SHOWN, rule_url, write_report
 from orchestration.quality.results import QualityOutcome, RuleResult
 from orchestration.quality.rules import all_rules, suite_files
 from orchestration.quality.validation import ExpectationOutcome, validate
@@ -182,7 +182,7 @@ def quarantine(
         results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]
         findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
         replace_findings(con, findings, remember_validated=True)
-    report_path = write_report(results, report_dir, rejections=ingest_rejections(con))
+    report_path = write_report(results, report_dir, rejections=ingest_rejections(con, limit=MAX_ROWS_SHOWN))
     linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
@@ -20,14 +22,31 @@ COLUMNS = [
     "rule",
     "detail",
 ]
-REJECTIONS_SQL = f"""
-select distinct {", ".join(COLUMNS)} from raw.ingest_rejections
-order by source_file, sheet nulls first, source_row nulls first, rule
+DISTINCT_REJECTIONS = f"select distinct {', '.join(COLUMNS)} from raw.ingest_rejections"
+ORDER = "source_file, sheet nulls first, source_row nulls first, rule"
+COUNTS_SQL = f"""
+select count(*),
+       count(distinct source_file) filter (where source_row is null),
+       count(distinct (file_hash, sheet, source_row)) filter (where source_row is not null)
+from ({DISTINCT_REJECTIONS})
 """
 
 
-def ingest_rejections(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every rejected file (source_row NULL) and row, once per reason; empty before any ingest."""
+@dataclass(frozen=True)
+class IngestRejections:
+    """What the report shows of raw.ingest_rejections: the first rejections in file order, and
+    the counts of all of them (a file of a million rejected rows is counted in DuckDB, not listed)."""
+
+    first: pd.DataFrame
+    total: int  # every rejected file and row, once per reason
+    files: int  # files rejected whole
+    rows: int  # rows rejected, whatever the number of reasons
+
+
+def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRejections:
+    """The first ``limit`` rejections and the counts; nothing before any ingest."""
     if table_columns(con, "raw.ingest_rejections") is None:
-        return pd.DataFrame(columns=COLUMNS)
-    return con.execute(REJECTIONS_SQL).df()
+        return IngestRejections(pd.DataFrame(columns=COLUMNS), 0, 0, 0)
+    first = con.execute(f"{DISTINCT_REJECTIONS} order by {ORDER} limit {int(limit)}").df()
+    total, files, rows = con.execute(COUNTS_SQL).fetchone()
+    return IngestRejections(first, total, files, rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,9 @@ from orchestration.wording import count
 
 if TYPE_CHECKING:
     import pandas as pd
+    from jinja2 import Environment
+
+    from orchestration.quality.rejections import IngestRejections
 
 REPORT_FILE = "index.html"
 TEMPLATE = "quality_report.html.j2"
@@ -141,31 +145,34 @@ def _rule_view(result: RuleResult) -> dict[str, Any]:
     return {**view, "headings": headings, "rows": rows, "more": max(result.n_findings - MAX_ROWS_SHOWN, 0)}
 
 
-def render_report(results: list[RuleResult], *, rejections: pd.DataFrame, generated_at: datetime) -> str:
+@cache
+def _environment() -> Environment:
+    """One per process: it keeps the compiled template for the next refresh of a long-lived worker."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    environment = Environment(
+    return Environment(
         loader=PackageLoader("orchestration.quality", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    rejection_headings, rejection_rows = _table(_with_province(rejections.head(MAX_ROWS_SHOWN)), REJECTION_HEADINGS)
-    whole_file = rejections["source_row"].isna()
-    files = rejections.loc[whole_file, "source_file"].nunique()
-    rows = len(rejections.loc[~whole_file].drop_duplicates(["file_hash", "sheet", "source_row"]))
+
+
+def render_report(results: list[RuleResult], *, rejections: IngestRejections, generated_at: datetime) -> str:
+    environment = _environment()
+    rejection_headings, rejection_rows = _table(_with_province(rejections.first), REJECTION_HEADINGS)
     return environment.get_template(TEMPLATE).render(
         generated_at=f"{generated_at.astimezone(VIETNAM):%Y-%m-%d %H:%M}",
         rules_total=count(len(results), "rule"),
         passed=sum(result.passed is True for result in results),
         failed=sum(result.passed is False for result in results),
         not_evaluated=sum(result.passed is None for result in results),
-        files_rejected=count(files, "file"),
-        rows_rejected=count(rows, "row"),
+        files_rejected=count(rejections.files, "file"),
+        rows_rejected=count(rejections.rows, "row"),
         rules=[_rule_view(result) for result in results],
         rejection_headings=rejection_headings,
         rejections=rejection_rows,
-        rejections_more=max(len(rejections) - MAX_ROWS_SHOWN, 0),
+        rejections_more=rejections.total - len(rejections.first),
     )
 
 
@@ -174,7 +181,7 @@ def rule_url(report_path: Path, rule_id: str) -> str:
     return f"{report_path.resolve().as_uri()}#{rule_id}"
 
 
-def write_report(results: list[RuleResult], report_dir: Path, *, rejections: pd.DataFrame) -> Path:
+def write_report(results: list[RuleResult], report_dir: Path, *, rejections: IngestRejections) -> Path:
     """Write the report as report_dir/index.html (atomically) and return its path."""
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / REPORT_FILE

@@ -56,9 +56,10 @@ class DbtInProcess(ConfigurableResource):
     ) -> Iterator[Any]:
         """Build the stage's selection (or the subset Dagster selected) and yield its events.
 
-        Without data_tests, dbt's data and unit tests do not run: their Dagster checks stay planned
-        and not executed. Raises Failure naming every model and test that failed, after the events of those
-        that succeeded, as dagster-dbt does.
+        Without data_tests, dbt's data and unit tests do not run (their Dagster checks are left out
+        of such runs' selection: selection_without_dbt_tests in defs/transform/assets.py). Raises
+        Failure naming every model and test that failed, after the events of those that succeeded,
+        as dagster-dbt does.
         """
         manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
         tags = context.op_execution_context.op.tags
@@ -94,6 +95,9 @@ class DbtInProcess(ConfigurableResource):
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
             *([] if data_tests else ["--exclude-resource-type", "test", "unit_test"]),
+            # dbt would write manifest.json again after every build (~0.5 s each, idle): the run's
+            # parse wrote it; run_results.json is written below
+            "--no-write-json",
         ]
         context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
         secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
@@ -101,6 +105,8 @@ class DbtInProcess(ConfigurableResource):
         parsed = _parse(context.run.run_id, tuple(common_args), target_path, secrets)
         try:
             result = invoke(args, manifest=parsed, callbacks=[events.append])
+            if hasattr(result.result, "write"):
+                result.result.write(str(target_path / "run_results.json"))
         finally:
             scrub_secrets(target_path, secrets)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import date, datetime
 
 import duckdb
@@ -104,3 +106,21 @@ def test_pages_of_units_no_longer_concerned_are_removed(con, tmp_path):
     digests = write_pages(collect_feedback(con, date(2025, 11, 1)), tmp_path)
 
     assert sorted(p.name for p in tmp_path.glob("*.html")) == ["01_ha-noi.html"] == list(digests)
+
+
+def test_only_the_pages_whose_content_changed_are_written_again(con, tmp_path):
+    add_file(con, "e" * 64, "hn.csv", ("01", NEW, "2025-Q3"))
+    add_file(con, "f" * 64, "hcm.csv", ("79", NEW, "2025-Q3"))
+    first = write_pages(collect_feedback(con, date(2025, 11, 1)), tmp_path)
+    long_ago = 1_000_000_000
+    for page in tmp_path.glob("*.html"):
+        os.utime(page, (long_ago, long_ago))
+
+    add_file(con, "a" * 64, "hn_q2.csv", ("01", NEW, "2025-Q2"))
+    second = write_pages(collect_feedback(con, date(2025, 11, 1)), tmp_path)
+
+    hanoi, hcm = tmp_path / "01_ha-noi.html", tmp_path / "79_ho-chi-minh.html"
+    assert second[hcm.name] == first[hcm.name] and hcm.stat().st_mtime == long_ago
+    assert second[hanoi.name] != first[hanoi.name] and "hn_q2.csv" in hanoi.read_text(encoding="utf-8")
+    assert hanoi.stat().st_mtime != long_ago
+    assert second[hanoi.name] == hashlib.sha256(hanoi.read_bytes()).hexdigest()

@@ -17,9 +17,12 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
+from orchestration.definitions import defs
 from orchestration.defs.operations.sensors import raw_inbox_sensor
+from orchestration.defs.transform.assets import DBT_STAGES
 from orchestration.ingest.pipeline import ingest_new_files
 from orchestration.operations.lock import warehouse_lock
+from orchestration.quality.rules import all_rules
 from orchestration.resources import P06Settings
 from orchestration.settings import REPO_ROOT, WarehousePaths
 
@@ -37,7 +40,9 @@ def raw_dir(warehouse_paths, monkeypatch) -> Path:
 
 def evaluate(instance: DagsterInstance | None = None) -> RunRequest | SkipReason:
     """One tick of a sensor that never ran before (a fresh `make dev`)."""
-    return raw_inbox_sensor(build_sensor_context(instance=instance, resources={"settings": P06Settings.from_env()}))
+    settings = P06Settings.from_env()
+    # the code location's definitions, as the daemon passes them: the run's selection comes from its job
+    return raw_inbox_sensor(build_sensor_context(instance=instance, resources={"settings": settings}, definitions=defs))
 
 
 def ingest(paths: WarehousePaths) -> None:
@@ -88,6 +93,14 @@ def test_a_new_file_starts_the_fast_path_without_dbt_tests(raw_dir):
     configs = dbt_build_configs(request)
     assert len(configs) == 3  # prepare, facts, reporting
     assert all(config == {"full_refresh": False, "data_tests": False} for config in configs)
+    # the checks of dbt's tests are left out of the run (not planned), every other check is in it
+    checks = {key.name for key in request.asset_check_keys}
+    dbt_tests = {key.name for stage in DBT_STAGES for key in stage.check_keys}
+    assert dbt_tests and not checks & dbt_tests
+    assert {rule.id for rule in all_rules()} <= checks
+    assert {"raw_submissions", "fct_indicator_value", "published_marts"} <= {
+        key.path[-1] for key in request.asset_selection
+    }
 
 
 def test_the_run_key_depends_on_the_bytes_not_on_the_name(raw_dir, tmp_path):

@@ -184,7 +184,7 @@ def test_a_note_the_province_wrote_beside_a_value_is_shown_with_its_finding(work
         for r in quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1)).results
         if r.rule.id == "percent_within_0_100"
     ]
-    rejections = ingest_rejections(work_db)
+    rejections = ingest_rejections(work_db, limit=500)
     noted = replace(result, findings=result.findings.assign(note="Số liệu tạm tính <chưa duyệt>"))
 
     without = _rows(render_report([result], rejections=rejections, generated_at=datetime(2024, 6, 1, 9)))
@@ -198,3 +198,29 @@ def test_a_note_the_province_wrote_beside_a_value_is_shown_with_its_finding(work
     headings, finding = findings_table(shown)
     assert headings[-2:] == ["note from the submission", "held back"]
     assert finding[-2:] == ["Số liệu tạm tính <chưa duyệt>", "yes"]
+
+
+def test_a_file_of_many_rejected_rows_is_counted_whole_and_listed_up_to_the_limit(work_db, tmp_path):
+    create_values(work_db, CANDIDATES, [])
+    ensure_raw_schema(work_db)
+    work_db.execute(REJECTIONS)
+    work_db.execute(
+        """
+        insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen, rule,
+            severity, detail, ingested_at, load_id)
+        select 'h2', 'ha-giang/2025-Q3.csv', row, 'ma_tinh', '02', 'province_not_valid_in_period', 'error',
+            '02 (Hà Giang) was merged into Tuyên Quang on 2025-07-01', now(), 2
+        from range(1, 1201) as rows(row)
+        """
+    )
+
+    outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
+
+    html = outcome.report_path.read_text(encoding="utf-8")
+    assert "Ingestion: 1 file and 1,201 rows not accepted" in " ".join(_header(html).split())
+    listed = [
+        row for row in _rows(html) if row and row[0] in ("bad/cut.json", "gia-lai/2025-Q3.csv", "ha-giang/2025-Q3.csv")
+    ]
+    assert len(listed) == 500
+    assert [row[0] for row in listed[:2]] == ["bad/cut.json", "gia-lai/2025-Q3.csv"]
+    assert "… and 703 more" in html

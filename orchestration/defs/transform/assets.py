@@ -5,7 +5,7 @@ dbt_facts      fct_indicator_value and what it needs after quarantine (the gate 
 dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Config
+from dagster import AssetCheckKey, AssetExecutionContext, AssetKey, AssetsDefinition, Config, JobDefinition
 from dagster_dbt import dbt_assets, get_asset_key_for_model
 
 from orchestration.resources import WarehouseResource
@@ -73,3 +73,12 @@ DBT_STAGES = [_stage(name, select, exclude) for name, (select, exclude) in STAGE
 def model_key(name: str) -> AssetKey:
     """A dbt model's asset key, read from the manifest: a model renamed in dbt fails loading, by name."""
     return get_asset_key_for_model(DBT_STAGES[:1], name)  # each stage carries the whole manifest
+
+
+def selection_without_dbt_tests(job: JobDefinition) -> tuple[set[AssetKey], set[AssetCheckKey]]:
+    """Every asset and every check of the job but dbt's tests: the selection of runs whose dbt stages
+    leave the tests out (`data_tests: false`), so that their checks are not planned (one stored
+    event each when the run is created) and the run shows only checks that execute."""
+    graph = job.asset_layer.asset_graph
+    dbt_tests = {key for stage in DBT_STAGES for key in stage.check_keys}
+    return set(graph.get_all_asset_keys()), graph.asset_check_keys - dbt_tests

@@ -6,6 +6,7 @@ Matching is case-, space-, punctuation- and diacritic-insensitive, Vietnamese or
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.text import compact
@@ -76,4 +77,9 @@ def unique_fields(headers: Sequence[object]) -> dict[str, int]:
 
 def canonical_field(header: object) -> str | None:
     """The canonical field a header names, None when it names none."""
-    return _FIELD_BY_KEY.get(compact(header)) if isinstance(header, str) else None
+    return _field_named(header) if isinstance(header, str) else None
+
+
+@lru_cache(maxsize=256)  # every file of a refresh repeats the same few dozen headers
+def _field_named(header: str) -> str | None:
+    return _FIELD_BY_KEY.get(compact(header))

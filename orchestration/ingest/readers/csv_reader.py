@@ -121,10 +121,13 @@ def _read_columns_slowly(
 
 
 def _all_blank(columns: list[pa.DictionaryArray]) -> np.ndarray | None:
-    """Rows whose every cell is blank, None when there are none."""
+    """Rows whose every cell is blank, None when there are none (most files: then a column
+    without any blank text ends the search)."""
     blank = None
     for column in columns:
         empty_text = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column.dictionary)), 0)
+        if not pc.any(empty_text).as_py():
+            return None
         empty = empty_text.to_numpy(zero_copy_only=False)[column.indices.to_numpy()]
         blank = empty if blank is None else blank & empty
     return blank if blank is not None and blank.any() else None

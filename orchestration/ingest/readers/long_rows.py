@@ -68,10 +68,10 @@ class _Field:
 
     def column(self, attribute: str | None, type_: pa.DataType, rows: np.ndarray) -> pa.Array:
         """An attribute of the parsed value per row (text: dictionary-encoded, never copied)."""
-        per_distinct = pa.array([getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results])
-        if type_ == TEXT:
-            return text_column(self.index[rows], per_distinct.cast(pa.string()).to_pylist())
-        return per_distinct.cast(type_).take(self.index[rows])
+        per_distinct = [getattr(ok(r), attribute) if attribute and ok(r) else ok(r) for r in self.results]
+        if type_ == TEXT:  # codes and grains: text already
+            return text_column(self.index[rows], per_distinct)
+        return pa.array(per_distinct).cast(type_).take(self.index[rows])
 
 
 def text_column(index: np.ndarray, texts: list) -> pa.DictionaryArray:
