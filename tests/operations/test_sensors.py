@@ -191,12 +191,12 @@ def test_a_tick_on_an_inbox_unchanged_since_all_was_ingested_reads_nothing_yet_s
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
     ingest(warehouse_paths)
     resources = {"settings": P06Settings.from_env()}
-    context = build_sensor_context(resources=resources)
+    context = build_sensor_context(resources=resources, definitions=defs)
     assert "already ingested" in raw_inbox_sensor(context).skip_message
     looked = context.cursor
 
     def tick():
-        return raw_inbox_sensor(build_sensor_context(cursor=looked, resources=resources))
+        return raw_inbox_sensor(build_sensor_context(cursor=looked, resources=resources, definitions=defs))
 
     # The same inbox again: skipped without a look at the work database (held by a writer here).
     with duckdb.connect(str(warehouse_paths.work_db)):
