@@ -183,3 +183,27 @@ def test_after_p06_refresh_the_first_sensor_tick_starts_no_run_and_sends_no_aler
     new_file = evaluate()
     assert isinstance(new_file, RunRequest)
     assert new_file.tags["p06/new_files"] == "1"
+
+
+def test_a_tick_on_an_inbox_unchanged_since_all_was_ingested_reads_nothing_yet_sees_any_change(
+    raw_dir, warehouse_paths
+):
+    (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
+    ingest(warehouse_paths)
+    resources = {"settings": P06Settings.from_env()}
+    context = build_sensor_context(resources=resources, definitions=defs)
+    assert "already ingested" in raw_inbox_sensor(context).skip_message
+    looked = context.cursor
+
+    def tick():
+        return raw_inbox_sensor(build_sensor_context(cursor=looked, resources=resources, definitions=defs))
+
+    # The same inbox again: skipped without a look at the work database (held by a writer here).
+    with duckdb.connect(str(warehouse_paths.work_db)):
+        assert "changed" in tick().skip_message
+
+    (raw_dir / "ha-noi-q2.csv").write_text(OTHER_CSV)
+    assert isinstance(tick(), RunRequest)
+    (raw_dir / "ha-noi-q2.csv").unlink()
+    shutil.rmtree(warehouse_paths.warehouse_dir)  # a warehouse removed: every file is new again
+    assert isinstance(tick(), RunRequest)

@@ -1,0 +1,170 @@
+"""The sensor path, file dropped -> published marts, under a real `make dev`; prints one JSON object.
+
+    python bench/sensor_path.py [--files 300] [--pairs 2] [--out FILE]
+
+A history of `--files` mixed submissions (generate.py) is refreshed once with `p06 refresh`;
+then, `--pairs` times, one dev server per launcher in turn (A, B, A, B): `spawned` (Dagster's
+default launcher: the code server spawns the run) and `warm` (orchestration/dagster.yaml: the
+warm run worker). Each server gets a DAGSTER_HOME of its own, waits until the inbox sensor has
+looked at the raw dir once (and, for `warm`, the worker is warm), then one new file is dropped.
+Per drop: seconds from the drop to the run created (sensor), to its start (launch and process
+start), to its success (the steps), to its value in p06.duckdb and to last_refresh.json naming
+the run; the load average at the drop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "operations"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+from operations_support import free_port, start_process_group, stop_process_group, wait_until  # noqa: E402
+
+P06 = str(Path(sys.executable).parent / "p06")
+LAUNCHERS = ("spawned", "warm")
+WAIT_SECONDS = 900
+
+
+def dagster_yaml(launcher: str) -> str:
+    """The project's dagster.yaml; `spawned` leaves its run_launcher out (Dagster's default)."""
+    text = (REPO / "orchestration" / "dagster.yaml").read_text()
+    if launcher == "warm":
+        return text
+    return text.split("\n# Runs start in the warm run worker")[0] + "\n"
+
+
+def environment(raw: Path, warehouse: Path, home: Path) -> dict[str, str]:
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("P06_")}
+    return {**inherited, "P06_RAW_DIR": str(raw), "P06_WAREHOUSE_DIR": str(warehouse), "DAGSTER_HOME": str(home)}
+
+
+def published_value(db: Path, period: str) -> float | None:
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            row = con.execute(
+                "select value from marts.fct_indicator_value where province_code = '01' and period = ? "
+                "and indicator_code = 'VNEID_ISSUED'",
+                [period],
+            ).fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def sensor_looked(home: Path) -> bool:
+    from dagster import DagsterInstance
+    from dagster._core.scheduler.instigation import TickStatus
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        states = [s for s in instance.all_instigator_state() if s.name == "raw_inbox_sensor"]
+        if not states:
+            return False
+        ticks = instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id, limit=1)
+        return bool(ticks) and ticks[0].status == TickStatus.SKIPPED
+
+
+def run_timings(home: Path, run_id: str, dropped: float) -> dict[str, float]:
+    from dagster import DagsterEventType, DagsterInstance
+
+    marks = {
+        DagsterEventType.RUN_ENQUEUED: "run_created",
+        DagsterEventType.RUN_START: "run_started",
+        DagsterEventType.RUN_SUCCESS: "run_succeeded",
+    }
+    with DagsterInstance.from_config(str(home)) as instance:
+        logs = instance.all_logs(run_id, of_type=set(marks))
+        tags = instance.get_run_by_id(run_id).tags
+    timings = {marks[e.dagster_event.event_type]: round(e.timestamp - dropped, 2) for e in logs}
+    return {**timings, "run_worker": tags.get("p06/run_worker", "spawned")}
+
+
+def summary_after(warehouse: Path, previous_run: str) -> dict | None:
+    """last_refresh.json once a run other than `previous_run` wrote it."""
+    try:
+        summary = json.loads((warehouse / "last_refresh.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return summary if summary["run_id"] != previous_run else None
+
+
+def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int) -> dict:
+    previous_run = json.loads((warehouse / "last_refresh.json").read_text())["run_id"]
+    home = work / f"dagster_home_{launcher}_{drop}"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(dagster_yaml(launcher))
+    log = work / f"dev_{launcher}_{drop}.log"
+    with log.open("w") as output:
+        server = start_process_group(
+            ["bash", str(REPO / "scripts" / "dev.sh"), str(free_port())],
+            cwd=REPO,
+            env=environment(raw, warehouse, home),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: sensor_looked(home), WAIT_SECONDS, "the inbox sensor's first look")
+        worker_log = home / "run_worker.log"  # started by dev.sh either way: idle for `spawned`
+        wait_until(lambda: worker_log.exists() and "warm" in worker_log.read_text(), WAIT_SECONDS, "the worker")
+        # a value beside the history's (a jump would be held back by a quality rule)
+        period, value = "2025-Q3", 1_165_776 + drop
+        load = os.getloadavg()[0]
+        dropped = time.time()
+        (raw / f"drop_{drop:03d}.csv").write_text(
+            f"ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,{period},VNEID_ISSUED,{value}\n"
+        )
+        wait_until(lambda: published_value(warehouse / "p06.duckdb", period) == value, WAIT_SECONDS, "the marts")
+        in_marts = round(time.time() - dropped, 2)
+
+        summary = wait_until(lambda: summary_after(warehouse, previous_run), WAIT_SECONDS, "last_refresh.json")
+        reported = round(time.time() - dropped, 2)
+        return {
+            "launcher": launcher,
+            "load_average_1min": round(load, 2),
+            **run_timings(home, summary["run_id"], dropped),
+            "in_marts": in_marts,
+            "last_refresh_json": reported,
+            "status": summary["status"],
+        }
+    finally:
+        stop_process_group(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="p06-sensor-path-"))
+    raw, warehouse = work / "raw", work / "warehouse"
+    try:
+        generate(raw, files=args.files, values=22)
+        env = environment(raw, warehouse, warehouse / "dagster_home")
+        subprocess.run([P06, "refresh"], env=env, check=True, stdout=subprocess.DEVNULL)
+        drops = []
+        for drop in range(args.pairs * len(LAUNCHERS)):
+            drops.append(one_drop(LAUNCHERS[drop % len(LAUNCHERS)], raw, warehouse, work, drop))
+            print(json.dumps(drops[-1]), file=sys.stderr, flush=True)
+        result = {"files": args.files, "drops": drops}
+        text = json.dumps(result, indent=2)
+        print(text)
+        if args.out:
+            args.out.write_text(text + "\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

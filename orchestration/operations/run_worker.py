@@ -1,0 +1,195 @@
+"""The warm run worker: runs launched by the daemon start without paying the imports again.
+
+Dagster's code server starts each run in a *spawned* interpreter that imports Dagster, dbt-core,
+pandas, pyarrow, DuckDB and Great Expectations again (~5 s of a sensor's run, bench/README.md).
+This process imports those third-party libraries once, then listens on a Unix socket in
+DAGSTER_HOME; for each run the launcher (run_launcher.py) sends, it forks one child that imports
+the p06 code location fresh (edits reloaded by `dg dev` are honoured; nothing is shared between
+runs) and executes the run as `dagster api execute_run` does, then leaves with `os._exit`.
+
+    python -m orchestration.operations.run_worker     (scripts/dev.sh starts it beside `dg dev`)
+
+It stops when the process that started it ends. Only one worker serves a DAGSTER_HOME: a second
+one finds the lock taken and exits at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+SOCKET_NAME = "run_worker.sock"
+# Third-party modules a refresh run imports, the slow ones first; not p06's own code.
+WARM_MODULES = (
+    "dagster",
+    "dagster._cli.api",
+    "dagster_dbt",
+    "dbt.cli.main",
+    "dbt.adapters.duckdb",
+    "pandas",
+    "pyarrow",
+    "pyarrow.compute",
+    "pyarrow.csv",
+    "duckdb",
+    "jinja2",
+    "python_calamine",
+    "psycopg2",
+    "openpyxl",
+)
+_POLL_SECONDS = 1.0
+
+
+def socket_path(dagster_home: str | Path) -> Path:
+    return Path(dagster_home) / SOCKET_NAME
+
+
+def warm_up() -> None:
+    """Import what every run needs, then forget p06's own modules so each child imports them."""
+    for name in WARM_MODULES:
+        with contextlib.suppress(ImportError):  # an optional extra not installed
+            importlib.import_module(name)
+    from orchestration.quality.validation import load_great_expectations
+
+    load_great_expectations()
+    for name in [name for name in sys.modules if name == "orchestration" or name.startswith("orchestration.")]:
+        del sys.modules[name]
+
+
+def serve(dagster_home: Path) -> int:
+    lock = os.open(dagster_home / "run_worker.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"run worker: another one serves {dagster_home}", file=sys.stderr)
+        return 0
+    parent = os.getppid()
+    warm_up()
+    path = socket_path(dagster_home)
+    path.unlink(missing_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener, contextlib.suppress(KeyboardInterrupt):
+        listener.bind(str(path))
+        listener.listen()
+        listener.settimeout(_POLL_SECONDS)
+        print(f"run worker: warm, pid {os.getpid()}, listening on {path}", flush=True)
+        children: dict[int, str | None] = {}  # pid: the run's arguments (None: a reporter)
+        while os.getppid() == parent:  # the starter ended: so does the worker
+            _reap(children)
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            try:
+                _accept_run(connection, [listener.fileno(), lock], children)
+            except OSError as exc:  # this run only: the launcher, without an answer, falls back
+                print(f"run worker: could not start a run: {exc}", file=sys.stderr, flush=True)
+    path.unlink(missing_ok=True)
+    os.close(lock)
+    return 0
+
+
+def _accept_run(connection: socket.socket, worker_fds: list[int], children: dict[int, str | None]) -> None:
+    with connection, connection.makefile("rwb") as stream:
+        connection.settimeout(10)
+        request = stream.readline().decode()
+        if not request:
+            return
+        pid = os.fork()
+        if pid == 0:
+            stream.close()
+            connection.close()
+            for fd in worker_fds:  # the run holds neither the socket nor the worker's lock
+                os.close(fd)
+            _run_child(request)
+        children[pid] = request
+        stream.write(json.dumps({"pid": pid}).encode() + b"\n")
+        stream.flush()
+
+
+def _run_child(serialized_args: str) -> None:
+    """Executes one run, then leaves without the interpreter's teardown (every file closed first)."""
+    code = 0
+    try:
+        code = execute_run(serialized_args)
+    except BaseException:  # whatever happened was written to the run's event log if it could be
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+
+
+def execute_run(serialized_args: str) -> int:
+    """What `dagster api execute_run` does with its arguments, plus the thread that turns a
+    cancel (the launcher's terminate) into an interrupt, as Dagster's own run workers have."""
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._cli.utils import get_instance_for_cli
+    from dagster._core.execution.run_cancellation_thread import start_run_cancellation_thread
+    from dagster._grpc.types import ExecuteRunArgs
+    from dagster._serdes import deserialize_value
+    from dagster._utils.interrupts import capture_interrupts
+
+    args = deserialize_value(serialized_args, ExecuteRunArgs)
+    with capture_interrupts(), get_instance_for_cli(instance_ref=args.instance_ref) as instance:
+        thread, stop = start_run_cancellation_thread(instance, args.run_id)
+        try:
+            return _execute_run_command_body(args.run_id, instance, lambda _event: None, False)
+        finally:
+            stop.set()
+            thread.join(timeout=15)
+
+
+def _reap(children: dict[int, str | None]) -> None:
+    """A child that died before its run finished (killed, out of memory) fails the run, as
+    Dagster's code server does for its own run processes; a forked reporter says so."""
+    for pid in list(children):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if not done:
+            continue
+        request = children.pop(pid)
+        exit_code = os.waitstatus_to_exitcode(status)
+        if request is None or exit_code == 0:
+            continue
+        reporter = os.fork()
+        if reporter == 0:
+            code = 1
+            try:
+                _fail_unfinished_run(request, exit_code)
+                code = 0
+            finally:
+                os._exit(code)
+        children[reporter] = None
+
+
+def _fail_unfinished_run(serialized_args: str, exit_code: int) -> None:
+    from dagster import DagsterInstance
+    from dagster._grpc.types import ExecuteRunArgs
+    from dagster._serdes import deserialize_value
+
+    args = deserialize_value(serialized_args, ExecuteRunArgs)
+    with DagsterInstance.from_ref(args.instance_ref) as instance:
+        run = instance.get_run_by_id(args.run_id)
+        if run and not run.is_finished:
+            instance.report_engine_event(f"The run's process in the warm run worker exited with {exit_code}", run)
+            instance.report_run_failed(run)
+
+
+def main() -> int:
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        print("run worker: DAGSTER_HOME is not set", file=sys.stderr)
+        return 1
+    return serve(Path(home))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

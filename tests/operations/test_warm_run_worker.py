@@ -1,0 +1,162 @@
+"""The sensor path for real: `make dev` (scripts/dev.sh) with its warm run worker, a file dropped
+into the raw dir, its value in the published marts; and, the worker killed, the next file still
+reaches the marts through the code server (the launcher's fallback).
+
+One dev server for the module; the two tests run in order, the second after the first's run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+from operations_support import free_port, start_process_group, stop_process_group, wait_until
+
+from orchestration.operations.run_launcher import SPAWNED, WARM, WORKER_PID_TAG, WORKER_TAG
+from orchestration.settings import WarehousePaths
+
+RUN_SECONDS = 600  # one refresh on a shared, loaded 2-core machine: 1 to 3 minutes
+WARM_LINE = re.compile(r"run worker: warm, pid (\d+),")
+
+
+def submission(period: str, value: int) -> str:
+    return f"ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n01,{period},VNEID_ISSUED,{value}\n"
+
+
+class DevServer:
+    def __init__(self, paths: WarehousePaths, process: subprocess.Popen, log: Path):
+        self.paths = paths
+        self.process = process
+        self.log = log
+
+    @property
+    def worker_log(self) -> Path:
+        return self.paths.dagster_home / "run_worker.log"
+
+    def warm_workers(self) -> list[int]:
+        if self.process.poll() is not None:
+            raise AssertionError(f"dev server exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+        text = self.worker_log.read_text() if self.worker_log.exists() else ""
+        return [int(pid) for pid in WARM_LINE.findall(text)]
+
+    def published_value(self, period: str) -> float | None:
+        if not self.paths.published_db.exists():
+            return None
+        try:
+            with duckdb.connect(str(self.paths.published_db), read_only=True) as con:
+                row = con.execute(
+                    "select value from marts.fct_indicator_value "
+                    "where province_code = '01' and period = ? and indicator_code = 'VNEID_ISSUED'",
+                    [period],
+                ).fetchone()
+        except duckdb.Error:  # being replaced by a publish right now
+            return None
+        return row[0] if row else None
+
+    def run_that_published(self, period: str, dropped_at: datetime):
+        """The run, started after `dropped_at`, whose summary (last_refresh.json) says it
+        published, and `period`'s value in the marts."""
+        try:
+            summary = json.loads(self.paths.last_refresh.read_text())
+        except (OSError, ValueError):
+            return None
+        if summary.get("status") != "published" or datetime.fromisoformat(summary["started_at"]) < dropped_at:
+            return None
+        with DagsterInstance.from_config(str(self.paths.dagster_home)) as instance:
+            run = instance.get_run_by_id(summary["run_id"])
+            if run is None or self.published_value(period) is None:
+                return None
+            events = [
+                entry.dagster_event.message or ""
+                for entry in instance.all_logs(run.run_id, of_type={DagsterEventType.ENGINE_EVENT})
+            ]
+        return run, events
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory, repo_root, p06_env_for) -> DevServer:
+    tmp = tmp_path_factory.mktemp("warm_worker")
+    paths = WarehousePaths(raw_dir=tmp / "raw", warehouse_dir=tmp / "warehouse")
+    paths.raw_dir.mkdir()
+    log = tmp / "dev.log"
+    with log.open("w") as output:
+        process = start_process_group(
+            ["bash", str(repo_root / "scripts" / "dev.sh"), str(free_port())],
+            cwd=repo_root,
+            env=p06_env_for(paths),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = DevServer(paths, process, log)
+    try:
+        wait_until(server.warm_workers, timeout=180, what="the warm run worker of `make dev`")
+        yield server
+    finally:
+        stop_process_group(process)
+
+
+def test_a_file_dropped_into_raw_reaches_the_marts_through_the_warm_worker(dev_server):
+    (worker,) = dev_server.warm_workers()
+    dropped_at = datetime.now(UTC)
+    (dev_server.paths.raw_dir / "ha-noi-2024-q1.csv").write_text(submission("2024-Q1", 1000), encoding="utf-8")
+
+    run, events = wait_until(
+        lambda: dev_server.run_that_published("2024-Q1", dropped_at), RUN_SECONDS, "the new file's refresh to publish"
+    )
+
+    assert dev_server.published_value("2024-Q1") == 1000
+    assert run.tags["dagster/sensor_name"] == "raw_inbox_sensor"
+    assert run.tags[WORKER_TAG] == WARM
+    # The run's process is the child the worker forked: the pid Dagster's own event names.
+    child = int(run.tags[WORKER_PID_TAG])
+    assert child != worker
+    assert f"Started process for run (pid: {child})." in events
+
+
+def test_a_run_whose_warm_worker_died_still_reaches_the_marts(dev_server):
+    (worker,) = dev_server.warm_workers()
+    os.kill(worker, signal.SIGKILL)
+    dropped_at = datetime.now(UTC)
+    (dev_server.paths.raw_dir / "ha-noi-2024-q2.csv").write_text(submission("2024-Q2", 1200), encoding="utf-8")
+
+    run, events = wait_until(
+        lambda: dev_server.run_that_published("2024-Q2", dropped_at),
+        RUN_SECONDS,
+        "the refresh of the file after the worker died",
+    )
+
+    assert dev_server.published_value("2024-Q2") == 1200
+    assert run.tags[WORKER_TAG] == SPAWNED
+    assert any("No warm run worker answered" in event for event in events)
+    # The launcher started a new worker for the runs after this one.
+    new_worker = wait_until(lambda: set(dev_server.warm_workers()) - {worker}, 180, "a new warm run worker")
+    assert len(new_worker) == 1
+
+
+def test_a_warm_run_terminated_is_canceled_and_publishes_nothing(dev_server):
+    wait_until(dev_server.warm_workers, 180, "a warm run worker")
+    with DagsterInstance.from_config(str(dev_server.paths.dagster_home)) as instance:
+        before = {run.run_id for run in instance.get_runs()}
+        (dev_server.paths.raw_dir / "ha-noi-2024-q3.csv").write_text(submission("2024-Q3", 1300), encoding="utf-8")
+
+        def started_warm_run():
+            runs = [run for run in instance.get_runs() if run.run_id not in before]
+            return runs and runs[0].status == DagsterRunStatus.STARTED and runs[0].tags.get(WORKER_TAG) and runs[0]
+
+        run = wait_until(started_warm_run, RUN_SECONDS, "the new file's run to start")
+        assert run.tags[WORKER_TAG] == WARM
+        # What the UI's Terminate calls: this instance's launcher, as dagster.yaml names it.
+        assert instance.run_launcher.terminate(run.run_id)
+
+        wait_until(
+            lambda: instance.get_run_by_id(run.run_id).status == DagsterRunStatus.CANCELED, 120, "the run canceled"
+        )
+    assert dev_server.published_value("2024-Q3") is None
