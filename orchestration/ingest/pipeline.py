@@ -16,24 +16,12 @@ from orchestration.ingest.listing import (
     not_followed,
     raw_dir_problem,
     source_name,
-    submission_files,
 )
 from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.records import ParsedFile, Rejection, format_rejection
+from orchestration.ingest.records import ParsedFile, Rejection
 from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.settings import VIETNAM
-
-__all__ = [
-    "IngestReport",
-    "format_rejection",
-    "ingest_files",
-    "ingest_new_files",
-    "list_submissions",
-    "raw_dir_problem",
-    "source_name",
-    "submission_files",
-]
 
 
 @dataclass

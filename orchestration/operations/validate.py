@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 
 from orchestration.ingest.listing import SUFFIXES, escape_name, list_submissions
-from orchestration.ingest.pipeline import format_rejection, ingest_files
-from orchestration.ingest.records import Rejection
+from orchestration.ingest.pipeline import ingest_files
+from orchestration.ingest.records import Rejection, format_rejection
 from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.check_tables import ROW_LOCAL_TABLES
 from orchestration.quality.evaluate import CANDIDATES, evaluate
