@@ -31,6 +31,7 @@ from orchestration.quality.check_tables import (
 )
 from orchestration.quality.findings import (
     FINDING_COLUMNS,
+    ORIGIN_COLUMNS,
     PAIR_KEY,
     empty_findings,
     kept_findings,
@@ -175,9 +176,16 @@ def validate_changed(
             rules.setdefault(rule.check_table, []).append(rule.id)
         kept = kept_findings(con, findings_table, rules)
         results = [with_kept(result, kept) if result.rule.check_table in SCOPES else result for result in results]
+        results = [replace(result, findings=in_order(result.findings)) for result in results]
         findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
         replace_findings(con, findings, table=findings_table, remember_validated=True)
     return results, findings
+
+
+def in_order(findings: pd.DataFrame) -> pd.DataFrame:
+    """A rule's findings by province unit, period, indicator and origin: the same order whichever
+    scopes were checked again (the report and the checks show the first ones)."""
+    return findings.sort_values(ORIGIN_COLUMNS, na_position="first", kind="stable", ignore_index=True)
 
 
 def with_kept(result: RuleResult, kept: pd.DataFrame) -> RuleResult:

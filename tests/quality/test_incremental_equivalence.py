@@ -109,14 +109,13 @@ def _refresh(con: duckdb.DuckDBPyConnection, report_dir, *, full: bool):
     return outcome, gate(con, source=FACTS, as_of=AS_OF, full=full)
 
 
-def _sorted_rows(frame) -> list[tuple]:
-    return sorted(tuple(map(str, row)) for row in frame[FINDING_COLUMNS].itertuples(index=False))
+def _rows(frame) -> list[tuple]:
+    """In their order: the report and the checks show a rule's first findings."""
+    return [tuple(map(str, row)) for row in frame[FINDING_COLUMNS].itertuples(index=False)]
 
 
 def _checks(results) -> list[tuple]:
-    return [
-        (r.rule.id, r.passed, r.n_unexpected, r.n_findings, r.n_held_back, _sorted_rows(r.findings)) for r in results
-    ]
+    return [(r.rule.id, r.passed, r.n_unexpected, r.n_findings, r.n_held_back, _rows(r.findings)) for r in results]
 
 
 def _state(con, outcome, gated) -> dict:
