@@ -100,6 +100,11 @@ def rejection_rows(rejections: list[Rejection]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=REJECTED_ROW_SCHEMA)
 
 
+# Arrow tables are immutable: the files without tasks, values or rejected rows share one empty
+# table each (building one costs 0.1 to 0.45 ms, per file at 5,000 files)
+NO_VALUES, NO_TASKS, NO_REJECTED_ROWS = (s.empty_table() for s in (VALUE_SCHEMA, TASK_SCHEMA, REJECTED_ROW_SCHEMA))
+
+
 @dataclass
 class ParsedFile:
     """``listed``: rejections built one by one (the file's, task rows, cells); ``rejected_rows``:
@@ -107,10 +112,10 @@ class ParsedFile:
     with ``listed``."""
 
     file_format: str | None  # csv_long | csv_tasks | xlsx | json; None when unreadable
-    values: pa.Table = field(default_factory=VALUE_SCHEMA.empty_table)
-    tasks: pa.Table = field(default_factory=TASK_SCHEMA.empty_table)
+    values: pa.Table = field(default_factory=lambda: NO_VALUES)
+    tasks: pa.Table = field(default_factory=lambda: NO_TASKS)
     listed: list[Rejection] = field(default_factory=list)
-    rejected_rows: pa.Table = field(default_factory=REJECTED_ROW_SCHEMA.empty_table)
+    rejected_rows: pa.Table = field(default_factory=lambda: NO_REJECTED_ROWS)
 
     @property
     def rejections(self) -> list[Rejection]:

@@ -57,6 +57,23 @@ def test_blank_lines_keep_spreadsheet_row_numbers():
     assert [row[0] for row in values_of(read_submission(data, "q1.csv"))] == [2, 5]
 
 
+@pytest.mark.parametrize(
+    "first_note, note_seen",
+    [("plain note", "plain note"), ('"a note, quoted\nover two lines"', "a note, quoted\nover two lines")],
+)
+def test_a_record_is_one_row_with_or_without_quoted_line_breaks(first_note, note_seen):
+    data = (
+        "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ghi_chu\n"
+        f"52,2024-Q1,VNEID_ISSUED,10,{first_note}\n"
+        "52,2024-Q1,VNEID_ACTIVATED,7,\n"
+    ).encode()
+    parsed = read_submission(data, "q1.csv")
+    assert [(r["source_row"], r["indicator_code"], r["note"]) for r in parsed.values.to_pylist()] == [
+        (2, "VNEID_ISSUED", note_seen),
+        (3, "VNEID_ACTIVATED", None),
+    ]
+
+
 def test_rejected_row_gets_one_rejection_per_reason():
     data = b"ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n52,2024,VNEID_ISSUED,10\n99,2024,NOPE,abc\n"
     parsed = read_submission(data, "x.csv")

@@ -88,7 +88,10 @@ def _read_columns(
         table = pacsv.read_csv(
             io.BytesIO(payload),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True),
+            # a line break inside a value needs quotes: without any, Arrow may split the file at any line
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=b'"' in payload
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={names[p]: pa.dictionary(pa.int32(), pa.string()) for p in positions},
                 include_columns=[names[p] for p in positions],

@@ -21,6 +21,7 @@ from orchestration.ingest.parsing.numbers import EXPECTED as NUMBER_EXPECTED
 from orchestration.ingest.parsing.numbers import parse_number, parse_number_column
 from orchestration.ingest.readers.lookups import Lookups, is_blank, ok, value_seen
 from orchestration.ingest.records import (
+    NO_REJECTED_ROWS,
     REJECTED_ROW_SCHEMA,
     TEXT,
     VALUE_SCHEMA,
@@ -237,7 +238,7 @@ def _rejected_rows(
             )
         )
     if not parts:
-        return REJECTED_ROW_SCHEMA.empty_table()
+        return NO_REJECTED_ROWS
     rejected = pa.concat_tables(parts)
     if len(parts) > 1:  # one check's rows are in order already
         rejected = rejected.sort_by([("position", "ascending"), ("check", "ascending")])
