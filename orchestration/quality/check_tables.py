@@ -149,8 +149,8 @@ UNIT_PERIOD = ("province_code", "province_valid_from", "period")
 UNIT_INDICATOR = ("province_code", "province_valid_from", "indicator_code")
 # A check table's scope: the columns such that each of its rows depends only on the values sharing
 # them (a stock's previous period, a unit's history, a national total's provinces). A validation
-# checks only the scopes whose values changed since the last validation of the same source, and
-# keeps the findings of the others. The status table is always checked whole: its verdicts move
+# checks only the scopes whose values changed since the last validation into the same findings
+# table, and keeps the findings of the others. The status table is always checked whole: its verdicts move
 # with the day (a deadline passes) without any value changing.
 SCOPES = {
     "indicator_values": UNIT_PERIOD,

@@ -132,7 +132,7 @@ def evaluate(
             for expectation in suite["expectations"]:
                 tallies.setdefault(expectation["meta"]["rule"], _RuleTally())
             for outcome in validate(frame, suite) if len(frame) else []:
-                tally = tallies.setdefault(outcome.rule, _RuleTally())
+                tally = tallies[outcome.rule]
                 tally.passed &= outcome.success
                 tally.n_unexpected += len(outcome.offending_rows)
                 tally.findings.append(_findings(con, outcome, table, check_table, values))
