@@ -74,8 +74,10 @@ def refresh(args: argparse.Namespace) -> int:
                 print(format_noop(summary))
                 return summary["exit_code"]
         from dagster import DagsterInstance
+        from dagster._core.instance.ref import InstanceRef
 
         from orchestration.definitions import build_definitions
+        from orchestration.operations.event_log import event_log_overrides
         from orchestration.operations.finish import finish_refresh
         from orchestration.operations.lock import warehouse_lock
         from orchestration.resources import P06Settings
@@ -86,7 +88,7 @@ def refresh(args: argparse.Namespace) -> int:
         home = dagster_home(paths)
         # Two first refreshes at once would both migrate the new instance's database.
         with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
-            instance = DagsterInstance.from_config(str(home))
+            instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=event_log_overrides(home)))
         job = defs.resolve_job_def("refresh")
         if args.skip_dbt_tests:
             from orchestration.defs.transform.assets import selection_without_dbt_tests

@@ -175,13 +175,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+# The schema as a literal: DuckDB's first query with a bind parameter imports pandas and pyarrow (~1 s),
+# which `p06 dashboard` otherwise never needs.
+PUBLISHED_COLUMNS_SQL = f"""
+select table_name, column_name from information_schema.columns where table_schema = '{MARTS}'
+"""
+
+
 def _published_columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    return set(
-        con.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = ?",
-            [MARTS],
-        ).fetchall()
-    )
+    return set(con.execute(PUBLISHED_COLUMNS_SQL).fetchall())
 
 
 def read_published(published_db: Path) -> Published:

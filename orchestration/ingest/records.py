@@ -33,10 +33,10 @@ TASK_SCHEMA = arrow_schema(row_columns("task_rows"))
 # severity: every rejection the store writes is an error
 REJECTION_SCHEMA = arrow_schema(row_columns("ingest_rejections", without=("severity",)))
 # rejected rows built in bulk: the stored columns, with the file and what was expected (in the
-# detail); their text repeats (one reason, many rows) but for the detail, which names the row
+# reason); their text repeats (one reason, many rows)
 REJECTED_ROW_SCHEMA = pa.schema(
     [
-        f.with_type(TEXT) if f.type == pa.string() and f.name != "detail" else f
+        f.with_type(TEXT) if f.type == pa.string() else f
         for f in pa.schema([("source_file", pa.string()), ("expected", pa.string()), *REJECTION_SCHEMA])
     ]
 )
@@ -61,6 +61,7 @@ class Rejection:
 
     @property
     def detail(self) -> str:
+        """The sentence: where (schema.DETAIL_SQL builds it from the stored columns), then why."""
         row = f", row {self.source_row}" if self.source_row is not None else ""
         return where_in_file(self.source_file, self.sheet) + row + what_was_wrong(self)
 
@@ -71,7 +72,8 @@ def where_in_file(source_file: str, sheet: str | None) -> str:
 
 
 def what_was_wrong(rejection: Rejection) -> str:
-    """The end of a rejection's sentence, after its row: column, value seen, rule, expected."""
+    """The end of a rejection's sentence, after its row: column, value seen, rule, expected
+    (stored as `reason`)."""
     column = f", column {rejection.column_name}" if rejection.column_name is not None else ""
     seen = f": value {rejection.value_seen!r}" if rejection.value_seen is not None else ""
     return f"{column}{seen} — {rejection.rule}: expected {rejection.expected}"
@@ -86,7 +88,7 @@ def storable(value: object) -> object:
 
 
 def format_rejection(rejection: Rejection) -> str:
-    """The line ``p06 validate`` prints; the same sentence the refresh stores as ``detail``."""
+    """The line ``p06 validate`` prints; the same sentence as ``detail`` in marts.quality_issues."""
     return rejection.detail
 
 
@@ -94,7 +96,7 @@ def rejection_rows(rejections: list[Rejection]) -> pa.Table:
     """Rejections built one by one, as the rows of a bulk-built table (REJECTED_ROW_SCHEMA)."""
     names = set(REJECTED_ROW_SCHEMA.names)
     rows = [
-        {**{k: storable(v) for k, v in asdict(r).items() if k in names}, "detail": storable(r.detail)}
+        {**{k: storable(v) for k, v in asdict(r).items() if k in names}, "reason": storable(what_was_wrong(r))}
         for r in rejections
     ]
     return pa.Table.from_pylist(rows, schema=REJECTED_ROW_SCHEMA)

@@ -81,7 +81,7 @@ RAW_TABLES: dict[str, tuple[Column, ...]] = {
         Column("value_seen", "varchar"),
         Column("rule", "varchar", not_null=True),
         Column("severity", "varchar", not_null=True),
-        Column("detail", "varchar", not_null=True),
+        Column("reason", "varchar", not_null=True),  # the sentence after the row: see DETAIL_SQL
         Column("province_code", "varchar"),
         Column("province_valid_from", "date"),
         Column("period", "varchar"),
@@ -124,11 +124,48 @@ RAW_SCHEMA_DDL = "\n".join(
 )
 
 
+# A rejection's sentence (`Rejection.detail`, what `p06 validate` prints) from its stored parts:
+# the file, the sheet, the row, then the `reason` worded once per distinct (rule, column, value).
+# Not stored per row: a million rejected rows share a few reasons. The dbt staging model
+# stg_raw__ingest_rejections spells the same expression for every engine.
+DETAIL_SQL = (
+    "source_file || coalesce(', sheet ' || sheet, '') || coalesce(', row ' || cast(source_row as varchar), '')"
+    " || reason"
+)
+
+# Warehouses created before `reason` stored the whole sentence as `detail`: its end is the reason.
+_STORED_DETAIL = """
+select 1 from information_schema.columns
+where table_catalog = current_database() and table_schema = 'raw' and table_name = 'ingest_rejections'
+  and column_name = 'detail'
+"""
+
+
 def row_columns(table: str, *, without: tuple[str, ...] = ()) -> list[Column]:
     """The columns of a raw table that a file's rows carry before the store adds their lineage."""
     return [column for column in RAW_TABLES[table] if column.name not in LINEAGE + without]
 
 
 def ensure_raw_schema(con) -> None:
-    """Create the raw tables if they do not exist yet (idempotent)."""
+    """Create the raw tables if they do not exist yet, and bring older ones to today's layout
+    (idempotent)."""
+    if con.execute(_STORED_DETAIL).fetchone():
+        _reason_from_detail(con)
     con.execute(RAW_SCHEMA_DDL)
+
+
+def _reason_from_detail(con) -> None:
+    """raw.ingest_rejections rebuilt with `reason` (the end of each stored `detail`) in its place."""
+    columns = [column.name for column in RAW_TABLES["ingest_rejections"]]
+    prefix = DETAIL_SQL.removesuffix(" || reason")
+    selected = ", ".join(f"substr(detail, length({prefix}) + 1)" if c == "reason" else c for c in columns)
+    con.begin()
+    try:
+        con.execute("alter table raw.ingest_rejections rename to ingest_rejections_with_detail")
+        con.execute(table_ddl("ingest_rejections", RAW_TABLES["ingest_rejections"]))
+        con.execute(f"insert into raw.ingest_rejections select {selected} from raw.ingest_rejections_with_detail")
+        con.execute("drop table raw.ingest_rejections_with_detail")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise

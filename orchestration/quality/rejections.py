@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from orchestration.ingest.schema import DETAIL_SQL
 from orchestration.quality.check_tables import table_columns
 
 COLUMNS = [
@@ -22,8 +23,14 @@ COLUMNS = [
     "rule",
     "detail",
 ]
-DISTINCT_REJECTIONS = f"select distinct {', '.join(COLUMNS)} from raw.ingest_rejections"
+# the sentence is worded for the rows shown only (schema.DETAIL_SQL), not for a million rejected rows
+DISTINCT_REJECTIONS = f"select distinct {', '.join(COLUMNS[:-1])}, reason from raw.ingest_rejections"
 ORDER = "source_file, sheet nulls first, source_row nulls first, rule"
+FIRST_SQL = f"""
+select * exclude (reason), {DETAIL_SQL} as detail
+from ({DISTINCT_REJECTIONS} order by {ORDER} limit $limit)
+order by {ORDER}
+"""
 COUNTS_SQL = f"""
 select count(*),
        count(distinct source_file) filter (where source_row is null),
@@ -47,6 +54,6 @@ def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRe
     """The first ``limit`` rejections and the counts; nothing before any ingest."""
     if table_columns(con, "raw.ingest_rejections") is None:
         return IngestRejections(pd.DataFrame(columns=COLUMNS), 0, 0, 0)
-    first = con.execute(f"{DISTINCT_REJECTIONS} order by {ORDER} limit {int(limit)}").df()
+    first = con.execute(FIRST_SQL, {"limit": limit}).df()
     total, files, rows = con.execute(COUNTS_SQL).fetchone()
     return IngestRejections(first, total, files, rows)

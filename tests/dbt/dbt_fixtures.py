@@ -130,12 +130,12 @@ class WorkDb:
         with self.connect() as con:
             con.execute(
                 "insert into raw.ingest_rejections (file_hash, source_file, source_row, rule,"
-                " severity, detail, province_code, period, ingested_at, load_id)"
+                " severity, reason, province_code, period, ingested_at, load_id)"
                 " values ('hash-rejected.csv', 'rejected.csv', ?, ?, 'error', ?, ?, ?, ?, ?)",
                 [
                     source_row,
                     rule,
-                    f"rejected.csv row {source_row}: {rule}",
+                    f" — {rule}: expected a value p06 accepts",
                     province_code,
                     period,
                     datetime(2026, 1, 1, load_id),

@@ -9,6 +9,7 @@ import pytest
 from dbt_fixtures import OLD_UNITS, WorkDb, dbt_build
 
 from orchestration.ingest.pipeline import ingest_new_files
+from orchestration.ingest.schema import DETAIL_SQL
 
 PROVINCE_FILE = """ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao
 52,2024,VNEID_ISSUED,999,2025-01-05
@@ -67,8 +68,8 @@ def test_province_values_not_sent_by_commune_stay(resolved):
 def test_commune_values_of_non_additive_indicators_are_rejected_rows(communes_loaded, resolved):
     assert "DIGITIZATION_RATE" not in resolved
     rejected = communes_loaded.rows(
-        "select source_row, rule, column_name, value_seen, indicator_code, province_code, detail"
-        " from raw.ingest_rejections order by source_row"
+        "select source_row, rule, column_name, value_seen, indicator_code, province_code,"
+        f" {DETAIL_SQL} as detail from raw.ingest_rejections order by source_row"
     )
     assert [
         (r["source_row"], r["rule"], r["column_name"], r["value_seen"], r["indicator_code"], r["province_code"])

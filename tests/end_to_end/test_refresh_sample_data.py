@@ -208,7 +208,10 @@ def test_validate_on_the_raw_dir_prints_what_the_refresh_recorded_for_the_rules_
     validated = subprocess.run([P06, "validate", "."], cwd=paths.raw_dir, capture_output=True, text=True, timeout=600)
     con = duckdb.connect(str(paths.work_db), read_only=True)
     try:
-        rejections = [row[0] for row in con.execute("select detail from raw.ingest_rejections").fetchall()]
+        rejections = [
+            row[0]
+            for row in con.execute("select detail from marts.quality_issues where stage = 'ingestion'").fetchall()
+        ]
         findings = con.execute(
             "select * from quality.findings where rule in (select unnest(?))",
             [[rule.id for rule in all_rules() if rule.check_table in ROW_LOCAL_TABLES]],

@@ -50,7 +50,7 @@ def add_file(con, file_hash: str, name: str, *units: tuple[str, date, str]) -> N
 def reject(con, file_hash: str, name: str, row: int, rule: str, value: str, code=None, valid_from=None):
     con.execute(
         "insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen,"
-        " rule, severity, detail, province_code, province_valid_from, ingested_at, load_id)"
+        " rule, severity, reason, province_code, province_valid_from, ingested_at, load_id)"
         " values (?, ?, ?, 'ma_tinh', ?, ?, 'error', 'd', ?, ?, ?, 1)",
         [file_hash, name, row, value, rule, code, valid_from, AT],
     )

@@ -13,6 +13,7 @@ from ingest_builders import write_template
 
 from orchestration.ingest import store
 from orchestration.ingest.pipeline import ingest_files, ingest_new_files
+from orchestration.ingest.schema import DETAIL_SQL, RAW_TABLES, table_ddl
 
 NOW = datetime(2025, 10, 5, 8, 0)
 HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
@@ -188,7 +189,7 @@ def test_file_that_cannot_be_read_is_rejected_and_others_ingested(raw_dir, con, 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     report = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_ingested, report.files_rejected) == (1, 1)
-    assert con.execute("select source_file, file_hash, rule, detail from raw.ingest_rejections").fetchall() == [
+    assert con.execute(f"select source_file, file_hash, rule, {DETAIL_SQL} from raw.ingest_rejections").fetchall() == [
         (
             "locked.csv",
             None,
@@ -228,4 +229,45 @@ def test_a_file_corrected_in_place_is_ingested_again_as_a_new_version(raw_dir, c
     assert con.execute("select value, load_id from raw.indicator_values order by load_id").fetchall() == [
         (1.0, 1),
         (20.0, 2),
+    ]
+
+
+OLD_DETAILS = [
+    ("gone.csv", None, None, "gone.csv — file_unreadable: expected a file p06 can read (Permission denied)"),
+    (
+        "hà_nội/q1.xlsx",
+        "ChiTieu",
+        12,
+        "hà_nội/q1.xlsx, sheet ChiTieu, row 12, column Giá trị: value '1,5' — count_not_whole: expected a whole number",
+    ),
+]
+
+
+def test_a_warehouse_that_stored_whole_sentences_keeps_them_and_takes_new_rejections(raw_dir, con):
+    """Before issue 20 (session 5), raw.ingest_rejections stored each row's sentence as `detail`."""
+    columns = [
+        column._replace(name="detail") if column.name == "reason" else column
+        for column in RAW_TABLES["ingest_rejections"]
+    ]
+    con.execute("create schema raw")
+    con.execute(table_ddl("ingest_rejections", tuple(columns)))
+    for source_file, sheet, source_row, detail in OLD_DETAILS:
+        con.execute(
+            "insert into raw.ingest_rejections (file_hash, source_file, sheet, source_row, rule, severity, detail,"
+            " ingested_at, load_id) values (null, ?, ?, ?, 'count_not_whole', 'error', ?, ?, 1)",
+            [source_file, sheet, source_row, detail, NOW],
+        )
+    write(raw_dir / "q2.csv", HEADER + "01,,2024-Q2,VNEID_NEW,5\n")
+
+    report = ingest_new_files(raw_dir, con, now=NOW)
+
+    assert report.rows_rejected == 1
+    assert "detail" not in [row[0] for row in con.execute("describe raw.ingest_rejections").fetchall()]
+    assert con.execute(f"select {DETAIL_SQL} from raw.ingest_rejections order by load_id, source_file").fetchall() == [
+        (OLD_DETAILS[0][3],),
+        (OLD_DETAILS[1][3],),
+        (
+            "q2.csv, row 2, column ma_chi_tieu: value 'VNEID_NEW' — indicator_unknown: expected an indicator code"
+            " of reference/indicators.csv (e.g. VNEID_ISSUED)",
+        ),
     ]

@@ -103,15 +103,17 @@ def test_the_header_tells_passed_from_not_evaluated_and_names_no_internal_table(
 
 REJECTIONS = """
 insert into raw.ingest_rejections
-    (file_hash, source_file, sheet, source_row, column_name, value_seen, rule, severity, detail,
+    (file_hash, source_file, sheet, source_row, column_name, value_seen, rule, severity, reason,
      province_code, province_valid_from, period, ingested_at, load_id)
 values
     (null, 'bad/cut.json', null, null, null, null, 'file_unreadable', 'error',
-     'not valid JSON: expected a value at line 1', null, null, null, now(), 1),
+     ' — file_unreadable: expected valid JSON (a value at line 1)', null, null, null, now(), 1),
     ('h1', 'gia-lai/2025-Q3.csv', null, 5, 'gia_tri', '<b>12,5</b>', 'count_not_whole', 'error',
-     'VNEID_ISSUED is a count: 12,5 is not a whole number', '52', date '2025-07-01', '2025-Q3', now(), 1),
+     ', column gia_tri: value ''<b>12,5</b>'' — count_not_whole: expected a whole number', '52',
+     date '2025-07-01', '2025-Q3', now(), 1),
     ('h1', 'gia-lai/2025-Q3.csv', null, 5, 'ma_chi_tieu', 'VNEID_X', 'indicator_unknown', 'error',
-     'VNEID_X is not an indicator code', '52', date '2025-07-01', '2025-Q3', now(), 1)
+     ', column ma_chi_tieu: value ''VNEID_X'' — indicator_unknown: expected an indicator code', '52',
+     date '2025-07-01', '2025-Q3', now(), 1)
 """
 
 
@@ -134,7 +136,7 @@ def test_files_and_rows_ingestion_did_not_accept_are_listed_with_their_reasons(w
         "",
         "",
         "file_unreadable",
-        "not valid JSON: expected a value at line 1",
+        "bad/cut.json — file_unreadable: expected valid JSON (a value at line 1)",
     ] in rows
     assert [
         "gia-lai/2025-Q3.csv",
@@ -145,7 +147,7 @@ def test_files_and_rows_ingestion_did_not_accept_are_listed_with_their_reasons(w
         "Gia Lai (52)",
         "2025-Q3",
         "count_not_whole",
-        "VNEID_ISSUED is a count: 12,5 is not a whole number",
+        "gia-lai/2025-Q3.csv, row 5, column gia_tri: value '<b>12,5</b>' — count_not_whole: expected a whole number",
     ] in rows
     assert "&lt;b&gt;12,5&lt;/b&gt;" in html  # what a province typed is shown, never interpreted
 
@@ -207,9 +209,10 @@ def test_a_file_of_many_rejected_rows_is_counted_whole_and_listed_up_to_the_limi
     work_db.execute(
         """
         insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen, rule,
-            severity, detail, ingested_at, load_id)
+            severity, reason, ingested_at, load_id)
         select 'h2', 'ha-giang/2025-Q3.csv', row, 'ma_tinh', '02', 'province_not_valid_in_period', 'error',
-            '02 (Hà Giang) was merged into Tuyên Quang on 2025-07-01', now(), 2
+            ', column ma_tinh: value ''02'' — province_not_valid_in_period: expected a unit valid in 2025-Q3',
+            now(), 2
         from range(1, 1201) as rows(row)
         """
     )

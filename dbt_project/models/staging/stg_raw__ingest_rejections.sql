@@ -15,7 +15,15 @@ renamed as (
         ---------- finding
         cast(rule as {{ type_text() }}) as rule,
         cast(severity as {{ type_text() }}) as severity,
-        cast(detail as {{ type_text() }}) as detail,
+        -- the sentence of Rejection.detail (orchestration/ingest/records.py): raw keeps only its
+        -- end, worded once per distinct reason; orchestration/ingest/schema.py DETAIL_SQL alike
+        cast(
+            source_file
+            || coalesce(', sheet ' || sheet, '')
+            || coalesce(', row ' || cast(source_row as {{ type_text() }}), '')
+            || reason
+            as {{ type_text() }}
+        ) as detail,
         ---------- what could be resolved
         cast(province_code as {{ type_text() }}) as province_code,
         cast(province_valid_from as date) as province_valid_from,

@@ -28,7 +28,6 @@ from orchestration.ingest.records import (
     Rejection,
     storable,
     what_was_wrong,
-    where_in_file,
 )
 
 
@@ -203,10 +202,9 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, pa.Ta
 def _rejected_rows(
     rows: LongRows, checks: list[_Check], context: Callable[[np.ndarray], dict[str, pa.Array]]
 ) -> pa.Table:
-    """One rejection per failed check of a row, worded once per distinct reason, ordered by row
-    and, within a row, by check."""
+    """One rejection per failed check of a row, worded once per distinct reason (never per row),
+    ordered by row and, within a row, by check."""
     parts = []
-    where = storable(where_in_file(rows.source_file, rows.sheet) + ", row ")
     for order, check in enumerate(checks):
         positions = np.flatnonzero(check.rows_failed())
         if not len(positions):
@@ -217,20 +215,17 @@ def _rejected_rows(
             for column, raw, error in map(check.why, distinct.tolist())
         ]
         per_reason = partial(text_column, per_row)  # a column of the rows from one entry per reason
-        source_rows = pa.array(rows.source_rows[positions], pa.int64())
-        what = per_reason([storable(what_was_wrong(r)) for r in reasons]).cast(pa.string())
-        detail = pc.binary_join_element_wise(where, pc.cast(source_rows, pa.string()), what, "")
         parts.append(
             pa.table(
                 {
                     "source_file": per_reason([storable(rows.source_file)] * len(reasons)),
                     "expected": per_reason([storable(r.expected) for r in reasons]),
                     "sheet": per_reason([storable(rows.sheet)] * len(reasons)),
-                    "source_row": source_rows,
+                    "source_row": pa.array(rows.source_rows[positions], pa.int64()),
                     "column_name": per_reason([storable(r.column_name) for r in reasons]),
                     "value_seen": per_reason([storable(r.value_seen) for r in reasons]),
                     "rule": per_reason([r.rule for r in reasons]),
-                    "detail": detail,
+                    "reason": per_reason([storable(what_was_wrong(r)) for r in reasons]),
                     **context(positions),
                     "position": pa.array(positions),
                     "check": pa.repeat(pa.scalar(order, pa.int64()), len(positions)),
