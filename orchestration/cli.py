@@ -116,12 +116,10 @@ class RefreshRefused(Exception):
 
 
 def _run_config(full_refresh: bool, *, data_tests: bool) -> dict:
-    from orchestration.defs.quality.assets import quality_run_config
     from orchestration.defs.transform.assets import dbt_build_run_config
 
-    dbt_ops = dbt_build_run_config(full_refresh=full_refresh, data_tests=data_tests)["ops"]
     return {
-        "ops": {**dbt_ops, **quality_run_config(full=full_refresh)["ops"]},
+        **dbt_build_run_config(full_refresh=full_refresh, data_tests=data_tests),
         # Step-by-step DEBUG events are in the UI; the terminal gets progress and problems.
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }

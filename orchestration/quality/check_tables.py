@@ -142,61 +142,43 @@ from status
 
 PAIR_TABLE = "indicator_pairs"  # one row per province and period: findings go to both values
 STATUS_TABLE = "submission_status"  # built from the status table, not from the values
-# Every row of these tables depends only on the values of one province unit x period: what the
-# files alone decide (`p06 validate`).
+# Every row of these tables depends only on the values of one province unit x period, so a
+# refresh validates only the units x periods whose values changed since the last quarantine.
 ROW_LOCAL_TABLES = ("indicator_values", PAIR_TABLE)
-UNIT_PERIOD = ("province_code", "province_valid_from", "period")
-UNIT_INDICATOR = ("province_code", "province_valid_from", "indicator_code")
-# A check table's scope: the columns such that each of its rows depends only on the values sharing
-# them (a stock's previous period, a unit's history, a national total's provinces). A validation
-# checks only the scopes whose values changed since the last validation into the same findings
-# table, and keeps the findings of the others. The status table is always checked whole: its verdicts move
-# with the day (a deadline passes) without any value changing.
-SCOPES = {
-    "indicator_values": UNIT_PERIOD,
-    PAIR_TABLE: UNIT_PERIOD,
-    "period_over_period": UNIT_INDICATOR,
-    "value_history": UNIT_INDICATOR,
-    "national_totals": ("period", "indicator_code"),
-}
-SCOPE_STATE = "quality_scope_state"
+KEY_STATE = "quality_key_state"
+CHANGED_VALUES = "quality_changed_values"
 
 
-def scope_key(check_table: str, alias: str) -> str:
-    """SQL: the scope of row ``alias`` in ``check_table`` as one comparable string (NULLs included)."""
-    return f"to_json(struct_pack({', '.join(f'{column} := {alias}.{column}' for column in SCOPES[check_table])}))"
+def same_unit_period(left: str, right: str) -> str:
+    """SQL: rows ``left`` and ``right`` belong to the same province unit x period (NULLs match)."""
+    return " and ".join(
+        f"{left}.{column} is not distinct from {right}.{column}"
+        for column in ("province_code", "province_valid_from", "period")
+    )
 
 
-def changed_view(check_table: str) -> str:
-    return f"quality_changed_{check_table}"
-
-
-# ``unchanged``: the scope's values (every column, load_id included), the checked table and its check
-# table's rules and SQL are those the last validation into the same findings table checked, so the
-# findings stored there still hold.
-# The fingerprint is that version, the row count and the sum of the rows' 64-bit hashes (a sum,
-# unlike xor, keeps duplicates).
-SCOPE_FINGERPRINTS_SQL = """
-select '{check_table}' as check_table, {key} as scope_key,
-       concat(?, ':', count(*), ':', sum(cast(hash(v) as hugeint))) as fingerprint
-from {source} v
-group by scope_key
-"""
-
-SCOPE_STATE_SQL = f"""
-create or replace temp table {SCOPE_STATE} as
-select s.*, ? and exists (
-    select 1 from quality.validated_scopes k
-    where k.findings_table = ? and k.check_table = s.check_table and k.scope_key = s.scope_key
-      and k.fingerprint = s.fingerprint
+# ``unchanged``: the unit x period's values (every column, load_id included) and the rules are
+# those the last quarantine validated, so its findings still hold. The fingerprint is the rules'
+# version, the row count and the sum of the rows' 64-bit hashes (a sum, unlike xor, keeps duplicates).
+KEY_STATE_SQL = f"""
+create or replace temp table {KEY_STATE} as
+with current_keys as (
+    select province_code, province_valid_from, period,
+           concat(?, ':', count(*), ':', sum(cast(hash(v) as hugeint))) as fingerprint
+    from {{source}} v
+    group by province_code, province_valid_from, period
+)
+select c.*, ? and exists (
+    select 1 from quality.validated_keys k
+    where {same_unit_period("k", "c")} and k.fingerprint = c.fingerprint
 ) as unchanged
-from ({{fingerprints}}) s
+from current_keys c
 """
 
-CHANGED_VIEW_SQL = f"""
-create or replace temp view {{view}} as
+CHANGED_VALUES_SQL = f"""
+create or replace temp view {CHANGED_VALUES} as
 select v.* from {{source}} v
-where {{key}} in (select scope_key from {SCOPE_STATE} where check_table = '{{check_table}}' and not unchanged)
+where exists (select 1 from {KEY_STATE} k where not k.unchanged and {same_unit_period("k", "v")})
 """
 
 VALUE_TABLE_SQL = {
@@ -205,7 +187,6 @@ VALUE_TABLE_SQL = {
     "value_history": VALUE_HISTORY,
     "national_totals": NATIONAL_TOTALS,
 }
-CHECK_TABLE_SQL = {**VALUE_TABLE_SQL, PAIR_TABLE: INDICATOR_PAIRS, STATUS_TABLE: SUBMISSION_STATUS}
 
 
 def checked_table_name(name: str) -> str:
@@ -279,34 +260,21 @@ def materialized(con: duckdb.DuckDBPyConnection, name: str, **query) -> Iterator
 
 
 @contextmanager
-def changed_scopes(
-    con: duckdb.DuckDBPyConnection, source: str, *, findings_table: str, versions: dict[str, str], full: bool
-) -> Iterator[dict[str, str]]:
-    """For each check table of SCOPES, a temp view of the values of ``source`` in its changed scopes:
-    those the last validation into ``findings_table`` did not check as they are now.
+def changed_values(con: duckdb.DuckDBPyConnection, source: str, *, rules_version: str, full: bool) -> Iterator[str]:
+    """The values of the units x periods that changed since the last quarantine, as a temp view.
 
-    Alongside them, the temp table SCOPE_STATE fingerprints every scope of ``source``; ``versions``
-    names the checked table, rules and SQL of each check table. With ``full``, or when
-    quality.validated_scopes holds nothing for ``findings_table``, every value counts as changed.
+    Alongside it, the temp table KEY_STATE fingerprints every unit x period of ``source``.
+    With ``full``, or when quality.validated_keys is empty, every value counts as changed.
     """
     ensure_findings_table(con)
     source = checked_table_name(source)
-    fingerprints = " union all ".join(
-        SCOPE_FINGERPRINTS_SQL.format(check_table=table, key=scope_key(table, "v"), source=source) for table in SCOPES
-    )
-    con.execute(
-        SCOPE_STATE_SQL.format(fingerprints=fingerprints),
-        [not full, findings_table, *(versions[table] for table in SCOPES)],
-    )
-    views = {table: changed_view(table) for table in SCOPES}
-    for table, view in views.items():
-        con.execute(CHANGED_VIEW_SQL.format(view=view, source=source, key=scope_key(table, "v"), check_table=table))
+    con.execute(KEY_STATE_SQL.format(source=source), [rules_version, not full])
+    con.execute(CHANGED_VALUES_SQL.format(source=source))
     try:
-        yield views
+        yield CHANGED_VALUES
     finally:
-        for view in views.values():
-            con.execute(f"drop view if exists {view}")
-        con.execute(f"drop table if exists {SCOPE_STATE}")
+        con.execute(f"drop view if exists {CHANGED_VALUES}")
+        con.execute(f"drop table if exists {KEY_STATE}")
 
 
 def read_rows(

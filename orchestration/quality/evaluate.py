@@ -1,17 +1,15 @@
 """Every quality rule over a table of indicator values: quarantine before the facts, gate after.
 
 quarantine(con, report_dir=...)   candidates -> quality.findings + warehouse/quality/index.html
-gate(con)                         the facts about to be published -> results (+ quality.gate_findings)
-
-Both check each check table of SCOPES only in the scopes whose values changed since their last
-run, and keep the findings of the others (check_tables.SCOPES says why that is exact).
+                                  (row-local rules only on the units x periods that changed)
+gate(con)                         the facts about to be published -> results only, no writes
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -20,18 +18,16 @@ import duckdb
 import pandas as pd
 
 from orchestration.quality.check_tables import (
-    CHECK_TABLE_SQL,
     PAIR_TABLE,
-    SCOPES,
+    ROW_LOCAL_TABLES,
     STATUS_TABLE,
-    changed_scopes,
+    changed_values,
     materialized,
     read_rows,
     table_columns,
 )
 from orchestration.quality.findings import (
     FINDING_COLUMNS,
-    ORIGIN_COLUMNS,
     PAIR_KEY,
     empty_findings,
     kept_findings,
@@ -49,8 +45,6 @@ from orchestration.settings import today_in_vietnam
 CANDIDATES = "intermediate.int_indicator_values_resolved"
 FACTS = "marts.fct_indicator_value"
 SUBMISSION_STATUS = "marts.submission_status"
-FINDINGS = "quality.findings"
-GATE_FINDINGS = "quality.gate_findings"
 
 
 def pair_indicators(suites: dict[str, dict]) -> list[str]:
@@ -102,14 +96,13 @@ def evaluate(
     source: str,
     status_table: str = SUBMISSION_STATUS,
     as_of: date | None = None,
-    sources: Mapping[str, str] | None = None,
+    row_local_source: str | None = None,
     check_tables: Collection[str] | None = None,
 ) -> list[RuleResult]:
     """Every rule of expectations/ over ``source`` (and ``status_table`` for deadlines).
 
-    ``sources`` replaces ``source`` for the check tables it names (check table -> table or view).
-    With ``check_tables``, only the suites of those check tables run; the other rules are not
-    evaluated. An empty check table breaks no rule: GX is not asked.
+    ``row_local_source`` replaces ``source`` for the suites of ROW_LOCAL_TABLES. With
+    ``check_tables``, only the suites of those check tables run; the other rules are not evaluated.
     """
     suites = suite_files()
     status_exists = table_columns(con, status_table) is not None
@@ -126,13 +119,11 @@ def evaluate(
             continue
         if check_tables is not None and check_table not in check_tables:
             continue
-        values = (sources or {}).get(check_table, source)
+        values = row_local_source if row_local_source and check_table in ROW_LOCAL_TABLES else source
         with materialized(con, check_table, **{**query, "source": values}) as table:
             frame = read_rows(con, table, columns=checked_columns(suite))
-            for expectation in suite["expectations"]:
-                tallies.setdefault(expectation["meta"]["rule"], _RuleTally())
-            for outcome in validate(frame, suite) if len(frame) else []:
-                tally = tallies[outcome.rule]
+            for outcome in validate(frame, suite):
+                tally = tallies.setdefault(outcome.rule, _RuleTally())
                 tally.passed &= outcome.success
                 tally.n_unexpected += len(outcome.offending_rows)
                 tally.findings.append(_findings(con, outcome, table, check_table, values))
@@ -149,47 +140,14 @@ def evaluate(
     ]
 
 
-def check_table_version(source: str, check_table: str) -> str:
-    """Changes whenever the check table's rules or SQL, or the checked table, do: then all its scopes
-    are checked again."""
-    suites = [suite for suite in suite_files().values() if suite["meta"]["check_table"] == check_table]
-    return hashlib.sha256(json.dumps([source, CHECK_TABLE_SQL[check_table], suites]).encode()).hexdigest()
-
-
-def validate_changed(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    source: str,
-    findings_table: str,
-    status_table: str,
-    as_of: date | None,
-    full: bool,
-) -> tuple[list[RuleResult], pd.DataFrame]:
-    """Every rule over ``source``, the check tables of SCOPES only in their changed scopes (every
-    scope with ``full``) plus the findings ``findings_table`` holds in the others; then stores the
-    findings there and the scopes' fingerprints as what that validation checked."""
-    versions = {check_table: check_table_version(source, check_table) for check_table in SCOPES}
-    with changed_scopes(con, source, findings_table=findings_table, versions=versions, full=full) as changed:
-        results = evaluate(con, source=source, status_table=status_table, as_of=as_of, sources=changed)
-        rules: dict[str, list[str]] = {}
-        for rule in all_rules():
-            rules.setdefault(rule.check_table, []).append(rule.id)
-        kept = kept_findings(con, findings_table, rules)
-        results = [with_kept(result, kept) if result.rule.check_table in SCOPES else result for result in results]
-        results = [replace(result, findings=in_order(result.findings)) for result in results]
-        findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
-        replace_findings(con, findings, table=findings_table, remember_validated=True)
-    return results, findings
-
-
-def in_order(findings: pd.DataFrame) -> pd.DataFrame:
-    """A rule's findings by province unit, period, indicator and origin: the same order whichever
-    scopes were checked again (the report and the checks show the first ones)."""
-    return findings.sort_values(ORIGIN_COLUMNS, na_position="first", kind="stable", ignore_index=True)
+def rules_version(source: str) -> str:
+    """Changes whenever the row-local rules or the checked table do: then everything is re-validated."""
+    suites = [suite for suite in suite_files().values() if suite["meta"]["check_table"] in ROW_LOCAL_TABLES]
+    return hashlib.sha256(json.dumps([source, suites], sort_keys=True).encode()).hexdigest()
 
 
 def with_kept(result: RuleResult, kept: pd.DataFrame) -> RuleResult:
-    """A scoped rule's result over the changed scopes, plus its findings in the unchanged ones."""
+    """A row-local rule's result over the changed values, plus its findings in unchanged ones."""
     previous = kept[kept["rule"] == result.rule.id]
     if previous.empty:
         return result
@@ -213,12 +171,17 @@ def quarantine(
 ) -> QualityOutcome:
     """Check the candidate values, replace quality.findings and write the report.
 
-    Error-level findings are quarantined: the facts leave those values out. ``full`` checks every
-    scope again, whatever changed.
+    Error-level findings are quarantined: the facts leave those values out. Row-local rules
+    check only the units x periods whose values changed since the last quarantine (all of them
+    with ``full``); their findings elsewhere are kept.
     """
-    results, findings = validate_changed(
-        con, source=source, findings_table=FINDINGS, status_table=status_table, as_of=as_of, full=full
-    )
+    with changed_values(con, source, rules_version=rules_version(source), full=full) as changed:
+        results = evaluate(con, source=source, status_table=status_table, as_of=as_of, row_local_source=changed)
+        row_local = [rule.id for rule in all_rules() if rule.check_table in ROW_LOCAL_TABLES]
+        kept = kept_findings(con, row_local)
+        results = [with_kept(result, kept) if result.rule.id in row_local else result for result in results]
+        findings = _concat([result.findings for result in results])[FINDING_COLUMNS]
+        replace_findings(con, findings, remember_validated=True)
     report_path = write_report(results, report_dir, rejections=ingest_rejections(con, limit=MAX_ROWS_SHOWN))
     linked = [replace(result, report_url=rule_url(report_path, result.rule.id)) for result in results]
     return QualityOutcome(results=linked, findings=findings, report_path=report_path)
@@ -230,11 +193,6 @@ def gate(
     source: str = FACTS,
     status_table: str = SUBMISSION_STATUS,
     as_of: date | None = None,
-    full: bool = False,
 ) -> list[RuleResult]:
-    """Every rule over the data about to be published. Writes only what the next gate keeps
-    (quality.gate_findings, the scopes' fingerprints)."""
-    results, _ = validate_changed(
-        con, source=source, findings_table=GATE_FINDINGS, status_table=status_table, as_of=as_of, full=full
-    )
-    return results
+    """Every rule over the data about to be published; writes nothing."""
+    return evaluate(con, source=source, status_table=status_table, as_of=as_of)

@@ -9,7 +9,7 @@ from string import Formatter
 import duckdb
 import pandas as pd
 
-from orchestration.quality.check_tables import SCOPE_STATE, SCOPES, checked_table_name, scope_key
+from orchestration.quality.check_tables import KEY_STATE, checked_table_name, same_unit_period
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.quality.validation import ExpectationOutcome
 
@@ -42,23 +42,25 @@ join {source} s
 """
 
 REPLACE_FINDINGS_SQL = """
-insert into {table}
+insert into quality.findings
 select rule, severity, province_code, cast(province_valid_from as date), period,
        indicator_code, source_file, sheet, cast(source_row as bigint), cast(value as double),
        detail, quarantined
 from quality_new_findings
 """
 
+
 KEPT_FINDINGS_SQL = f"""
-select {", ".join(FINDING_COLUMNS)} from {{table}} f
+select {", ".join(FINDING_COLUMNS)} from quality.findings f
 where f.rule in (select unnest(?))
-  and {{key}} in (select scope_key from {SCOPE_STATE} where check_table = '{{check_table}}' and unchanged)
+  and exists (select 1 from {KEY_STATE} k where k.unchanged and {same_unit_period("k", "f")})
 """
 
-REMEMBER_VALIDATED_SQL = (
-    "delete from quality.validated_scopes where findings_table = ?",
-    f"insert into quality.validated_scopes select ?, check_table, scope_key, fingerprint from {SCOPE_STATE}",
-)
+REMEMBER_VALIDATED_SQL = f"""
+delete from quality.validated_keys;
+insert into quality.validated_keys
+select province_code, province_valid_from, period, fingerprint from {KEY_STATE};
+"""
 
 
 def is_missing(value) -> bool:
@@ -133,43 +135,27 @@ def pair_findings(
     return _labelled(origins, outcome)
 
 
-def kept_findings(con: duckdb.DuckDBPyConnection, table: str, rules: dict[str, list[str]]) -> pd.DataFrame:
-    """The findings stored in ``table`` of the rules of each check table (``rules``: check table ->
-    rule ids) in the scopes SCOPE_STATE marks unchanged."""
+def kept_findings(con: duckdb.DuckDBPyConnection, rules: list[str]) -> pd.DataFrame:
+    """The stored findings of these rules in the units x periods KEY_STATE marks unchanged."""
     ensure_findings_table(con)
-    table = checked_table_name(table)
-    frames = [
-        con.execute(
-            KEPT_FINDINGS_SQL.format(table=table, key=scope_key(check_table, "f"), check_table=check_table), [ids]
-        ).df()
-        for check_table, ids in rules.items()
-        if check_table in SCOPES and ids
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else empty_findings()
+    return con.execute(KEPT_FINDINGS_SQL, [rules]).df()
 
 
 def replace_findings(
-    con: duckdb.DuckDBPyConnection,
-    findings: pd.DataFrame,
-    *,
-    table: str = "quality.findings",
-    remember_validated: bool = False,
+    con: duckdb.DuckDBPyConnection, findings: pd.DataFrame, *, remember_validated: bool = False
 ) -> None:
-    """Replace ``table`` wholesale with these findings, in one transaction.
+    """Replace quality.findings wholesale with these findings, in one transaction.
 
-    ``remember_validated`` also stores SCOPE_STATE's fingerprints as what the validation into
-    ``table`` checked (quality.validated_scopes).
+    ``remember_validated`` also stores KEY_STATE's fingerprints as quality.validated_keys.
     """
     ensure_findings_table(con)
-    table = checked_table_name(table)
     con.register("quality_new_findings", findings)
     try:
         con.execute("begin transaction")
-        con.execute(f"delete from {table}")
-        con.execute(REPLACE_FINDINGS_SQL.format(table=table))
+        con.execute("delete from quality.findings")
+        con.execute(REPLACE_FINDINGS_SQL)
         if remember_validated:
-            for statement in REMEMBER_VALIDATED_SQL:
-                con.execute(statement, [table])
+            con.execute(REMEMBER_VALIDATED_SQL)
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -31,16 +31,11 @@ create table if not exists quality.history (
     last_load_id      bigint not null
 );
 
--- the findings of the last gate: what the next gate keeps for the scopes whose values did not change
-create table if not exists quality.gate_findings as select * from quality.findings limit 0;
-
--- what the last validation into each findings table checked: a fingerprint of every scope of
--- every check table (check_tables.SCOPES)
-drop table if exists quality.validated_keys;
-create table if not exists quality.validated_scopes (
-    findings_table       varchar not null,
-    check_table          varchar not null,
-    scope_key            varchar not null,
+-- what the last quarantine validated: a fingerprint of every province unit x period's values
+create table if not exists quality.validated_keys (
+    province_code        varchar,
+    province_valid_from  date,
+    period               varchar,
     fingerprint          varchar not null
 );
 """

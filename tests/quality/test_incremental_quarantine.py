@@ -1,4 +1,4 @@
-"""Quarantine re-validates only the scopes (units x periods, units x indicators) whose values changed."""
+"""Quarantine re-validates only the province units x periods whose values changed."""
 
 from __future__ import annotations
 
@@ -100,28 +100,26 @@ def _validated_row_counts(monkeypatch) -> dict[str, list[int]]:
 
 
 @pytest.mark.parametrize(
-    ("reset", "expected_values", "expected_pairs", "expected_history"),
+    ("reset", "expected_values", "expected_pairs"),
     [
-        # 01 (two values) and 04 (one value): two units x periods; 01's VNEID_ACTIVATED and 04's
-        # VNEID_ISSUED: two units x indicators
-        (None, 3, 2, 2),
-        ("full", 6, 4, 6),
-        ("drop state table", 6, 4, 6),
+        (None, 3, 2),  # 01 (two values) and 04 (one value): two units x periods
+        ("full", 6, 4),
+        ("drop state table", 6, 4),
     ],
 )
-def test_only_changed_scopes_are_validated_unless_reset(
-    work_db, tmp_path, monkeypatch, reset, expected_values, expected_pairs, expected_history
+def test_only_changed_units_and_periods_are_validated_unless_reset(
+    work_db, tmp_path, monkeypatch, reset, expected_values, expected_pairs
 ):
     create_values(work_db, CANDIDATES, [])
     _load(work_db, LOAD_1, load_id=1)
     quarantine(work_db, report_dir=tmp_path, as_of=AS_OF)
     _load(work_db, [CORRECTION, NEW_PROVINCE], load_id=2)
     if reset == "drop state table":
-        work_db.execute("drop table quality.validated_scopes")
+        work_db.execute("drop table quality.validated_keys")
     counts = _validated_row_counts(monkeypatch)
 
     quarantine(work_db, report_dir=tmp_path, as_of=AS_OF, full=reset == "full")
 
     assert counts["indicator_values"] == [expected_values]
     assert counts["indicator_pairs"] == [expected_pairs]
-    assert counts["value_history"] == [expected_history]
+    assert counts["value_history"] == [6]  # rules over history always see every value

@@ -14,7 +14,6 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    Config,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -39,17 +38,6 @@ SUBMISSIONS = model_key("submission_status")
 OFFENDING_ROWS_SHOWN = 20
 
 
-class QualityConfig(Config):
-    # True on `p06 refresh --full-refresh`: every scope of every check table is checked again,
-    # whatever changed (otherwise only the scopes whose values changed, evaluate.validate_changed)
-    full: bool = False
-
-
-def quality_run_config(*, full: bool = False) -> dict:
-    """The refresh job's run config for the quarantine and the gate."""
-    return {"ops": {step: {"config": {"full": full}} for step in ("quarantined_values", "quality_gate")}}
-
-
 @asset(
     group_name="quality",
     deps=[CANDIDATES, SUBMISSIONS],
@@ -64,9 +52,7 @@ def quality_run_config(*, full: bool = False) -> dict:
         for rule in all_rules()
     ],
 )
-def quarantined_values(
-    context: AssetExecutionContext, warehouse: WarehouseResource, config: QualityConfig
-) -> MaterializeResult:
+def quarantined_values(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     """quality.findings: every candidate value that breaks a rule, once per rule it broke.
 
     Also appends this refresh's counts per rule to quality.history (marts.quality_history).
@@ -76,7 +62,7 @@ def quarantined_values(
     """
     with warehouse.connect() as con:
         warehouse.engine.before_quarantine(con)
-        outcome = quarantine(con, report_dir=warehouse.paths.quality_dir, full=config.full)
+        outcome = quarantine(con, report_dir=warehouse.paths.quality_dir)
         record_history(con, context.run.run_id)
         warehouse.engine.after_quarantine(con)
     for result in outcome.failed:
@@ -148,11 +134,11 @@ def _check_result(
     ],
     name="quality_gate",
 )
-def quality_gate(warehouse: WarehouseResource, config: QualityConfig):
+def quality_gate(warehouse: WarehouseResource):
     """Every rule of expectations/ over the values about to be published."""
     with warehouse.connect() as con:
         warehouse.engine.before_gate(con)
-        results = gate(con, full=config.full)
+        results = gate(con)
     report_path = warehouse.paths.quality_dir / REPORT_FILE
     for result in results:
         yield _check_result(result, _checked_asset(result.rule), report_path)
