@@ -41,9 +41,9 @@ LAUNCHERS = ("spawned", "warm")
 WAIT_SECONDS = 900
 
 
-def dagster_yaml(launcher: str) -> str:
-    """The project's dagster.yaml; `spawned` leaves its run_launcher out (Dagster's default)."""
-    text = (REPO / "orchestration" / "dagster.yaml").read_text()
+def dagster_yaml(launcher: str, tree: Path = REPO) -> str:
+    """`tree`'s dagster.yaml; `spawned` leaves its run_launcher out (Dagster's default)."""
+    text = (tree / "orchestration" / "dagster.yaml").read_text()
     if launcher == "warm":
         return text
     return text.split("\n# Runs start in the warm run worker")[0] + "\n"
@@ -115,7 +115,7 @@ def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int, t
     previous_run = json.loads((warehouse / "last_refresh.json").read_text())["run_id"]
     home = work / f"dagster_home_{launcher}_{drop}"
     home.mkdir()
-    (home / "dagster.yaml").write_text(dagster_yaml("spawned" if launcher == "spawned" else "warm"))
+    (home / "dagster.yaml").write_text(dagster_yaml("spawned" if launcher == "spawned" else "warm", tree))
     log = work / f"dev_{launcher}_{drop}.log"
     env = environment(raw, warehouse, home)
     if tree != REPO:

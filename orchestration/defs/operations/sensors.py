@@ -27,11 +27,10 @@ from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.resources import P06Settings
 from orchestration.settings import WarehousePaths
 
-# A tick on every pass of the sensor daemon's loop, which runs every 5 s (MIN_INTERVAL_LOOP_TIME in
-# dagster/_daemon/sensor.py; 60 s here before issue 20): an interval of 5 s would skip every other
-# pass, the elapsed time being counted from the end of the last tick. A tick that finds the raw dir
-# as it was when everything in it was ingested lists it (30 to 100 ms on 5,000 files at load 5;
-# reading the inbox: 0.4 to 0.7 s) and reads nothing else.
+# A tick on every pass of the sensor daemon's loop, which runs every second under `make dev`
+# (Dagster's 5 s, shortened by operations/run_queue.py; 60 s here before issue 20). A tick that
+# finds the raw dir as it was when everything in it was ingested lists it (30 to 100 ms on 5,000
+# files at load 5; reading the inbox: 0.4 to 0.7 s) and reads nothing else.
 SENSOR_SECONDS = 1
 
 
