@@ -113,7 +113,7 @@ _EMPTY = (NO_VALUES, NO_TASKS, NO_REJECTED_ROWS)
 @dataclass
 class _Parsed:
     """A chunk's ParsedFiles as few objects, cheap to pickle: each kind of rows (values, tasks,
-    rejected rows) of every file as one table, text decoded, and each file's row counts."""
+    rejected rows) of every file as one table, and each file's row counts."""
 
     formats: list[str | None]
     listed: list[list[Rejection]]
@@ -123,7 +123,9 @@ class _Parsed:
     @classmethod
     def of(cls, parsed: list[ParsedFile]) -> _Parsed:
         kinds = [[p.values for p in parsed], [p.tasks for p in parsed], [p.rejected_rows for p in parsed]]
-        tables = [_combined([t for t in kind if t.num_rows]) for kind in kinds]
+        tables = [
+            _combined([t for t in kind if t.num_rows], can_unify) for kind, can_unify in zip(kinds, _UNIFY, strict=True)
+        ]
         counts = [(p.values.num_rows, p.tasks.num_rows, p.rejected_rows.num_rows) for p in parsed]
         return cls([p.file_format for p in parsed], [p.listed for p in parsed], counts, tables)
 
@@ -138,5 +140,13 @@ class _Parsed:
         return files
 
 
-def _combined(tables: list[pa.Table]) -> pa.Table | None:
-    return pa.concat_tables([decoded(t) for t in tables]).combine_chunks() if tables else None
+# values and tasks: their dictionaries never hold a null (readers.long_rows.text_column); a
+# rejected row's may, which Arrow cannot unify: decoded (the store takes both)
+_UNIFY = (True, True, False)
+
+
+def _combined(tables: list[pa.Table], can_unify: bool) -> pa.Table | None:
+    if not tables:
+        return None
+    rows = pa.concat_tables(tables)
+    return (rows.unify_dictionaries() if can_unify else decoded(rows)).combine_chunks()
