@@ -10,10 +10,9 @@ says when enough is in flight.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -49,7 +48,7 @@ class Parser:
         self.pool = None
         self.chunk = _Chunk()
         if files_to_parse >= pool_from and (workers := worker_count()) > 1:
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = _start_pool(workers)
 
     def __enter__(self) -> Parser:
         return self
@@ -88,6 +87,13 @@ class Parser:
         if chunk.parsed is None:
             chunk.parsed = [parse_in_process(data, name, self.limits) for data, name in chunk.files]
         return chunk.parsed[index]
+
+
+def _start_pool(workers: int) -> Executor:
+    import multiprocessing  # only here: the one-new-file refresh never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 @dataclass

@@ -95,7 +95,7 @@ def test_many_files_on_every_core_give_the_raw_tables_of_one_by_one(raw_dir, tmp
 
 def test_one_file_to_parse_starts_no_pool(raw_dir, tmp_path, monkeypatch):
     (raw_dir / "a.csv").write_text(HEADER + "52,,2024,VNEID_ISSUED,1\n")
-    monkeypatch.setattr(parallel, "ProcessPoolExecutor", None)  # starting a pool would fail
+    monkeypatch.setattr(parallel, "_start_pool", None)  # starting a pool would fail
     with duckdb.connect(str(tmp_path / "work.duckdb")) as con:
         assert ingest_new_files(raw_dir, con, now=NOW).files_ingested == 1
 
