@@ -21,9 +21,11 @@ from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.records import NO_REJECTED_ROWS, NO_TASKS, NO_VALUES, ParsedFile, Rejection, decoded
 
-# Starting the pool costs ~0.3 s of wall (each worker imports pyarrow and the readers);
-# parsing a file costs 4-9 ms: below a few dozen files to parse the pool does not pay back.
-POOL_FROM_FILES = 64
+# Starting the workers costs ~2 CPU s (each imports pyarrow, pandas through it, the readers, and
+# __main__) and each parsed file a little more CPU than in-process; on the shared 2-core machine
+# (load 4-6) the pool tied with parsing in-process at 2,000 files and won a third at 5,000
+# (bench/README.md, issue 20 session 6): below that, one core is as fast and costs less CPU.
+POOL_FROM_FILES = 2000
 # A file this large is parsed in the refresh process: in a worker its Arrow tables would exist
 # twice (the worker's and their unpickled copy), multiplying peak memory (limit: 50 MB, 1 M rows).
 IN_PROCESS_FROM_BYTES = 4 * 2**20
