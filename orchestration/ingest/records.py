@@ -61,9 +61,16 @@ class Rejection:
 
     @property
     def detail(self) -> str:
-        """The sentence: where (schema.DETAIL_SQL builds it from the stored columns), then why."""
-        row = f", row {self.source_row}" if self.source_row is not None else ""
-        return where_in_file(self.source_file, self.sheet) + row + what_was_wrong(self)
+        """The sentence: where, then why."""
+        return sentence(self.source_file, self.sheet, self.source_row, what_was_wrong(self))
+
+
+def sentence(source_file: str, sheet: str | None, source_row: int | None, reason: str) -> str:
+    """A rejection's sentence from its stored parts (raw.ingest_rejections keeps `reason`, not the
+    sentence): what `p06 validate`, the quality report and the store read. The dbt model
+    stg_raw__ingest_rejections spells it in SQL for every engine (tests/end_to_end compares them)."""
+    row = f", row {int(source_row)}" if source_row is not None else ""
+    return where_in_file(source_file, sheet) + row + reason
 
 
 def where_in_file(source_file: str, sheet: str | None) -> str:

@@ -81,7 +81,7 @@ RAW_TABLES: dict[str, tuple[Column, ...]] = {
         Column("value_seen", "varchar"),
         Column("rule", "varchar", not_null=True),
         Column("severity", "varchar", not_null=True),
-        Column("reason", "varchar", not_null=True),  # the sentence after the row: see DETAIL_SQL
+        Column("reason", "varchar", not_null=True),  # the sentence after the row: records.sentence
         Column("province_code", "varchar"),
         Column("province_valid_from", "date"),
         Column("period", "varchar"),
@@ -124,16 +124,11 @@ RAW_SCHEMA_DDL = "\n".join(
 )
 
 
-# A rejection's sentence (`Rejection.detail`, what `p06 validate` prints) from its stored parts:
-# the file, the sheet, the row, then the `reason` worded once per distinct (rule, column, value).
-# Not stored per row: a million rejected rows share a few reasons. The dbt staging model
-# stg_raw__ingest_rejections spells the same expression for every engine.
-DETAIL_SQL = (
+# Warehouses created before `reason` stored the whole sentence as `detail`: this start (file,
+# sheet, row; records.sentence) then the reason. The start as those warehouses wrote it.
+_STORED_DETAIL_START = (
     "source_file || coalesce(', sheet ' || sheet, '') || coalesce(', row ' || cast(source_row as varchar), '')"
-    " || reason"
 )
-
-# Warehouses created before `reason` stored the whole sentence as `detail`: its end is the reason.
 _STORED_DETAIL = """
 select 1 from information_schema.columns
 where table_catalog = current_database() and table_schema = 'raw' and table_name = 'ingest_rejections'
@@ -157,8 +152,7 @@ def ensure_raw_schema(con) -> None:
 def _reason_from_detail(con) -> None:
     """raw.ingest_rejections rebuilt with `reason` (the end of each stored `detail`) in its place."""
     columns = [column.name for column in RAW_TABLES["ingest_rejections"]]
-    prefix = DETAIL_SQL.removesuffix(" || reason")
-    selected = ", ".join(f"substr(detail, length({prefix}) + 1)" if c == "reason" else c for c in columns)
+    selected = ", ".join(f"substr(detail, length({_STORED_DETAIL_START}) + 1)" if c == "reason" else c for c in columns)
     con.begin()
     try:
         con.execute("alter table raw.ingest_rejections rename to ingest_rejections_with_detail")

@@ -14,8 +14,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows
-from orchestration.ingest.schema import DETAIL_SQL, FILE_SIGHTINGS, table_ddl
+from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
+from orchestration.ingest.schema import FILE_SIGHTINGS, table_ddl
 from orchestration.ingest.seen import Sighting
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
@@ -56,8 +56,10 @@ def rejected_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
 def reported_unread(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     """(source_file, detail) of the rejections of files that could not be read (no hash): a file
     still unreadable at the next refresh is not reported again."""
-    rows = con.execute(f"select distinct source_file, {DETAIL_SQL} from raw.ingest_rejections where file_hash is null")
-    return set(rows.fetchall())
+    rows = con.execute(
+        "select source_file, sheet, source_row, reason from raw.ingest_rejections where file_hash is null"
+    )
+    return {(row[0], sentence(*row)) for row in rows.fetchall()}
 
 
 def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from orchestration.ingest.schema import DETAIL_SQL
+from orchestration.ingest.records import sentence
 from orchestration.quality.check_tables import table_columns
 
 COLUMNS = [
@@ -23,19 +23,22 @@ COLUMNS = [
     "rule",
     "detail",
 ]
-# the sentence is worded for the rows shown only (schema.DETAIL_SQL), not for a million rejected rows
-DISTINCT_REJECTIONS = f"select distinct {', '.join(COLUMNS[:-1])}, reason from raw.ingest_rejections"
 ORDER = "source_file, sheet nulls first, source_row nulls first, rule"
-FIRST_SQL = f"""
-select * exclude (reason), {DETAIL_SQL} as detail
-from ({DISTINCT_REJECTIONS} order by {ORDER} limit $limit)
+# One pass over the distinct rejections (a file may be reported again under the same name) for
+# both the first ones and the counts; the counts' row comes alone when nothing was rejected.
+FIRST_AND_COUNTS_SQL = f"""
+with distinct_rejections as materialized (
+    select distinct {", ".join(COLUMNS[:-1])}, reason from raw.ingest_rejections
+),
+counts as (
+    select count(*) as total,
+           count(distinct source_file) filter (where source_row is null) as files_rejected,
+           count(distinct (file_hash, sheet, source_row)) filter (where source_row is not null) as rows_rejected
+    from distinct_rejections
+),
+first_rejections as (select * from distinct_rejections order by {ORDER} limit $limit)
+select first_rejections.*, counts.* from counts left join first_rejections on true
 order by {ORDER}
-"""
-COUNTS_SQL = f"""
-select count(*),
-       count(distinct source_file) filter (where source_row is null),
-       count(distinct (file_hash, sheet, source_row)) filter (where source_row is not null)
-from ({DISTINCT_REJECTIONS})
 """
 
 
@@ -54,6 +57,14 @@ def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRe
     """The first ``limit`` rejections and the counts; nothing before any ingest."""
     if table_columns(con, "raw.ingest_rejections") is None:
         return IngestRejections(pd.DataFrame(columns=COLUMNS), 0, 0, 0)
-    first = con.execute(FIRST_SQL, {"limit": limit}).df()
-    total, files, rows = con.execute(COUNTS_SQL).fetchone()
-    return IngestRejections(first, total, files, rows)
+    frame = con.execute(FIRST_AND_COUNTS_SQL, {"limit": limit}).df()
+    total, files, rows = (int(frame[column].iloc[0]) for column in ("total", "files_rejected", "rows_rejected"))
+    first = frame[frame["rule"].notna()]
+    # the sentence is worded for the rows shown only, not for a million rejected rows
+    details = [
+        sentence(source_file, None if pd.isna(sheet) else sheet, None if pd.isna(row) else row, reason)
+        for source_file, sheet, row, reason in zip(
+            first["source_file"], first["sheet"], first["source_row"], first["reason"], strict=True
+        )
+    ]
+    return IngestRejections(first.assign(detail=details)[COLUMNS].reset_index(drop=True), total, files, rows)

@@ -9,7 +9,7 @@ import pytest
 from dbt_fixtures import OLD_UNITS, WorkDb, dbt_build
 
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.ingest.schema import DETAIL_SQL
+from orchestration.ingest.records import sentence
 
 PROVINCE_FILE = """ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri,ngay_bao_cao
 52,2024,VNEID_ISSUED,999,2025-01-05
@@ -69,7 +69,7 @@ def test_commune_values_of_non_additive_indicators_are_rejected_rows(communes_lo
     assert "DIGITIZATION_RATE" not in resolved
     rejected = communes_loaded.rows(
         "select source_row, rule, column_name, value_seen, indicator_code, province_code,"
-        f" {DETAIL_SQL} as detail from raw.ingest_rejections order by source_row"
+        " source_file, sheet, reason from raw.ingest_rejections order by source_row"
     )
     assert [
         (r["source_row"], r["rule"], r["column_name"], r["value_seen"], r["indicator_code"], r["province_code"])
@@ -78,7 +78,8 @@ def test_commune_values_of_non_additive_indicators_are_rejected_rows(communes_lo
         (5, "commune_not_additive", "ma_xa", "21550", "DIGITIZATION_RATE", "52"),
         (6, "commune_not_additive", "ma_xa", "21553", "DIGITIZATION_RATE", "52"),
     ]
-    assert rejected[0]["detail"] == (
+    first = rejected[0]
+    assert sentence(first["source_file"], first["sheet"], first["source_row"], first["reason"]) == (
         "binh_dinh_2024_xa.csv, row 5, column ma_xa: value '21550' — commune_not_additive: expected a value for"
         " the whole province, without a commune: DIGITIZATION_RATE is not additive (its commune values do not"
         " add up)"

@@ -19,7 +19,7 @@ from ingest_builders import cp1258, write_template
 from orchestration.ingest.pipeline import ingest_files, ingest_new_files
 from orchestration.ingest.readers import READERS, read_submission
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.schema import DETAIL_SQL
+from orchestration.ingest.records import sentence
 from orchestration.operations.validate import submissions_named
 
 NOW = datetime(2025, 10, 5, 8, 0)  # Vietnam time
@@ -302,9 +302,8 @@ def test_reasons_name_what_was_expected(raw_dir, con):
     CASES["counts near 1e308 and above 2^53, 400 digits"].build(raw_dir)
     CASES["symlink loop"].build(raw_dir)
     ingest_new_files(raw_dir, con, now=NOW)
-    details = dict(
-        con.execute(f"select rule, any_value({DETAIL_SQL}) from raw.ingest_rejections group by rule").fetchall()
-    )
+    stored = con.execute("select rule, source_file, sheet, source_row, reason from raw.ingest_rejections")
+    details = {rule: sentence(*where) for rule, *where in stored.fetchall()}
     assert "'gia_tri' and 'Giá trị' both name it" in details["header_ambiguous"]
     assert "9,007,199,254,740,991" in details["number_out_of_range"]
     assert (
@@ -379,7 +378,8 @@ def test_a_reader_that_breaks_costs_only_its_file(raw_dir, con, monkeypatch):
     (raw_dir / "odd.json").write_text("{}", encoding="utf-8")
     report = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_ingested, report.files_rejected) == (1, 1)
-    assert con.execute(f"select source_file, rule, {DETAIL_SQL} from raw.ingest_rejections").fetchall() == [
+    stored = con.execute("select source_file, rule, sheet, source_row, reason from raw.ingest_rejections")
+    assert [(f, rule, sentence(f, *where)) for f, rule, *where in stored.fetchall()] == [
         (
             "odd.json",
             "file_unreadable",

@@ -13,7 +13,8 @@ from ingest_builders import write_template
 
 from orchestration.ingest import store
 from orchestration.ingest.pipeline import ingest_files, ingest_new_files
-from orchestration.ingest.schema import DETAIL_SQL, RAW_TABLES, table_ddl
+from orchestration.ingest.records import sentence
+from orchestration.ingest.schema import RAW_TABLES, table_ddl
 
 NOW = datetime(2025, 10, 5, 8, 0)
 HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
@@ -189,7 +190,8 @@ def test_file_that_cannot_be_read_is_rejected_and_others_ingested(raw_dir, con, 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     report = ingest_new_files(raw_dir, con, now=NOW)
     assert (report.files_ingested, report.files_rejected) == (1, 1)
-    assert con.execute(f"select source_file, file_hash, rule, {DETAIL_SQL} from raw.ingest_rejections").fetchall() == [
+    stored = con.execute("select source_file, file_hash, rule, sheet, source_row, reason from raw.ingest_rejections")
+    assert [(f, h, rule, sentence(f, *where)) for f, h, rule, *where in stored.fetchall()] == [
         (
             "locked.csv",
             None,
@@ -263,7 +265,10 @@ def test_a_warehouse_that_stored_whole_sentences_keeps_them_and_takes_new_reject
 
     assert report.rows_rejected == 1
     assert "detail" not in [row[0] for row in con.execute("describe raw.ingest_rejections").fetchall()]
-    assert con.execute(f"select {DETAIL_SQL} from raw.ingest_rejections order by load_id, source_file").fetchall() == [
+    stored = con.execute(
+        "select source_file, sheet, source_row, reason from raw.ingest_rejections order by load_id, source_file"
+    )
+    assert [(sentence(*row),) for row in stored.fetchall()] == [
         (OLD_DETAILS[0][3],),
         (OLD_DETAILS[1][3],),
         (

@@ -8,7 +8,7 @@ from ingest_builders import cp1258, write_template
 
 from orchestration.ingest import parallel, pipeline
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.ingest.schema import DETAIL_SQL, RAW_TABLES
+from orchestration.ingest.schema import RAW_TABLES
 
 NOW = datetime(2025, 10, 5, 8, 0)
 HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
@@ -42,7 +42,6 @@ def raw_tables(con):
         name: con.execute(f"select * from raw.{name} order by all").fetchall()
         for name in [*RAW_TABLES, "file_sightings"]
     }
-    tables["details"] = con.execute(f"select {DETAIL_SQL} from raw.ingest_rejections order by all").fetchall()
     return tables
 
 

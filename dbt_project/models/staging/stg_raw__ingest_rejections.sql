@@ -15,8 +15,8 @@ renamed as (
         ---------- finding
         cast(rule as {{ type_text() }}) as rule,
         cast(severity as {{ type_text() }}) as severity,
-        -- the sentence of Rejection.detail (orchestration/ingest/records.py): raw keeps only its
-        -- end, worded once per distinct reason; orchestration/ingest/schema.py DETAIL_SQL alike
+        -- the sentence of records.sentence (orchestration/ingest/records.py, what p06 validate
+        -- prints): raw keeps only its end, worded once per distinct reason
         cast(
             source_file
             || coalesce(', sheet ' || sheet, '')
