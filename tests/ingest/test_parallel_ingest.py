@@ -38,11 +38,10 @@ def fill(raw_dir):
 
 
 def raw_tables(con):
-    tables = {
+    return {
         name: con.execute(f"select * from raw.{name} order by all").fetchall()
         for name in [*RAW_TABLES, "file_sightings"]
     }
-    return tables
 
 
 @pytest.fixture
