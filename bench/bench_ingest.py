@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import Unit, write_template  # noqa: E402
 
-from orchestration.ingest import pipeline  # noqa: E402
+from orchestration.ingest import parallel, pipeline  # noqa: E402
 from orchestration.reference import load_indicators, load_provinces  # noqa: E402
 
 HISTORY_HEADER = "ma_tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
@@ -141,7 +141,7 @@ def bench_history(work: Path, history: int) -> dict:
     con = duckdb.connect(str(work / "history.duckdb"))
     pipeline.ingest_new_files(raw, con)
     (raw / "new.csv").write_text(f"{HISTORY_HEADER}52,2024,VNEID_ISSUED,-1\n")
-    with mock.patch.object(pipeline, "read_submission", wraps=pipeline.read_submission) as parse:
+    with mock.patch.object(parallel, "read_submission", wraps=parallel.read_submission) as parse:
         started = time.perf_counter()
         report = pipeline.ingest_new_files(raw, con)
         seconds = time.perf_counter() - started

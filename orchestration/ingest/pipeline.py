@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest import seen, store
+from orchestration.ingest import parallel, seen, store
 from orchestration.ingest.listing import (
     list_submissions,
     not_followed,
     raw_dir_problem,
     source_name,
 )
-from orchestration.ingest.readers import read_submission, too_large
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.records import ParsedFile, Rejection
 from orchestration.ingest.schema import ensure_raw_schema
@@ -55,8 +56,10 @@ def ingest_new_files(
     max_bytes: int = 50 * 2**20,
     max_rows: int = 1_000_000,
     now: datetime | None = None,
+    pool_from: int = parallel.POOL_FROM_FILES,
 ) -> IngestReport:
-    """Parse each file whose bytes were never ingested; already-seen files are skipped unread."""
+    """Parse each file whose bytes were never ingested; already-seen files are skipped unread.
+    ``pool_from``: the number of files to parse from which they are parsed on every core."""
     raw_dir = Path(raw_dir).resolve()
     if problem := raw_dir_problem(raw_dir):  # an empty listing would publish empty marts
         raise NotADirectoryError(problem)
@@ -66,22 +69,35 @@ def ingest_new_files(
     refresh = _Refresh(con, Limits(max_bytes, max_rows, today=clock().date()), clock)
     listing = list_submissions(raw_dir)
     report = IngestReport(not_read=listing.not_read)
-    for path in listing.files:
+    named = [(source_name(path, raw_dir), path) for path in listing.files]
+    for stored in refresh.ingest([*named, *((r.source_file, r) for r in listing.rejected)], pool_from):
         report.files_seen += 1
-        report.add(refresh.write(refresh.read(path, source_name(path, raw_dir))))
-    for rejection in listing.rejected:
-        report.files_seen += 1
-        report.add(refresh.write(refresh.unread(rejection)))
+        report.add(stored)
     refresh.flush()
     return report
+
+
+@dataclass
+class _Read:
+    """A file read and hashed, its parse started; ``problem``: it could not be read."""
+
+    source_file: str
+    sighting: seen.Sighting | None = None
+    digest: str | None = None
+    new: bool = False  # content never ingested before this file (else decided in order, when written)
+    parse: Callable[[], ParsedFile] | None = None
+    size: int = 0
+    problem: Rejection | None = None
 
 
 class _Refresh:
     """One call of ingest_new_files: its load_id, clock, the hashes known so far, and the parsed
     files waiting to be written together.
 
-    Each file gets the time it was parsed as ingested_at, so "the file ingested last" (the
-    resubmission tie-break) is well defined within one refresh too.
+    Files are read in the given order and written in it; each file gets the time it is written,
+    just after its parse, as ingested_at, so "the file ingested last" (the resubmission
+    tie-break) is well defined within one refresh too, and follows the listing when files are
+    parsed in parallel.
     """
 
     FLUSH_ROWS, FLUSH_FILES = 100_000, 200
@@ -94,40 +110,80 @@ class _Refresh:
         self.pending: list[store.StoredFile] = []
         self.pending_rows = 0
 
-    def read(self, path: Path, source_file: str) -> store.StoredFile | None:
-        """The file parsed, or None when its bytes were ingested before (a content rejected
-        before is reported again under each new name it arrives with)."""
-        try:
-            stat = path.stat()
+    def ingest(
+        self, files: list[tuple[str, Path | Rejection]], pool_from: int = parallel.POOL_FROM_FILES
+    ) -> Iterator[store.StoredFile | None]:
+        """Each file (or a listing's rejection) read, parsed and written, in order; None: a file
+        skipped (its bytes were ingested before)."""
+        to_read = []
+        for source_file, target in files:
+            if isinstance(target, Rejection):
+                to_read.append((source_file, target, None))
+                continue
+            try:
+                stat = target.stat()
+            except OSError as error:  # vanished or not readable by us: reported, tried again next time
+                to_read.append((source_file, _unreadable(source_file, error), None))
+                continue
             if seen.seen_unchanged(self.seen.get(source_file), stat, self.known):
-                return None
+                yield None
+            else:
+                to_read.append((source_file, target, stat))
+        files_to_parse = sum(1 for _, target, _ in to_read if not isinstance(target, Rejection))
+        with parallel.Parser(self.limits, files_to_parse, pool_from) as parser:
+            window: deque[_Read] = deque()
+            in_flight = 0
+            for source_file, target, stat in to_read:
+                item = _Read(source_file, problem=target) if isinstance(target, Rejection) else None
+                window.append(item or self._read(source_file, target, stat, parser))
+                in_flight += window[-1].size
+                while window and parser.window_full(len(window), in_flight):
+                    in_flight -= window[0].size
+                    yield self.write(self._settle(window.popleft()))
+            while window:
+                yield self.write(self._settle(window.popleft()))
+
+    def _read(self, source_file: str, path: Path, stat: os.stat_result, parser: parallel.Parser) -> _Read:
+        try:
             data = path.read_bytes() if stat.st_size <= self.limits.max_bytes else None
             digest = hashlib.sha256(data).hexdigest() if data is not None else seen.file_hash(path)
-        except OSError as error:  # vanished or not readable by us: reported, tried again next time
-            return self.unread(_unreadable(source_file, error))
-        sighting = seen.Sighting.of(stat)
-        if digest in self.known:
-            named_so = (self.seen.get(source_file) or (None, None))[1] == digest  # touched, not changed
-            if digest not in self.rejected or named_so:
-                store.record_sightings(self.con, [self._stored(digest, source_file, sighting, ParsedFile(None))])
+        except OSError as error:
+            return _Read(source_file, problem=_unreadable(source_file, error))
+        item = _Read(source_file, seen.Sighting.of(stat), digest, digest not in self.known, size=stat.st_size)
+        if item.new:
+            self.known.add(digest)
+            item.parse = parser.parse(data, source_file)
+        else:  # parsed again only if its content was rejected (decided in order)
+            item.parse = lambda: parallel.parse_in_process(data, source_file, self.limits)
+        return item
+
+    def _settle(self, item: _Read) -> store.StoredFile | None:
+        """The file parsed, or None when its bytes were ingested before (a content rejected
+        before is reported again under each new name it arrives with)."""
+        if item.problem is not None:
+            return self.unread(item.problem)
+        if not item.new:
+            named_so = (self.seen.get(item.source_file) or (None, None))[1] == item.digest  # touched, not changed
+            if item.digest not in self.rejected or named_so:
+                store.record_sightings(self.con, [self._stored(item, ParsedFile(None))])
                 return None
-            parsed = _parse(data, source_file, self.limits)
-            return self._stored(digest, source_file, sighting, parsed, repeat=True)
-        self.known.add(digest)
-        parsed = _parse(data, source_file, self.limits)
+            return self._stored(item, item.parse(), repeat=True)
+        parsed = item.parse()
         if parsed.file_rejected:
-            self.rejected.add(digest)
-        return self._stored(digest, source_file, sighting, parsed)
+            self.rejected.add(item.digest)
+        return self._stored(item, parsed)
 
     def unread(self, rejection: Rejection) -> store.StoredFile | None:
         """A file that could not be read, or None when reported so already."""
         if (rejection.source_file, rejection.detail) in self.reported:
             return None
         self.reported.add((rejection.source_file, rejection.detail))
-        return self._stored(None, rejection.source_file, None, ParsedFile(None, listed=[rejection]))
+        return self._stored(_Read(rejection.source_file), ParsedFile(None, listed=[rejection]))
 
-    def _stored(self, digest, source_file, sighting, parsed, repeat=False) -> store.StoredFile:
-        return store.StoredFile(digest, source_file, sighting, parsed, self.clock(), self.load_id, repeat)
+    def _stored(self, item: _Read, parsed: ParsedFile, repeat: bool = False) -> store.StoredFile:
+        return store.StoredFile(
+            item.digest, item.source_file, item.sighting, parsed, self.clock(), self.load_id, repeat
+        )
 
     def write(self, stored: store.StoredFile | None) -> store.StoredFile | None:
         if stored is None:
@@ -141,10 +197,6 @@ class _Refresh:
     def flush(self) -> None:
         store.write_files(self.con, self.pending)
         self.pending, self.pending_rows = [], 0
-
-
-def _parse(data: bytes | None, source_file: str, limits: Limits) -> ParsedFile:
-    return read_submission(data, source_file, limits) if data is not None else too_large(source_file, limits)
 
 
 def ingest_files(
@@ -164,15 +216,11 @@ def ingest_files(
     store.ensure_store(con)
     clock = (lambda: now) if now else local_now
     refresh = _Refresh(con, Limits(max_bytes, max_rows, today=clock().date()), clock)
+    named = [(name, not_followed(path, None, name) or path) for name, path in files.items()]
     rejections = []
-    for source_file, path in files.items():
-        problem = not_followed(path, None, source_file)
-        stored = refresh.unread(problem) if problem else refresh.read(path, source_file)
-        if refresh.write(stored):
+    for stored in refresh.ingest([*named, *((r.source_file, r) for r in rejected)]):
+        if stored:
             rejections.extend(stored.parsed.rejections)
-    for rejection in rejected:
-        if refresh.write(refresh.unread(rejection)):
-            rejections.append(rejection)
     refresh.flush()
     return rejections
 

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.ingest.records import ParsedFile, arrow_schema, rejection_rows, sentence
+from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
 from orchestration.ingest.schema import FILE_SIGHTINGS, table_ddl
 from orchestration.ingest.seen import Sighting
 
@@ -147,7 +147,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, parts: list[pa.Table], e
     parts = [part for part in parts if part.num_rows]
     if not parts:
         return
-    rows = pa.concat_tables(_small_ones_combined(parts))
+    combined = _small_ones_combined(parts)
+    if any(not part.schema.equals(combined[0].schema) for part in combined):  # a large file's text encoded
+        combined = [decoded(part) for part in combined]
+    rows = pa.concat_tables(combined)
     con.register("incoming_rows", pa.Table.from_batches(rows.to_batches(_BATCH_ROWS), rows.schema))
     try:
         columns = f"*, {extra}" if extra else "*"
@@ -165,17 +168,18 @@ def _small_ones_combined(parts: list[pa.Table]) -> list[pa.Table]:
             run.append(part)
             continue
         if run:
-            combined.append(_as_one_batch(pa.concat_tables(run)) if len(run) > 1 else run[0])
+            combined.append(_as_one_batch(run) if len(run) > 1 else run[0])
             run = []
         if part is not None:
             combined.append(part)
     return combined
 
 
-def _as_one_batch(rows: pa.Table) -> pa.Table:
-    """Text decoded (a rejection's dictionary may hold a null, which Arrow cannot unify), one chunk."""
-    plain = [f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in rows.schema]
-    return rows.cast(pa.schema(plain)).combine_chunks()
+def _as_one_batch(parts: list[pa.Table]) -> pa.Table:
+    """The parts' text decoded, as one chunk (parts parsed in a worker arrive decoded already)."""
+    if all(part.schema.equals(parts[0].schema) for part in parts):
+        return decoded(pa.concat_tables(parts)).combine_chunks()
+    return pa.concat_tables([decoded(part) for part in parts]).combine_chunks()
 
 
 def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
@@ -199,5 +203,8 @@ def _with_lineage(rows: pa.Table, stored: StoredFile) -> pa.Table:
 
 def _rejections(parsed: ParsedFile) -> pa.Table:
     """Every rejection of a file as stored rows (the file's own columns come from its lineage)."""
-    rows = pa.concat_tables([parsed.rejected_rows, rejection_rows(parsed.listed)])
+    parts = [parsed.rejected_rows, rejection_rows(parsed.listed)]
+    if not parts[0].schema.equals(parts[1].schema):  # rows parsed in a worker arrive decoded
+        parts = [decoded(part) for part in parts]
+    rows = pa.concat_tables(parts)
     return rows.drop_columns(["source_file", "expected"])
