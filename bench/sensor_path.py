@@ -1,15 +1,19 @@
 """The sensor path, file dropped -> published marts, under a real `make dev`; prints one JSON object.
 
-    python bench/sensor_path.py [--files 300] [--pairs 2] [--out FILE]
+    python bench/sensor_path.py [--files 300] [--pairs 2] [--before DIR] [--out FILE]
 
 A history of `--files` mixed submissions (generate.py) is refreshed once with `p06 refresh`;
 then, `--pairs` times, one dev server per launcher in turn (A, B, A, B): `spawned` (Dagster's
 default launcher: the code server spawns the run) and `warm` (orchestration/dagster.yaml: the
-warm run worker). Each server gets a DAGSTER_HOME of its own, waits until the inbox sensor has
-looked at the raw dir once (and, for `warm`, the worker is warm), then one new file is dropped.
+warm run worker). With `--before DIR` (a checkout of other code, e.g. `git archive main`, with a
+`.venv` link to this one's and dbt_project/target/manifest.json), both are `warm`: `before` runs
+DIR's scripts/dev.sh with DIR first on PYTHONPATH, `after` this tree's. Each server gets a
+DAGSTER_HOME of its own, waits until the worker is warm (idle for `spawned`) and the inbox sensor
+has looked at the raw dir once, then one new file is dropped.
 Per drop: seconds from the drop to the run created (sensor), to its start (launch and process
 start), to its success (the steps), to its value in p06.duckdb and to last_refresh.json naming
-the run; the load average at the drop.
+the run; the dbt steps' seconds; the worker's start-up (dev server started -> worker warm); the
+load average at the drop.
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ LAUNCHERS = ("spawned", "warm")
 WAIT_SECONDS = 900
 
 
-def dagster_yaml(launcher: str) -> str:
-    """The project's dagster.yaml; `spawned` leaves its run_launcher out (Dagster's default)."""
-    text = (REPO / "orchestration" / "dagster.yaml").read_text()
+def dagster_yaml(launcher: str, tree: Path = REPO) -> str:
+    """`tree`'s dagster.yaml; `spawned` leaves its run_launcher out (Dagster's default)."""
+    text = (tree / "orchestration" / "dagster.yaml").read_text()
     if launcher == "warm":
         return text
     return text.split("\n# Runs start in the warm run worker")[0] + "\n"
@@ -75,7 +79,7 @@ def sensor_looked(home: Path) -> bool:
         return bool(ticks) and ticks[0].status == TickStatus.SKIPPED
 
 
-def run_timings(home: Path, run_id: str, dropped: float) -> dict[str, float]:
+def run_timings(home: Path, run_id: str, dropped: float) -> dict:
     from dagster import DagsterEventType, DagsterInstance
 
     marks = {
@@ -85,9 +89,16 @@ def run_timings(home: Path, run_id: str, dropped: float) -> dict[str, float]:
     }
     with DagsterInstance.from_config(str(home)) as instance:
         logs = instance.all_logs(run_id, of_type=set(marks))
+        steps = instance.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS})
         tags = instance.get_run_by_id(run_id).tags
     timings = {marks[e.dagster_event.event_type]: round(e.timestamp - dropped, 2) for e in logs}
-    return {**timings, "run_worker": tags.get("p06/run_worker", "spawned")}
+    started = {e.step_key: e.timestamp for e in steps if e.dagster_event.event_type == DagsterEventType.STEP_START}
+    dbt_steps = {
+        e.step_key: round(e.timestamp - started[e.step_key], 2)
+        for e in steps
+        if e.dagster_event.event_type == DagsterEventType.STEP_SUCCESS and e.step_key.startswith("dbt_")
+    }
+    return {**timings, "dbt_steps": dbt_steps, "run_worker": tags.get("p06/run_worker", "spawned")}
 
 
 def summary_after(warehouse: Path, previous_run: str) -> dict | None:
@@ -99,24 +110,30 @@ def summary_after(warehouse: Path, previous_run: str) -> dict | None:
     return summary if summary["run_id"] != previous_run else None
 
 
-def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int) -> dict:
+def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int, tree: Path = REPO) -> dict:
+    """One dev server of `tree`'s code (its scripts/dev.sh, `tree` first on PYTHONPATH), one drop."""
     previous_run = json.loads((warehouse / "last_refresh.json").read_text())["run_id"]
     home = work / f"dagster_home_{launcher}_{drop}"
     home.mkdir()
-    (home / "dagster.yaml").write_text(dagster_yaml(launcher))
+    (home / "dagster.yaml").write_text(dagster_yaml("spawned" if launcher == "spawned" else "warm", tree))
     log = work / f"dev_{launcher}_{drop}.log"
+    env = environment(raw, warehouse, home)
+    if tree != REPO:
+        env["PYTHONPATH"] = str(tree)
+    server_started = time.time()
     with log.open("w") as output:
         server = start_process_group(
-            ["bash", str(REPO / "scripts" / "dev.sh"), str(free_port())],
-            cwd=REPO,
-            env=environment(raw, warehouse, home),
+            ["bash", str(tree / "scripts" / "dev.sh"), str(free_port())],
+            cwd=tree,
+            env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until(lambda: sensor_looked(home), WAIT_SECONDS, "the inbox sensor's first look")
         worker_log = home / "run_worker.log"  # started by dev.sh either way: idle for `spawned`
         wait_until(lambda: worker_log.exists() and "warm" in worker_log.read_text(), WAIT_SECONDS, "the worker")
+        worker_ready = round(time.time() - server_started, 1)
+        wait_until(lambda: sensor_looked(home), WAIT_SECONDS, "the inbox sensor's first look")
         # a value beside the history's (a jump would be held back by a quality rule)
         period, value = "2025-Q3", 1_165_776 + drop
         load = os.getloadavg()[0]
@@ -132,6 +149,7 @@ def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int) -
         return {
             "launcher": launcher,
             "load_average_1min": round(load, 2),
+            "worker_ready": worker_ready,
             **run_timings(home, summary["run_id"], dropped),
             "in_marts": in_marts,
             "last_refresh_json": reported,
@@ -145,8 +163,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--before", type=Path, help="a checkout to compare this tree with (both warm)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    launchers = ("before", "after") if args.before else LAUNCHERS
+    trees = {"before": args.before.resolve() if args.before else REPO}
     work = Path(tempfile.mkdtemp(prefix="p06-sensor-path-"))
     raw, warehouse = work / "raw", work / "warehouse"
     try:
@@ -154,8 +175,9 @@ def main() -> None:
         env = environment(raw, warehouse, warehouse / "dagster_home")
         subprocess.run([P06, "refresh"], env=env, check=True, stdout=subprocess.DEVNULL)
         drops = []
-        for drop in range(args.pairs * len(LAUNCHERS)):
-            drops.append(one_drop(LAUNCHERS[drop % len(LAUNCHERS)], raw, warehouse, work, drop))
+        for drop in range(args.pairs * len(launchers)):
+            launcher = launchers[drop % len(launchers)]
+            drops.append(one_drop(launcher, raw, warehouse, work, drop, trees.get(launcher, REPO)))
             print(json.dumps(drops[-1]), file=sys.stderr, flush=True)
         result = {"files": args.files, "drops": drops}
         text = json.dumps(result, indent=2)

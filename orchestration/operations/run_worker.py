@@ -2,7 +2,8 @@
 
 Dagster's code server starts each run in a *spawned* interpreter that imports Dagster, dbt-core,
 pandas, pyarrow, DuckDB and Great Expectations again (~5 s of a sensor's run, bench/README.md).
-This process imports those third-party libraries once, then listens on a Unix socket in
+This process imports those third-party libraries once and calls dbt once (its first call in a
+process costs seconds more than later ones: transform/dbt_calls.warm_up), then listens on a Unix socket in
 DAGSTER_HOME; for each run the launcher (run_launcher.py) sends, it forks one child that imports
 the p06 code location fresh (edits reloaded by `dg dev` are honoured; nothing is shared between
 runs) and executes the run as `dagster api execute_run` does, then leaves with `os._exit`.
@@ -50,13 +51,17 @@ def socket_path(dagster_home: str | Path) -> Path:
 
 
 def warm_up() -> None:
-    """Import what every run needs, then forget p06's own modules so each child imports them."""
+    """Import what every run needs and call dbt once, then forget p06's own modules so each child
+    imports them."""
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):  # an optional extra not installed
             importlib.import_module(name)
     from orchestration.quality.validation import load_great_expectations
 
     load_great_expectations()
+    from orchestration.transform.dbt_calls import warm_up as warm_up_dbt
+
+    warm_up_dbt()
     for name in [name for name in sys.modules if name == "orchestration" or name.startswith("orchestration.")]:
         del sys.modules[name]
 

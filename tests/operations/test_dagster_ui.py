@@ -7,6 +7,7 @@ outside tmp.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -188,6 +189,29 @@ def test_the_daemon_turns_a_file_in_the_inbox_into_one_refresh_run(dagster_ui, r
     assert run["jobName"] == "refresh"
     assert tags["dagster/run_key"] == run_key
     assert tags["p06/new_files"] == "1"
+
+
+def test_the_inbox_sensor_looks_about_every_second(dagster_ui, repository):
+    # Dagster's sensor daemon loops every 5 s; p06's run coordinator shortens it to 1 s
+    # (orchestration/operations/run_queue.py), so a dropped file waits ~1 s for its tick, not ~5.
+    selector = {
+        "repositoryLocationName": repository["location"]["name"],
+        "repositoryName": repository["name"],
+        "sensorName": "raw_inbox_sensor",
+    }
+
+    def eight_ticks():
+        sensor = dagster_ui.graphql(
+            """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
+                 ... on Sensor { sensorState { ticks(limit: 8) { timestamp } } } } }""",
+            {"selector": selector},
+        )["sensorOrError"]
+        ticks = sorted(tick["timestamp"] for tick in sensor["sensorState"]["ticks"])
+        return ticks if len(ticks) == 8 else None
+
+    ticks = wait_until(eight_ticks, timeout=120, what="eight ticks of raw_inbox_sensor")
+    gaps = sorted(later - earlier for earlier, later in itertools.pairwise(ticks))
+    assert gaps[len(gaps) // 2] < 4, gaps  # the median; each gap was >= 5 s with Dagster's loop
 
 
 def test_the_daemon_is_healthy_and_runs_one_refresh_at_a_time(dagster_ui):

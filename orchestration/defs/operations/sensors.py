@@ -27,12 +27,14 @@ from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.resources import P06Settings
 from orchestration.settings import WarehousePaths
 
-# A tick on every pass of the sensor daemon's loop, which runs every 5 s (MIN_INTERVAL_LOOP_TIME in
-# dagster/_daemon/sensor.py; 60 s here before issue 20): an interval of 5 s would skip every other
-# pass, the elapsed time being counted from the end of the last tick. A tick that finds the raw dir
-# as it was when everything in it was ingested lists it (30 to 100 ms on 5,000 files at load 5;
-# reading the inbox: 0.4 to 0.7 s) and reads nothing else.
+# A tick on every pass of the sensor daemon's loop, which runs every second under `make dev`
+# (Dagster's 5 s, shortened by operations/run_queue.py; 60 s here before issue 20). A tick that
+# finds the raw dir as it was when everything in it was ingested lists it (30 to 100 ms on 5,000
+# files at load 5; reading the inbox: 0.4 to 0.7 s) and reads nothing else.
 SENSOR_SECONDS = 1
+# The run-status sensors: a tick a second for each would double an idle `make dev`'s CPU
+# (bench/README.md, issue 20 session 6) to write last_refresh.json ~2 s sooner.
+RUN_STATUS_SENSOR_SECONDS = 5
 
 
 @sensor(
@@ -98,7 +100,7 @@ def _refresh_finished_sensor(name: str, status: DagsterRunStatus):
         run_status=status,
         default_status=DefaultSensorStatus.RUNNING,
         name=name,
-        minimum_interval_seconds=SENSOR_SECONDS,  # last_refresh.json follows the run within seconds
+        minimum_interval_seconds=RUN_STATUS_SENSOR_SECONDS,
     )
     def _sensor(context: RunStatusSensorContext, settings: P06Settings):
         # `p06 refresh` reports its own runs.
