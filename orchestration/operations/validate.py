@@ -10,7 +10,6 @@ history, other provinces or the calendar are the refresh's.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from dataclasses import dataclass, replace
@@ -26,7 +25,7 @@ from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.check_tables import ROW_LOCAL_TABLES
 from orchestration.quality.evaluate import CANDIDATES, evaluate
 from orchestration.quality.findings import empty_findings, values_held_back
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, today_in_vietnam
+from orchestration.settings import REPO_ROOT, today_in_vietnam
 from orchestration.wording import count
 
 # One scratch dir per user and checkout, kept between runs: dbt's partial-parse cache there
@@ -113,7 +112,7 @@ def _rule_findings(work_db: Path) -> pd.DataFrame:
 
 def _build_candidates(work_db: Path) -> None:
     """dbt's models up to the candidate values, in the scratch database (seeds included)."""
-    from orchestration.transform.dbt_calls import failure_summary, invoke
+    from orchestration.transform.dbt_calls import failure_summary, invoke, scratch_target_args
 
     target = SCRATCH_DIR / "dbt_target"
     result = invoke(
@@ -123,18 +122,7 @@ def _build_candidates(work_db: Path) -> None:
             f"+{CANDIDATE_MODEL}",
             "--exclude-resource-type",
             "test",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target",
-            "duckdb",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-            "--vars",
-            json.dumps({"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
+            *scratch_target_args(str(target), {"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
             "--quiet",
             "--no-use-colors",
         ]

@@ -43,18 +43,7 @@ def warm_up() -> None:
         invoke(
             [
                 "parse",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target",
-                "duckdb",
-                "--target-path",
-                target,
-                "--log-path",
-                target,
-                "--vars",
-                json.dumps({"work_db": f"{target}/work.duckdb"}),
+                *scratch_target_args(target, {"work_db": f"{target}/work.duckdb"}),
                 "--no-static-parser",
                 "--no-write-json",
                 "--quiet",
@@ -62,6 +51,25 @@ def warm_up() -> None:
                 "none",
             ]
         )
+
+
+def scratch_target_args(target: str, dbt_vars: dict) -> list[str]:
+    """The project on the DuckDB target, with dbt's artifacts and log in ``target``: a build or
+    parse apart from the warehouse (`p06 validate`'s scratch build, the worker's warm-up)."""
+    return [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        "duckdb",
+        "--target-path",
+        target,
+        "--log-path",
+        target,
+        "--vars",
+        json.dumps(dbt_vars),
+    ]
 
 
 def release_duckdb() -> None:

@@ -160,21 +160,26 @@ def test_every_sensor_runs_by_default(repository):
     assert {name for name, state in status.items() if state != "RUNNING"} == set()
 
 
-def test_the_daemon_turns_a_file_in_the_inbox_into_one_refresh_run(dagster_ui, repository):
+def inbox_sensor_ticks(dagster_ui, repository, limit: int, fields: str) -> list[dict]:
+    """raw_inbox_sensor's last ``limit`` ticks, newest first, with the GraphQL ``fields`` asked."""
     selector = {
         "repositoryLocationName": repository["location"]["name"],
         "repositoryName": repository["name"],
         "sensorName": "raw_inbox_sensor",
     }
+    sensor = dagster_ui.graphql(
+        f"""query($selector: SensorSelector!) {{ sensorOrError(sensorSelector: $selector) {{
+             ... on Sensor {{ sensorState {{ ticks(limit: {limit}) {{ {fields} }} }} }} }} }}""",
+        {"selector": selector},
+    )["sensorOrError"]
+    return sensor["sensorState"]["ticks"]
 
+
+def test_the_daemon_turns_a_file_in_the_inbox_into_one_refresh_run(dagster_ui, repository):
     def first_finished_tick():
-        sensor = dagster_ui.graphql(
-            """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
-                 ... on Sensor { sensorState { ticks(limit: 1) {
-                   status runKeys runs { runId jobName tags { key value } } } } } } }""",
-            {"selector": selector},
-        )["sensorOrError"]
-        ticks = sensor["sensorState"]["ticks"]
+        ticks = inbox_sensor_ticks(
+            dagster_ui, repository, 1, "status runKeys runs { runId jobName tags { key value } }"
+        )
         return ticks if ticks and ticks[0]["status"] != "STARTED" else None
 
     (tick,) = wait_until(first_finished_tick, timeout=60, what="a finished tick of raw_inbox_sensor")
@@ -194,19 +199,8 @@ def test_the_daemon_turns_a_file_in_the_inbox_into_one_refresh_run(dagster_ui, r
 def test_the_inbox_sensor_looks_about_every_second(dagster_ui, repository):
     # Dagster's sensor daemon loops every 5 s; p06's run coordinator shortens it to 1 s
     # (orchestration/operations/run_queue.py), so a dropped file waits ~1 s for its tick, not ~5.
-    selector = {
-        "repositoryLocationName": repository["location"]["name"],
-        "repositoryName": repository["name"],
-        "sensorName": "raw_inbox_sensor",
-    }
-
     def eight_ticks():
-        sensor = dagster_ui.graphql(
-            """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
-                 ... on Sensor { sensorState { ticks(limit: 8) { timestamp } } } } }""",
-            {"selector": selector},
-        )["sensorOrError"]
-        ticks = sorted(tick["timestamp"] for tick in sensor["sensorState"]["ticks"])
+        ticks = sorted(tick["timestamp"] for tick in inbox_sensor_ticks(dagster_ui, repository, 8, "timestamp"))
         return ticks if len(ticks) == 8 else None
 
     ticks = wait_until(eight_ticks, timeout=120, what="eight ticks of raw_inbox_sensor")
