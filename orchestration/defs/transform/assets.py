@@ -28,7 +28,7 @@ STAGES = {
 
 class DbtBuildConfig(Config):
     full_refresh: bool = False
-    # False on the sensor's fast path: dbt's data and unit tests wait for the nightly refresh, while
+    # False on the sensor's fast path: dbt's data tests wait for the nightly refresh, while
     # the marts' enforced contracts and the GX gate (every CONTRACT §4 rule) still guard the run.
     data_tests: bool = True
 
