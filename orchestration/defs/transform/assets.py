@@ -61,6 +61,7 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
             dbt_vars={"run_date": today_in_vietnam().isoformat(), **warehouse.dbt_vars()},
             full_refresh=config.full_refresh,
             data_tests=config.data_tests,
+            threads_with_tests=warehouse.engine.dbt_threads_with_tests,
         )
 
     return _assets
