@@ -97,7 +97,7 @@ class DbtInProcess(ConfigurableResource):
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
             # dbt's unit tests check the SQL against fixed rows, not the data: they run in `make test`
-            # (tests/dbt/test_unit_tests.py), never in a refresh
+            # (tests/dbt/test_marts.py), never in a refresh
             "--exclude-resource-type",
             "unit_test",
             *([] if data_tests else ["--exclude-resource-type", "test"]),
