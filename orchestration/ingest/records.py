@@ -151,4 +151,6 @@ class ParsedFile:
     @property
     def rows_rejected(self) -> int:
         listed = {(r.sheet, r.source_row) for r in self.listed if r.source_row is not None}
+        if not self.rejected_rows.num_rows:
+            return len(listed)
         return len(listed) + pc.count_distinct(self.rejected_rows["source_row"]).as_py()
