@@ -33,7 +33,7 @@ POOL_FROM_FILES = 2000
 IN_PROCESS_FROM_BYTES = 4 * 2**20
 # Files go to a worker and back in chunks: a ParsedFile of 22 values pickles in ~1.5 ms (its
 # tables' schemas), about what parsing it costs; a chunk's rows travel as one table per kind.
-CHUNK_FILES = 16
+CHUNK_FILES = 64
 # In flight at most: enough to keep every worker busy, little enough to keep memory flat.
 WINDOW_FILES, WINDOW_BYTES = 6 * CHUNK_FILES, 64 * 2**20
 
