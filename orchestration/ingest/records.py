@@ -158,7 +158,9 @@ class ParsedFile:
 def _distinct_count(column: pa.ChunkedArray) -> int:
     """The distinct values of a column; the rows rejected in bulk come in row order: counted in one
     pass (hashing a million rows' numbers cost a second)."""
+    if not len(column):  # most files: no Arrow call
+        return 0
     values = column.to_numpy() if not column.null_count else None
     if values is None or not (values[1:] >= values[:-1]).all():
         return pc.count_distinct(column).as_py()
-    return int(np.count_nonzero(np.diff(values))) + 1 if len(values) else 0
+    return int(np.count_nonzero(np.diff(values))) + 1
