@@ -27,12 +27,15 @@ from orchestration.ingest.records import NO_REJECTED_ROWS, NO_TASKS, NO_VALUES, 
 # __main__) and each parsed file a little more CPU than in-process; on the shared 2-core machine
 # (load 4-6) the pool tied with parsing in-process at 2,000 files and won a third at 5,000
 # (bench/README.md, issue 20 session 6): below that, one core is as fast and costs less CPU.
+# Since chunks are resolved together (session 7), parsing in process won at 5,000 files under load
+# (8-9 against 12 CPU s); not re-measured idle, where two cores should still pay.
 POOL_FROM_FILES = 2000
 # A file this large is parsed alone, in the refresh process: in a worker its Arrow tables would
 # exist twice (the worker's and their unpickled copy), multiplying peak memory (limit: 50 MB, 1 M rows).
 IN_PROCESS_FROM_BYTES = 4 * 2**20
 # Files go to a worker and back in chunks: a ParsedFile of 22 values pickles in ~1.5 ms (its
-# tables' schemas), about what parsing it costs; a chunk's rows travel as one table per kind.
+# tables' schemas), about what parsing it costs; a chunk's rows travel as one table per kind. A
+# chunk's value rows are resolved together: 64 files cost less than 16 (bench/README.md).
 CHUNK_FILES = 64
 # In flight at most: enough to keep every worker busy, little enough to keep memory flat.
 WINDOW_FILES, WINDOW_BYTES = 6 * CHUNK_FILES, 64 * 2**20
