@@ -273,7 +273,10 @@ def _imported_as_the_run_would(instance, args, env: dict[str, str]) -> bool:  # 
     if directory and Path(directory).resolve() != REPO_ROOT:
         return False
     run = instance.get_run_by_id(args.run_id)
-    instance.inject_env_vars(run.remote_job_origin.location_name if run and run.remote_job_origin else None)
+    try:
+        instance.inject_env_vars(run.remote_job_origin.location_name if run and run.remote_job_origin else None)
+    except Exception:  # a broken .env: core_execute_run meets it again and fails the run, saying why
+        return False
     return dict(os.environ) == env  # core_execute_run injects the same again before loading the job
 
 
