@@ -10,6 +10,9 @@ import copy
 import importlib.util
 import logging
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
@@ -105,6 +108,34 @@ def build_suite(suite_file: dict) -> gx.ExpectationSuite:
     return suite
 
 
+_VALIDATING = threading.Lock()
+
+
+@contextmanager
+def _configurations_built_once() -> Iterator[None]:
+    """While p06 validates, each GX expectation object builds its configuration once.
+
+    GX 1.x rebuilds it (a pydantic dict, a regex over the class name) every time validation asks,
+    ~170 times per expectation: a third of Batch.validate (bench/README.md, issue 20 session 7).
+    GX does not change an expectation while validating it. The memo holds each object, so its
+    id is not reused before the memo is dropped; the lock keeps the patch to one validation."""
+    expectation = load_great_expectations().expectations.expectation.Expectation
+    build = expectation.configuration
+    built: dict[int, tuple] = {}
+
+    def configuration(self):
+        if id(self) not in built:
+            built[id(self)] = (self, build.fget(self))
+        return built[id(self)][1]
+
+    with _VALIDATING:
+        expectation.configuration = property(configuration)
+        try:
+            yield
+        finally:
+            expectation.configuration = build
+
+
 def _exception_messages(exception_info: dict) -> list[str]:
     """GX reports an exception either directly or keyed by the metric that raised it."""
     infos = [exception_info] if "raised_exception" in exception_info else exception_info.values()
@@ -121,7 +152,9 @@ def validate(frame: pd.DataFrame, suite_file: dict) -> list[ExpectationOutcome]:
     frame = frame.set_index(INDEX_COLUMN)
     frame.index.name = None
     batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    validation = batch.validate(build_suite(suite_file), result_format=RESULT_FORMAT)
+    suite = build_suite(suite_file)
+    with _configurations_built_once():
+        validation = batch.validate(suite, result_format=RESULT_FORMAT)
     outcomes = []
     for result in validation.results:
         config = result.expectation_config
