@@ -141,13 +141,13 @@ def bench_history(work: Path, history: int) -> dict:
     con = duckdb.connect(str(work / "history.duckdb"))
     pipeline.ingest_new_files(raw, con)
     (raw / "new.csv").write_text(f"{HISTORY_HEADER}52,2024,VNEID_ISSUED,-1\n")
-    with mock.patch.object(parallel, "read_submission", wraps=parallel.read_submission) as parse:
+    with mock.patch.object(parallel, "read_submissions", wraps=parallel.read_submissions) as parse:
         started = time.perf_counter()
         report = pipeline.ingest_new_files(raw, con)
         seconds = time.perf_counter() - started
     return {
         "files_seen": report.files_seen,
-        "files_parsed": parse.call_count,
+        "files_parsed": sum(len(call.args[0]) for call in parse.call_args_list),
         "files_skipped": report.files_skipped,
         "seconds": round(seconds, 3),
     }

@@ -7,7 +7,8 @@ then, `--pairs` times, one dev server per launcher in turn (A, B, A, B): `spawne
 default launcher: the code server spawns the run) and `warm` (orchestration/dagster.yaml: the
 warm run worker). With `--before DIR` (a checkout of other code, e.g. `git archive main`, with a
 `.venv` link to this one's and dbt_project/target/manifest.json), both are `warm`: `before` runs
-DIR's scripts/dev.sh with DIR first on PYTHONPATH, `after` this tree's. Each server gets a
+DIR's scripts/dev.sh with DIR first on PYTHONPATH, `after` this tree's (first on PYTHONPATH too:
+a copy of a worktree measures the copy, not the venv's editable install). Each server gets a
 DAGSTER_HOME of its own, waits until the worker is warm (idle for `spawned`) and the inbox sensor
 has looked at the raw dir once, then one new file is dropped.
 Per drop: seconds from the drop to the run created (sensor), to its start (launch and process
@@ -87,18 +88,58 @@ def run_timings(home: Path, run_id: str, dropped: float) -> dict:
         DagsterEventType.RUN_START: "run_started",
         DagsterEventType.RUN_SUCCESS: "run_succeeded",
     }
+    # Where the seconds before the first step go (seconds after the drop).
+    phases = {
+        DagsterEventType.RUN_ENQUEUED: "enqueued",
+        DagsterEventType.RUN_DEQUEUED: "dequeued",
+        DagsterEventType.RUN_STARTING: "starting",
+        DagsterEventType.RUN_START: "started",
+        DagsterEventType.STEP_START: "first_step",
+    }
     with DagsterInstance.from_config(str(home)) as instance:
-        logs = instance.all_logs(run_id, of_type=set(marks))
-        steps = instance.all_logs(run_id, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS})
-        tags = instance.get_run_by_id(run_id).tags
-    timings = {marks[e.dagster_event.event_type]: round(e.timestamp - dropped, 2) for e in logs}
+        logs = instance.all_logs(run_id)
+        record = instance.get_run_record_by_id(run_id)
+        tags = record.dagster_run.tags
+        tick = _requesting_tick(instance, run_id)
+    timings = {
+        marks[e.dagster_event.event_type]: round(e.timestamp - dropped, 2)
+        for e in logs
+        if e.is_dagster_event and e.dagster_event.event_type in marks
+    }
+    before_steps = {"tick": round(tick.timestamp - dropped, 2) if tick else None}
+    before_steps["tick_done"] = round(tick.end_timestamp - dropped, 2) if tick and tick.end_timestamp else None
+    before_steps["run_record"] = round(record.create_timestamp.timestamp() - dropped, 2)
+    for entry in logs:
+        name = phases.get(entry.dagster_event.event_type) if entry.is_dagster_event else None
+        if name and name not in before_steps:
+            before_steps[name] = round(entry.timestamp - dropped, 2)
+    steps = [
+        e
+        for e in logs
+        if e.is_dagster_event
+        and e.dagster_event.event_type in (DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS)
+    ]
     started = {e.step_key: e.timestamp for e in steps if e.dagster_event.event_type == DagsterEventType.STEP_START}
     dbt_steps = {
         e.step_key: round(e.timestamp - started[e.step_key], 2)
         for e in steps
         if e.dagster_event.event_type == DagsterEventType.STEP_SUCCESS and e.step_key.startswith("dbt_")
     }
-    return {**timings, "dbt_steps": dbt_steps, "run_worker": tags.get("p06/run_worker", "spawned")}
+    return {
+        **timings,
+        "before_steps": before_steps,
+        "events": len(logs),
+        "dbt_steps": dbt_steps,
+        "run_worker": tags.get("p06/run_worker", "spawned"),
+    }
+
+
+def _requesting_tick(instance, run_id: str):  # noqa: ANN001, ANN202
+    states = [s for s in instance.all_instigator_state() if s.name == "raw_inbox_sensor"]
+    for tick in instance.get_ticks(states[0].instigator_origin_id, states[0].selector_id, limit=50) if states else []:
+        if run_id in tick.run_ids:
+            return tick
+    return None
 
 
 def summary_after(warehouse: Path, previous_run: str) -> dict | None:
@@ -117,9 +158,7 @@ def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int, t
     home.mkdir()
     (home / "dagster.yaml").write_text(dagster_yaml("spawned" if launcher == "spawned" else "warm", tree))
     log = work / f"dev_{launcher}_{drop}.log"
-    env = environment(raw, warehouse, home)
-    if tree != REPO:
-        env["PYTHONPATH"] = str(tree)
+    env = {**environment(raw, warehouse, home), "PYTHONPATH": str(tree)}  # not the venv's editable install
     server_started = time.time()
     with log.open("w") as output:
         server = start_process_group(
@@ -172,7 +211,7 @@ def main() -> None:
     raw, warehouse = work / "raw", work / "warehouse"
     try:
         generate(raw, files=args.files, values=22)
-        env = environment(raw, warehouse, warehouse / "dagster_home")
+        env = {**environment(raw, warehouse, warehouse / "dagster_home"), "PYTHONPATH": str(REPO)}
         subprocess.run([P06, "refresh"], env=env, check=True, stdout=subprocess.DEVNULL)
         drops = []
         for drop in range(args.pairs * len(launchers)):

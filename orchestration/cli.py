@@ -77,7 +77,7 @@ def refresh(args: argparse.Namespace) -> int:
         from dagster._core.instance.ref import InstanceRef
 
         from orchestration.definitions import build_definitions
-        from orchestration.operations.event_log import event_log_overrides
+        from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE
         from orchestration.operations.finish import finish_refresh
         from orchestration.operations.lock import warehouse_lock
         from orchestration.resources import P06Settings
@@ -88,7 +88,7 @@ def refresh(args: argparse.Namespace) -> int:
         home = dagster_home(paths)
         # Two first refreshes at once would both migrate the new instance's database.
         with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
-            instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=event_log_overrides(home)))
+            instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=INSTANCE_CLASS_OVERRIDE))
         job = defs.resolve_job_def("refresh")
         if args.skip_dbt_tests:
             from orchestration.defs.transform.assets import selection_without_dbt_tests

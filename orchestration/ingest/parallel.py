@@ -1,6 +1,8 @@
 """Parsing on every core when a refresh has many files to parse.
 
-Parsing is pure (bytes in, ParsedFile out), so the workers need nothing but the readers. They are
+Parsing is pure (bytes in, ParsedFile out), so the workers need nothing but the readers. Files
+are parsed in chunks, in a worker or here: a chunk's value rows are resolved together
+(readers.read_submissions), which costs far less than file by file. They are
 spawned, not forked: the refresh process runs Dagster's threads and holds the DuckDB connection.
 Spawned workers are this process's children, so their CPU and memory count in its tree's (wait4;
 a forkserver's workers would not). The caller writes the results in its own order; a Parser only
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from orchestration.ingest.readers import read_submission, too_large
+from orchestration.ingest.readers import read_submission, read_submissions, too_large
 from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.records import NO_REJECTED_ROWS, NO_TASKS, NO_VALUES, ParsedFile, Rejection, decoded
 
@@ -25,13 +27,16 @@ from orchestration.ingest.records import NO_REJECTED_ROWS, NO_TASKS, NO_VALUES, 
 # __main__) and each parsed file a little more CPU than in-process; on the shared 2-core machine
 # (load 4-6) the pool tied with parsing in-process at 2,000 files and won a third at 5,000
 # (bench/README.md, issue 20 session 6): below that, one core is as fast and costs less CPU.
+# Since chunks are resolved together (session 7), parsing in process won at 5,000 files under load
+# (8-9 against 12 CPU s); not re-measured idle, where two cores should still pay.
 POOL_FROM_FILES = 2000
-# A file this large is parsed in the refresh process: in a worker its Arrow tables would exist
-# twice (the worker's and their unpickled copy), multiplying peak memory (limit: 50 MB, 1 M rows).
+# A file this large is parsed alone, in the refresh process: in a worker its Arrow tables would
+# exist twice (the worker's and their unpickled copy), multiplying peak memory (limit: 50 MB, 1 M rows).
 IN_PROCESS_FROM_BYTES = 4 * 2**20
 # Files go to a worker and back in chunks: a ParsedFile of 22 values pickles in ~1.5 ms (its
-# tables' schemas), about what parsing it costs; a chunk's rows travel as one table per kind.
-CHUNK_FILES = 16
+# tables' schemas), about what parsing it costs; a chunk's rows travel as one table per kind. A
+# chunk's value rows are resolved together: 64 files cost less than 16 (bench/README.md).
+CHUNK_FILES = 64
 # In flight at most: enough to keep every worker busy, little enough to keep memory flat.
 WINDOW_FILES, WINDOW_BYTES = 6 * CHUNK_FILES, 64 * 2**20
 
@@ -42,8 +47,8 @@ def worker_count() -> int:
 
 
 class Parser:
-    """Parses files in a pool of worker processes when there are at least ``pool_from`` to parse
-    and more than one core, in this process otherwise (then nothing is started or imported)."""
+    """Parses files in chunks, in a pool of worker processes when there are at least ``pool_from``
+    to parse and more than one core, in this process otherwise (then nothing is started or imported)."""
 
     def __init__(self, limits: Limits, files_to_parse: int, pool_from: int = POOL_FROM_FILES) -> None:
         self.limits = limits
@@ -61,7 +66,7 @@ class Parser:
 
     def parse(self, data: bytes | None, source_file: str) -> Callable[[], ParsedFile]:
         """The file's parse, started; calling the result waits for it (in this process: parses)."""
-        if self.pool is None or data is None or len(data) >= IN_PROCESS_FROM_BYTES:
+        if data is None or len(data) >= IN_PROCESS_FROM_BYTES:
             return lambda: parse_in_process(data, source_file, self.limits)
         chunk, index = self.chunk, len(self.chunk.files)
         chunk.files.append((data, source_file))
@@ -71,12 +76,14 @@ class Parser:
 
     def window_full(self, files: int, size: int) -> bool:
         """Enough in flight: the oldest must be written before the next file is read."""
-        if self.pool is None:
-            return files >= 1
+        if self.pool is None:  # a chunk, parsed when its first file is written
+            return files >= CHUNK_FILES or size >= IN_PROCESS_FROM_BYTES
         return files >= WINDOW_FILES or size >= WINDOW_BYTES
 
     def _submit(self) -> None:
         chunk, self.chunk = self.chunk, _Chunk()
+        if self.pool is None:
+            return
         with contextlib.suppress(BrokenExecutor):  # a worker was killed: parsed here when its turn comes
             chunk.future = self.pool.submit(parse_files, chunk.files, self.limits)
 
@@ -87,7 +94,7 @@ class Parser:
             with contextlib.suppress(Exception):  # not a reader (they reject what they cannot read): the pool
                 chunk.parsed = chunk.future.result().files()
         if chunk.parsed is None:
-            chunk.parsed = [parse_in_process(data, name, self.limits) for data, name in chunk.files]
+            chunk.parsed = read_submissions(chunk.files, self.limits)
         return chunk.parsed[index]
 
 
@@ -112,7 +119,7 @@ def parse_in_process(data: bytes | None, source_file: str, limits: Limits) -> Pa
 
 def parse_files(files: list[tuple[bytes, str]], limits: Limits) -> _Parsed:
     """In a worker: a chunk of files parsed."""
-    return _Parsed.of([read_submission(data, source_file, limits) for data, source_file in files])
+    return _Parsed.of(read_submissions(files, limits))
 
 
 _EMPTY = (NO_VALUES, NO_TASKS, NO_REJECTED_ROWS)

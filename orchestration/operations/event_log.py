@@ -1,20 +1,37 @@
-"""Dagster's SQLite event log, with one SQLAlchemy engine per shard for the life of the process.
+"""The Dagster instance of orchestration/dagster.yaml (`instance_class`) and its SQLite event log:
+Dagster's own files and rows, written with fewer engines, commits and closes.
 
-Dagster's own storage builds a new engine for every event it writes (~210 a refresh): the
-engine's set-up and its statement cache, thrown away each time, were a third of the CPU of
-writing an event (bench/README.md, issue 20 session 5). The files and what is written to them
-are Dagster's: the UI, the daemon and the summary read them as before. Still NullPool: no
-connection stays open between events. It overrides a private method of Dagster's storage
-(`_connect`): check it on every Dagster upgrade, as for the warm run worker.
+- One SQLAlchemy engine per shard for the life of the process: Dagster's storage builds one per
+  event, a third of an event's CPU (bench/README.md, issue 20 session 5). Still NullPool: the
+  UI's live run log watches `<run_id>.db`, which a write reaches when the last connection
+  closes (the WAL's checkpoint), so no connection stays open between events.
+- The events Dagster marks as one batch (a new run's planned events, one per selected asset and
+  check: ~130 for the sensor's run) in one transaction per file instead of two or three per
+  event, each commit an fsync and each close a checkpoint (~4.9-7.3 -> 0.8-1.2 s per run
+  created, under load: bench/README.md, issue 20 session 7).
+
+`P06Instance` is Dagster's instance with this storage as its default event log, on the files
+Dagster's default uses under the instance's root, so every process that opens the instance (the
+daemon, the webserver, the code servers, the warm run worker's runs, `p06 refresh`) writes
+through it, whatever its DAGSTER_HOME (a path in dagster.yaml cannot follow the root;
+`{env: DAGSTER_HOME}` would name another home in a process opening a home other than its own).
+Private Dagster internals relied on, to check on upgrades (docs/architecture.md): the storage's
+`_connect`, the instance's `_get_event_batch_size`, and `InstanceRef.from_dir` asking a custom
+instance class for its `config_defaults`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 
+import yaml
+from dagster import DagsterInstance
+from dagster._core.events.log import EventLogEntry
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._serdes import ConfigurableClassData
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
@@ -24,34 +41,98 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
     def _engines(self) -> dict[str, Engine]:
         return self.__dict__.setdefault("_engine_per_shard", {})
 
+    @property
+    def _batch(self) -> threading.local:
+        """The open transaction per shard of the batch this thread is writing, if any."""
+        return self.__dict__.setdefault("_batch_per_thread", threading.local())
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        with self._db_lock:
-            engine = self._engines.get(shard)
-            if engine is None:
-                engine = create_engine(
-                    self.conn_string_for_shard(shard),
-                    poolclass=NullPool,
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-                )
-                if shard not in self._initialized_dbs:
-                    self._initdb(engine)
-                    self._initialized_dbs.add(shard)
-                self._engines[shard] = engine
-            with engine.connect() as conn, conn.begin():
+        batch = getattr(self._batch, "transactions", None)
+        if batch is None:
+            with self._db_lock, self._transaction(shard) as conn:
                 yield conn
+            return
+        transactions, stack = batch
+        if shard not in transactions:
+            transactions[shard] = stack.enter_context(self._transaction(shard))
+        yield transactions[shard]
+
+    @contextmanager
+    def _transaction(self, shard: str) -> Iterator[Connection]:
+        engine = self._engines.get(shard)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=NullPool,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            self._engines[shard] = engine
+        with engine.connect() as conn, conn.begin():
+            yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster's builds an engine to ask, once per asset check event, sometimes inside an open
+        # connection (so not through _connect: its lock is held). A table, once there, stays.
+        known = self.__dict__.setdefault("_tables_present", set())
+        if table_name not in known and super().has_table(table_name):
+            known.add(table_name)
+        return table_name in known
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """A batch (the planned events of a new run: one per asset and check) in one transaction
+        per file instead of two or three per event: each commit waits for the disk (fsync) and each
+        close of the file's last connection checkpoints its WAL, 10-20 ms each under load."""
+        with self._db_lock, ExitStack() as stack:
+            self._batch.transactions = ({}, stack)
+            try:
+                for event in events:
+                    self.store_event(event)
+            finally:
+                del self._batch.transactions
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):  # noqa: ANN001, ANN206 (Dagster's signature)
         return cls(inst_data=inst_data, **config_value)
 
 
-def event_log_overrides(dagster_home: Path) -> dict:
-    """Instance overrides: this storage on the files Dagster's default would use under dagster_home."""
-    return {
-        "event_log_storage": {
-            "module": __name__,
-            "class": EngineReusingSqliteEventLogStorage.__name__,
-            "config": {"base_dir": str(dagster_home / "history" / "runs")},
+class P06Instance(DagsterInstance):
+    # Events that Dagster marks as a batch (the planned events of a new run) are written together
+    # (store_event_batch above); Dagster's own default, 0, writes them one by one.
+    EVENT_BATCH_SIZE = 10_000
+
+    def _get_event_batch_size(self) -> int:
+        return self.EVENT_BATCH_SIZE
+
+    @classmethod
+    def config_schema(cls) -> dict:
+        return {}
+
+    @staticmethod
+    def config_defaults(base_dir: str) -> Mapping[str, ConfigurableClassData | None]:
+        """Dagster's defaults for an instance rooted at `base_dir`, with the event log above on the
+        same files, combined as Dagster combines storages named one by one in dagster.yaml."""
+        defaults = InstanceRef.config_defaults(base_dir)
+        event_log = ConfigurableClassData(
+            __name__, EngineReusingSqliteEventLogStorage.__name__, defaults["event_log_storage"].config_yaml
+        )
+        storages = {
+            "run_storage": defaults["run_storage"],
+            "event_log_storage": event_log,
+            "schedule_storage": defaults["schedule_storage"],
         }
-    }
+        combined = {
+            name: {"module_name": data.module_name, "class_name": data.class_name, "config_yaml": data.config_yaml}
+            for name, data in storages.items()
+        }
+        storage = ConfigurableClassData(
+            "dagster._core.storage.legacy_storage", "CompositeStorage", yaml.dump(combined, default_flow_style=False)
+        )
+        return {**defaults, **storages, "storage": storage}
+
+
+# For a DAGSTER_HOME whose dagster.yaml predates `instance_class` (`p06 refresh` passes it as an override).
+INSTANCE_CLASS_OVERRIDE = {"instance_class": {"module": __name__, "class": P06Instance.__name__}}

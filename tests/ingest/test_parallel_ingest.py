@@ -8,6 +8,8 @@ from ingest_builders import cp1258, write_template
 
 from orchestration.ingest import parallel, pipeline
 from orchestration.ingest.pipeline import ingest_new_files
+from orchestration.ingest.readers import read_submission, read_submissions
+from orchestration.ingest.readers.limits import Limits
 from orchestration.ingest.schema import RAW_TABLES
 
 NOW = datetime(2025, 10, 5, 8, 0)
@@ -53,8 +55,13 @@ def parsed_here(monkeypatch):
         names.append(source_file)
         return real(data, source_file, limits)
 
-    real = parallel.read_submission
+    def counted_chunk(files, limits):
+        names.extend(source_file for _, source_file in files)
+        return real_chunk(files, limits)
+
+    real, real_chunk = parallel.read_submission, parallel.read_submissions
     monkeypatch.setattr(parallel, "read_submission", counted)
+    monkeypatch.setattr(parallel, "read_submissions", counted_chunk)
     monkeypatch.setattr(parallel, "worker_count", lambda: 2)  # a pool even on one core
     return names
 
@@ -109,3 +116,41 @@ def test_a_pool_that_fails_costs_time_only(raw_dir, tmp_path, parsed_here, monke
             stored.append(raw_tables(con))
     assert stored[1] == stored[0]
     assert len(parsed_here) == 2 * 77  # the second time, every file parsed here after the pool failed
+
+
+def test_files_parsed_together_give_what_each_gives_alone(raw_dir):
+    """Value rows of one layout are resolved together: provinces, periods, dates and values that
+    differ per file, rejected rows, formulas, commune rows and notes stay each file's own."""
+    fill(raw_dir)
+    write_template(raw_dir / "f.xlsx", province="Gia Lai", code="", values=(("VNEID_ISSUED", "=A1"), ("NOPE", 2)))
+    write_template(raw_dir / "g.xlsx", period="Quý 5/2024", values=(("VNEID_ISSUED", "12,5"),))
+    communes = "ma_tinh,ky_bao_cao,ma_xa,ma_chi_tieu,gia_tri,ghi_chu\n"
+    (raw_dir / "xa1.csv").write_text(
+        communes + "52,2024,21010,VNEID_ISSUED,3, a note \n52,2024,21010,DIGITIZATION_RATE,9,\n"
+    )
+    (raw_dir / "xa2.csv").write_text(communes + "01,2024-Q2,00004,VNEID_ISSUED,4,\n01,2030,00004,VNEID_ISSUED,-1,x\n")
+    (raw_dir / "k1.json").write_text(
+        '{"province": "Gia Lai", "period": "Q3/2025", "submitted_at": "2025-10-01T08:00:00",'
+        ' "indicators": [{"code": "VNEID_ISSUED", "value": 5, "note": "n"}, {"code": "X", "value": "?"}]}'
+    )
+    (raw_dir / "k2.json").write_text(
+        '{"province": "Đắk Lắk", "period": "2025-Q2", "submitted_at": "2099-01-01",'
+        ' "indicators": [{"code": "VNEID_ISSUED", "value": 6}, {"code": "CCCD_ISSUED", "value": "abc"}]}'
+    )
+    files = [(path.read_bytes(), path.name) for path in sorted(raw_dir.iterdir())]
+    limits = Limits(today=NOW.date())
+
+    def seen(parsed):
+        return (
+            parsed.file_format,
+            parsed.values.to_pylist(),
+            parsed.tasks.to_pylist(),
+            parsed.rejections,
+            parsed.rows_rejected,
+        )
+
+    together = [seen(parsed) for parsed in read_submissions(files, limits)]
+    assert together == [seen(read_submission(data, name, limits)) for data, name in files]
+    rules = {r.rule for *_, rejections, _ in together for r in rejections}
+    assert {"province_unknown", "period_invalid", "date_in_future", "number_invalid", "count_not_whole"} <= rules
+    assert {"indicator_unknown", "formula_uncalculated", "commune_not_additive", "period_in_future"} <= rules

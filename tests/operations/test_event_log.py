@@ -1,13 +1,23 @@
-"""The event log `p06 refresh` writes through: Dagster's own SQLite files, read back by Dagster's own storage."""
+"""The event log every process of the instance writes through (orchestration/dagster.yaml's
+instance class, `p06 refresh`): Dagster's own SQLite files, read back by Dagster's own storage."""
 
 from __future__ import annotations
 
+import shutil
+import threading
 import time
+from pathlib import Path
 
+import pytest
+from dagster import AssetCheckResult, AssetKey, DagsterInstance, Definitions, asset, asset_check, define_asset_job
 from dagster._core.events.log import EventLogEntry
+from dagster._core.instance.ref import InstanceRef
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from orchestration.operations.event_log import EngineReusingSqliteEventLogStorage
+from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, EngineReusingSqliteEventLogStorage
+
+DAGSTER_YAML = Path(__file__).resolve().parents[2] / "orchestration" / "dagster.yaml"
 
 
 def _entry(run_id: str, message: str) -> EventLogEntry:
@@ -36,3 +46,102 @@ def test_events_written_by_two_processes_storages_are_read_back_in_order_by_dags
     ]
     assert [entry.user_message for entry in reader.get_logs_for_run("run-2")] == ["a second run"]
     assert [entry.user_message for entry in ours.get_logs_for_run("run-1")][-1] == "other 4"
+
+
+@pytest.mark.parametrize("dagster_yaml", ["the project's", "one from before the instance class"])
+def test_every_process_opening_the_home_writes_through_the_storage_on_dagsters_files(
+    tmp_path, dagster_yaml, monkeypatch
+):
+    home, elsewhere = tmp_path / "home", tmp_path / "another_home"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(elsewhere))  # the instance follows the home it opens, not this
+    if dagster_yaml == "the project's":
+        shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
+        ref = InstanceRef.from_dir(str(home))
+    else:  # what `p06 refresh` does with such a home
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        ref = InstanceRef.from_dir(str(home), overrides=INSTANCE_CLASS_OVERRIDE)
+
+    # a run's process (the warm worker's child, a code server) rebuilds it from the serialized ref
+    with DagsterInstance.from_ref(InstanceRef.from_dict(ref.to_dict())) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, EngineReusingSqliteEventLogStorage)
+        assert Path(storage._base_dir) == home / "history" / "runs"
+    assert not elsewhere.exists()
+
+
+@asset
+def submissions() -> None: ...
+
+
+@asset(deps=[submissions])
+def marts() -> None: ...
+
+
+@asset_check(asset=marts)
+def marts_have_rows() -> AssetCheckResult:
+    return AssetCheckResult(passed=True)
+
+
+@asset_check(asset=marts)
+def marts_keys_unique() -> AssetCheckResult:
+    return AssetCheckResult(passed=True)
+
+
+def _refresh_job():
+    return Definitions(
+        assets=[submissions, marts],
+        asset_checks=[marts_have_rows, marts_keys_unique],
+        jobs=[define_asset_job("refresh")],
+    ).resolve_job_def("refresh")
+
+
+def _new_run_as_read_by_dagsters_default(home: Path, dagster_yaml: str) -> dict:
+    """A run created (not executed) in `home`: what Dagster's default storage reads back of its
+    planned assets and checks (the UI's "planned" and "executing" marks)."""
+    home.mkdir()
+    (home / "dagster.yaml").write_text(dagster_yaml)
+    with DagsterInstance.from_config(str(home)) as writer:
+        run = writer.create_run_for_job(_refresh_job(), run_id="5eed0000-0000-0000-0000-000000000001")
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_filename="none.yaml")) as reader:
+        events = reader.all_logs(run.run_id)
+        return {
+            "events": [(e.dagster_event_type, e.dagster_event.asset_key, e.step_key) for e in events],
+            "planned": {
+                k.to_user_string(): reader.get_latest_planned_materialization_info(k).run_id
+                for k in [AssetKey("submissions"), AssetKey("marts")]
+            },
+            "checks": {
+                key.name: [r.status for r in reader.event_log_storage.get_asset_check_execution_history(key, limit=5)]
+                for check in (marts_have_rows, marts_keys_unique)
+                for key in check.check_keys
+            },
+        }
+
+
+def test_a_new_runs_planned_events_written_as_one_batch_read_back_as_dagsters_own_writes(tmp_path):
+    ours = _new_run_as_read_by_dagsters_default(tmp_path / "ours", DAGSTER_YAML.read_text())
+    dagsters = _new_run_as_read_by_dagsters_default(tmp_path / "dagsters", "telemetry:\n  enabled: false\n")
+    assert ours == dagsters
+    assert len(ours["events"]) == 4  # two assets, two checks planned
+    assert set(ours["planned"].values()) == {"5eed0000-0000-0000-0000-000000000001"}
+
+
+def test_a_run_with_asset_checks_executes_through_the_instance_and_reads_back(tmp_path):
+    shutil.copyfile(DAGSTER_YAML, tmp_path / "dagster.yaml")
+    results = []
+
+    def execute() -> None:
+        with DagsterInstance.from_config(str(tmp_path)) as instance:
+            results.append(_refresh_job().execute_in_process(instance=instance).success)
+
+    # A storage lock taken twice hangs the run: a thread, so the test fails instead of hanging.
+    runner = threading.Thread(target=execute, daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert results == [True]
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path), config_filename="none.yaml")) as reader:
+        for check in (marts_have_rows, marts_keys_unique):
+            for key in check.check_keys:
+                (latest,) = reader.event_log_storage.get_asset_check_execution_history(key, limit=5)
+                assert latest.status == AssetCheckExecutionRecordStatus.SUCCEEDED

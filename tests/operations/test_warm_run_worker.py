@@ -1,8 +1,9 @@
 """The sensor path for real: `make dev` (scripts/dev.sh) with its warm run worker, a file dropped
-into the raw dir, its value in the published marts; and, the worker killed, the next file still
-reaches the marts through the code server (the launcher's fallback).
+into the raw dir, its value in the published marts through the spare the worker forked ahead of the
+run; the worker killed, the next file still reaches the marts through the code server (the
+launcher's fallback); a run terminated, after the code location's sources changed under its spare.
 
-One dev server for the module; the two tests run in order, the second after the first's run.
+One dev server for the module; its tests run in order, each after the one before's run.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from operations_support import free_port, start_process_group, stop_process_group, wait_until
 
 from orchestration.operations.run_launcher import SPAWNED, WARM, WORKER_PID_TAG, WORKER_TAG
+from orchestration.operations.run_worker import sources_state
 from orchestration.settings import WarehousePaths
 
 RUN_SECONDS = 600  # one refresh on a shared, loaded 2-core machine: 1 to 3 minutes
 WARM_LINE = re.compile(r"run worker: warm, pid (\d+),")
+SPARE_LINE = re.compile(r"run worker: spare ready, pid (\d+)")
 
 
 def submission(period: str, value: int) -> str:
@@ -44,8 +47,16 @@ class DevServer:
     def warm_workers(self) -> list[int]:
         if self.process.poll() is not None:
             raise AssertionError(f"dev server exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-        text = self.worker_log.read_text() if self.worker_log.exists() else ""
-        return [int(pid) for pid in WARM_LINE.findall(text)]
+        return [int(pid) for pid in WARM_LINE.findall(self.worker_text())]
+
+    def worker_text(self) -> str:
+        return self.worker_log.read_text() if self.worker_log.exists() else ""
+
+    def spare_of_last_worker(self) -> int | None:
+        """The process the last worker forked ahead of the next run, once it imported the code."""
+        text = self.worker_text()
+        spares = SPARE_LINE.findall(text[text.rfind("run worker: warm") :])
+        return int(spares[-1]) if spares else None
 
     def published_value(self, period: str) -> float | None:
         if not self.paths.published_db.exists():
@@ -105,6 +116,7 @@ def dev_server(tmp_path_factory, repo_root, p06_env_for) -> DevServer:
 
 def test_a_file_dropped_into_raw_reaches_the_marts_through_the_warm_worker(dev_server):
     (worker,) = dev_server.warm_workers()
+    spare = wait_until(dev_server.spare_of_last_worker, 180, "the worker's spare to import the code location")
     dropped_at = datetime.now(UTC)
     (dev_server.paths.raw_dir / "ha-noi-2024-q1.csv").write_text(submission("2024-Q1", 1000), encoding="utf-8")
 
@@ -115,10 +127,12 @@ def test_a_file_dropped_into_raw_reaches_the_marts_through_the_warm_worker(dev_s
     assert dev_server.published_value("2024-Q1") == 1000
     assert run.tags["dagster/sensor_name"] == "raw_inbox_sensor"
     assert run.tags[WORKER_TAG] == WARM
-    # The run's process is the child the worker forked: the pid Dagster's own event names.
+    # The run's process is the spare the worker forked before the drop, its code imported then:
+    # the pid Dagster's own event names.
     child = int(run.tags[WORKER_PID_TAG])
-    assert child != worker
+    assert child == spare != worker
     assert f"Started process for run (pid: {child})." in events
+    assert f"pid {child}: " not in dev_server.worker_text()  # nothing imported again
 
 
 def test_a_run_whose_warm_worker_died_still_reaches_the_marts(dev_server):
@@ -141,8 +155,21 @@ def test_a_run_whose_warm_worker_died_still_reaches_the_marts(dev_server):
     assert len(new_worker) == 1
 
 
-def test_a_warm_run_terminated_is_canceled_and_publishes_nothing(dev_server):
+def test_a_warm_run_terminated_is_canceled_and_publishes_nothing(dev_server, repo_root):
     wait_until(dev_server.warm_workers, 180, "a warm run worker")
+    spare = wait_until(dev_server.spare_of_last_worker, 180, "the worker's spare to import the code location")
+    # The code location changes after the spare imported it (a new dbt manifest): the run imports it again.
+    manifest = repo_root / "dbt_project" / "target" / "manifest.json"
+    as_built = manifest.stat()
+    os.utime(manifest, ns=(as_built.st_atime_ns, as_built.st_mtime_ns + 1_000_000_000))
+    try:
+        _terminate_a_warm_run(dev_server)
+    finally:
+        os.utime(manifest, ns=(as_built.st_atime_ns, as_built.st_mtime_ns))
+    assert f"pid {spare}: its sources changed since the spare imported them" in dev_server.worker_text()
+
+
+def _terminate_a_warm_run(dev_server: DevServer) -> None:
     with DagsterInstance.from_config(str(dev_server.paths.dagster_home)) as instance:
         before = {run.run_id for run in instance.get_runs()}
         (dev_server.paths.raw_dir / "ha-noi-2024-q3.csv").write_text(submission("2024-Q3", 1300), encoding="utf-8")
@@ -160,3 +187,36 @@ def test_a_warm_run_terminated_is_canceled_and_publishes_nothing(dev_server):
             lambda: instance.get_run_by_id(run.run_id).status == DagsterRunStatus.CANCELED, 120, "the run canceled"
         )
     assert dev_server.published_value("2024-Q3") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "seen"),
+    [
+        ("edit a module", True),
+        ("add a module", True),
+        ("remove a module", True),
+        ("new manifest", True),
+        ("bytecode written by an import", False),
+    ],
+)
+def test_a_spare_sees_its_code_locations_sources_change(tmp_path, change, seen):
+    package, manifest = tmp_path / "orchestration", tmp_path / "manifest.json"
+    (package / "defs").mkdir(parents=True)
+    (package / "defs" / "assets.py").write_text("A = 1\n")
+    manifest.write_text("{}")
+    imported = sources_state((package, manifest))
+
+    later = imported[str(package / "defs" / "assets.py")] + 1_000_000_000
+    if change == "edit a module":
+        os.utime(package / "defs" / "assets.py", ns=(later, later))
+    elif change == "add a module":
+        (package / "defs" / "checks.py").write_text("B = 2\n")
+    elif change == "remove a module":
+        (package / "defs" / "assets.py").unlink()
+    elif change == "new manifest":
+        os.utime(manifest, ns=(later, later))
+    else:
+        (package / "defs" / "__pycache__").mkdir()
+        (package / "defs" / "__pycache__" / "assets.cpython-311.pyc").write_bytes(b"\0")
+
+    assert (sources_state((package, manifest)) != imported) is seen

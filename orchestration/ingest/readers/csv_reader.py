@@ -14,7 +14,7 @@ from orchestration.ingest.parsing.encodings import sniff_delimiter, utf8_bytes
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import field_positions, unique_fields
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
+from orchestration.ingest.readers.long_rows import LongRows, Unresolved
 from orchestration.ingest.readers.lookups import Lookups
 from orchestration.ingest.readers.task_rows import resolve_task_rows
 from orchestration.ingest.records import ParsedFile
@@ -29,7 +29,7 @@ EXPECTED_HEADER = (
 HEADER_MAX_BYTES = 2**16  # the header line must end within these
 
 
-def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
+def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile | Unresolved:
     payload = utf8_bytes(data)
     header_line = _header_line(payload)
     delimiter = sniff_delimiter(header_line)
@@ -48,18 +48,16 @@ def read_csv(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     columns = {name: by_position[position] for name, position in fields.items()}
     labels = {name: header[position] for name, position in fields.items()}
-    lookups = Lookups(limits.today)
     if is_tasks:
         cells = [column.to_pylist() for column in columns.values()]
         records = [
             (row, dict(zip(columns, values, strict=True)))
             for row, *values in zip(source_rows.tolist(), *cells, strict=True)
         ]
-        tasks, rejections = resolve_task_rows(source_file, None, records, {}, labels, lookups)
+        tasks, rejections = resolve_task_rows(source_file, None, records, {}, labels, Lookups(limits.today))
         return ParsedFile("csv_tasks", tasks=tasks, listed=rejections)
     long_rows = LongRows(source_file, None, source_rows, columns, labels=labels)
-    values, rejected_rows = resolve_long_rows(long_rows, lookups)
-    return ParsedFile("csv_long", values=values, rejected_rows=rejected_rows)
+    return Unresolved(long_rows, lambda values, rejected: ParsedFile("csv_long", values, rejected_rows=rejected))
 
 
 def _header_line(payload: bytes) -> str:

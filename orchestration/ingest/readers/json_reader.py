@@ -15,7 +15,7 @@ from orchestration.ingest.parsing.encodings import decode_text
 from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import unique_fields
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
+from orchestration.ingest.readers.long_rows import LongRows, Unresolved
 from orchestration.ingest.readers.lookups import Lookups
 from orchestration.ingest.readers.task_rows import resolve_task_rows
 from orchestration.ingest.records import ParsedFile, storable
@@ -23,7 +23,7 @@ from orchestration.ingest.records import ParsedFile, storable
 EXPECTED_DOCUMENT = 'a JSON object with "province" or "province_code", "period", and "indicators" and/or "tasks"'
 
 
-def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
+def read_json(data: bytes, source_file: str, limits: Limits) -> Unresolved:
     try:
         document = json.loads(decode_text(data), parse_int=_whole_number, object_pairs_hook=_object)
     except json.JSONDecodeError:
@@ -57,13 +57,15 @@ def read_json(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         labels={**labels, "indicator_code": "code", "value": "value"},
         value_cells=[value for _, value, _ in pairs],
     )
-    values, rejected_rows = resolve_long_rows(long_rows, lookups)
     records = [
         (position, {name: v for name, (_, v) in _canonical_keys(item).items()})
         for position, item in enumerate(task_items, start=1)
     ]
     task_table, task_rejections = resolve_task_rows(source_file, "tasks", records, fixed, labels, lookups)
-    return ParsedFile("json", values=values, tasks=task_table, listed=task_rejections, rejected_rows=rejected_rows)
+    return Unresolved(
+        long_rows,
+        lambda values, rejected: ParsedFile("json", values, task_table, task_rejections, rejected_rows=rejected),
+    )
 
 
 def _whole_number(text: str) -> int | str:

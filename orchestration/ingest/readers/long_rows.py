@@ -4,6 +4,10 @@ Every field is parsed once per distinct raw value (a value once per distinct tex
 mapped back to the rows; rejections are worded once per distinct reason and joined to the rows
 that have it. Used by every format: a CSV gives (dictionary-encoded) columns, a workbook or a JSON
 document gives a few columns plus fields fixed for the whole sheet (province, period...).
+
+The rows of many files of one layout are resolved together (``resolve_many``): a file's rows cost
+a few dozen Arrow calls whatever their number, so resolving 22 values one file at a time cost
+more than reading the file.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from orchestration.ingest.records import (
     REJECTED_ROW_SCHEMA,
     TEXT,
     VALUE_SCHEMA,
+    ParsedFile,
     Rejection,
     storable,
     what_was_wrong,
@@ -40,6 +45,32 @@ class LongRows:
     fixed: dict[str, object] = field(default_factory=dict)  # canonical field -> raw value of every row
     labels: dict[str, str] = field(default_factory=dict)  # canonical field -> header as written
     value_cells: list | None = None  # raw spreadsheet/JSON cells, instead of columns["value"]
+    files: _Files | None = None  # rows of several files (resolve_many); then ``fixed`` holds _PerFile
+
+
+@dataclass(frozen=True)
+class _Files:
+    """Whose rows are whose, in rows joined from several files."""
+
+    source_files: list[str]
+    of_row: np.ndarray  # per row, its file's position in source_files
+
+
+@dataclass(frozen=True)
+class _PerFile:
+    """A fixed field of joined rows: each file's raw value."""
+
+    values: list
+
+
+@dataclass
+class Unresolved:
+    """A file read, its long rows not resolved yet: ``finish`` makes its ParsedFile of the
+    resolved rows (values, rejected rows); readers.read_submissions resolves many files' rows
+    together."""
+
+    rows: LongRows
+    finish: Callable[[pa.Table, pa.Table], ParsedFile]
 
 
 @dataclass
@@ -89,7 +120,10 @@ def _encoded(column: pa.Array) -> pa.DictionaryArray:
 def _distinct(rows: LongRows, name: str) -> tuple[list, np.ndarray]:
     """Distinct raw values of a field and, per row, the index of its value among them."""
     if name not in rows.columns:
-        return [rows.fixed.get(name)], np.zeros(len(rows.source_rows), dtype=np.int64)
+        fixed = rows.fixed.get(name)
+        if isinstance(fixed, _PerFile):
+            return fixed.values, rows.files.of_row
+        return [fixed], np.zeros(len(rows.source_rows), dtype=np.int64)
     encoded = _encoded(rows.columns[name])
     uniques = encoded.dictionary.to_pylist() + [None]
     indices = pc.fill_null(encoded.indices, len(uniques) - 1).to_numpy(zero_copy_only=False)
@@ -161,6 +195,58 @@ def _commune_check(rows: LongRows, indicator: _Field) -> _Check | None:
 
 def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, pa.Table]:
     """The accepted values (VALUE_SCHEMA) and the rejected rows (REJECTED_ROW_SCHEMA, by row)."""
+    values, _, rejected, _ = _resolve(rows, lookups)
+    return values, rejected
+
+
+def resolve_many(batch: list[LongRows], lookups: Lookups) -> list[tuple[pa.Table, pa.Table]]:
+    """``resolve_long_rows`` of each, the files of one layout (columns, headers, sheet) resolved
+    as one: every row's result is its own, whatever the files beside it."""
+    results: list = [None] * len(batch)
+    layouts: dict[tuple, list[int]] = {}
+    for position, rows in enumerate(batch):
+        layout = (rows.sheet, tuple(sorted(rows.columns)), tuple(sorted(rows.labels.items())), rows.value_cells is None)
+        layouts.setdefault(layout, []).append(position)
+    for members in layouts.values():
+        if len(members) == 1:
+            results[members[0]] = resolve_long_rows(batch[members[0]], lookups)
+            continue
+        parts = [batch[position] for position in members]
+        values, accepted, rejected, rejected_at = _resolve(_joined(parts), lookups)
+        starts = np.cumsum([0] + [len(part.source_rows) for part in parts])
+        value_cuts, rejected_cuts = np.searchsorted(accepted, starts), np.searchsorted(rejected_at, starts)
+        for k, position in enumerate(members):
+            results[position] = (
+                values.slice(value_cuts[k], value_cuts[k + 1] - value_cuts[k]),
+                rejected.slice(rejected_cuts[k], rejected_cuts[k + 1] - rejected_cuts[k]),
+            )
+    return results
+
+
+def _joined(parts: list[LongRows]) -> LongRows:
+    """The rows of files of one layout as the rows of one."""
+    of_row = np.repeat(np.arange(len(parts)), [len(part.source_rows) for part in parts])
+    columns = {}
+    for name in parts[0].columns:
+        chunks = pa.chunked_array([_encoded(part.columns[name]) for part in parts], TEXT)
+        columns[name] = pa.table({name: chunks}).unify_dictionaries()[name].combine_chunks()
+    names = dict.fromkeys(name for part in parts for name in part.fixed)
+    fixed = {name: _PerFile([part.fixed.get(name) for part in parts]) for name in names}
+    cells = None if parts[0].value_cells is None else [cell for part in parts for cell in part.value_cells]
+    return LongRows(
+        parts[0].source_file,
+        parts[0].sheet,
+        np.concatenate([part.source_rows for part in parts]),
+        columns,
+        fixed,
+        parts[0].labels,
+        cells,
+        _Files([part.source_file for part in parts], of_row),
+    )
+
+
+def _resolve(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, np.ndarray, pa.Table, np.ndarray]:
+    """The accepted values and their rows' positions, the rejected rows and theirs."""
     period = _simple_field(rows, "period", lookups.period)
     province = _province_field(rows, period, lookups)
     indicator = _simple_field(rows, "indicator_code", lookups.indicator)
@@ -196,20 +282,20 @@ def resolve_long_rows(rows: LongRows, lookups: Lookups) -> tuple[pa.Table, pa.Ta
             "note": _text_or_null(rows, "note", accepted),
         }
     ).select(VALUE_SCHEMA.names)
-    return table.cast(VALUE_SCHEMA), _rejected_rows(rows, checks, context)
+    return table.cast(VALUE_SCHEMA), accepted, *_rejected_rows(rows, checks, context)
 
 
 def _rejected_rows(
     rows: LongRows, checks: list[_Check], context: Callable[[np.ndarray], dict[str, pa.Array]]
-) -> pa.Table:
+) -> tuple[pa.Table, np.ndarray]:
     """One rejection per failed check of a row, worded once per distinct reason (never per row),
-    ordered by row and, within a row, by check."""
+    ordered by row and, within a row, by check; and the position of each one's row."""
     parts = []
     for order, check in enumerate(checks):
         positions = np.flatnonzero(check.rows_failed())
         if not len(positions):
             continue
-        distinct, per_row = np.unique(check.index[positions], return_inverse=True)
+        distinct, per_row = _numbered(check.index[positions], len(check.failed))
         reasons = [
             Rejection(rows.source_file, error.rule, error.expected, column_name=column, value_seen=value_seen(raw))
             for column, raw, error in map(check.why, distinct.tolist())
@@ -218,7 +304,7 @@ def _rejected_rows(
         parts.append(
             pa.table(
                 {
-                    "source_file": per_reason([storable(rows.source_file)] * len(reasons)),
+                    "source_file": _source_files(rows, positions, per_reason, len(reasons)),
                     "expected": per_reason([storable(r.expected) for r in reasons]),
                     "sheet": per_reason([storable(rows.sheet)] * len(reasons)),
                     "source_row": pa.array(rows.source_rows[positions], pa.int64()),
@@ -233,11 +319,28 @@ def _rejected_rows(
             )
         )
     if not parts:
-        return NO_REJECTED_ROWS
+        return NO_REJECTED_ROWS, np.zeros(0, dtype=np.int64)
     rejected = pa.concat_tables(parts)
     if len(parts) > 1:  # one check's rows are in order already
         rejected = rejected.sort_by([("position", "ascending"), ("check", "ascending")])
-    return rejected.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA)
+    positions = rejected["position"].to_numpy()
+    return rejected.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA), positions
+
+
+def _numbered(index: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(index, return_inverse=True)`` of indexes below ``size``, in one pass (no sort)."""
+    distinct = np.flatnonzero(np.bincount(index, minlength=size))
+    number = np.zeros(size, dtype=np.int64)
+    number[distinct] = np.arange(len(distinct))
+    return distinct, number[index]
+
+
+def _source_files(
+    rows: LongRows, positions: np.ndarray, per_reason: Callable[[list], pa.DictionaryArray], reasons: int
+) -> pa.DictionaryArray:
+    if rows.files is None:
+        return per_reason([storable(rows.source_file)] * reasons)
+    return text_column(rows.files.of_row[positions], [storable(name) for name in rows.files.source_files])
 
 
 def _parse_values(rows: LongRows, indicator: _Field) -> tuple[pa.Array, _Check]:

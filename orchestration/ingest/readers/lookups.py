@@ -30,7 +30,8 @@ def parse_optional_timestamp(raw: object) -> datetime | None:
 
 
 class Lookups:
-    """Each distinct raw value of a file is parsed once; a result is a value or its ParseError.
+    """Each distinct raw value of a chunk of files is parsed once (a result depends on the raw
+    value and its type only); a result is a value or its ParseError.
 
     With ``today`` (Vietnam's date), dates that cannot be true yet are rejected: a submission
     dated after tomorrow (it would win every later correction), a period not begun.
@@ -54,7 +55,7 @@ class Lookups:
         return self._memoized(("period", type(raw), raw), lambda: self._begun(parse_period(raw)))
 
     def province(self, code: object, name: object, on: date | None) -> ProvinceKey | ParseError:
-        key = ("province", type(code), code, name, on)
+        key = ("province", type(code), code, type(name), name, on)  # 1 == 1.0, but "1" != "1.0"
         return self._memoized(key, lambda: _province_resolver().resolve(code, name, on))
 
     def indicator(self, raw: object) -> Indicator | ParseError:

@@ -15,7 +15,7 @@ from orchestration.ingest.parsing.errors import ParseError
 from orchestration.ingest.parsing.headers import canonical_field, field_positions, unique_fields
 from orchestration.ingest.parsing.text import compact
 from orchestration.ingest.readers.limits import Limits
-from orchestration.ingest.readers.long_rows import LongRows, resolve_long_rows
+from orchestration.ingest.readers.long_rows import LongRows, Unresolved
 from orchestration.ingest.readers.lookups import Lookups, RowContext
 from orchestration.ingest.readers.task_rows import resolve_task_rows
 from orchestration.ingest.readers.xlsx_cells import SheetCells, sheet_cells
@@ -33,7 +33,7 @@ FORMULA_UNCALCULATED = ParseError(
 )
 
 
-def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
+def read_xlsx(data: bytes, source_file: str, limits: Limits) -> Unresolved:
     sheets, cells = _open(data)
     info_sheet = sheets.get("thongtin")
     if info_sheet is None:
@@ -47,10 +47,10 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         raise ParseError("file_too_large", f"at most {limits.max_rows:,} rows")
     lookups = Lookups(limits.today)
     sheet_name, rows = sheets["chitieu"]
-    values, rejected_rows = _indicator_rows(
-        source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()), fixed, labels, lookups
+    long_rows, formula_rejections = _indicator_rows(
+        source_file, sheet_name, rows, cells.get(sheet_name, SheetCells()), fixed, labels
     )
-    parsed = ParsedFile("xlsx", values=values, rejected_rows=rejected_rows)
+    parsed = ParsedFile("xlsx")
     if "nhiemvu" in sheets:
         sheet_name, rows = sheets["nhiemvu"]
         fields, header_row = _find_header(rows, ("task_code", "status"), EXPECTED_NHIEMVU)
@@ -69,7 +69,15 @@ def read_xlsx(data: bytes, source_file: str, limits: Limits) -> ParsedFile:
         )
         parsed.tasks = tasks
         parsed.listed.extend(task_rejections)
-    return parsed
+
+    def finish(values: pa.Table, rejected_rows: pa.Table) -> ParsedFile:
+        parsed.values, parsed.rejected_rows = values, rejected_rows
+        if formula_rejections:  # among the rows' own, by row (a stable sort)
+            both = pa.concat_tables([rejection_rows(formula_rejections), rejected_rows])
+            parsed.rejected_rows = both.take(pc.sort_indices(both, [("source_row", "ascending")]))
+        return parsed
+
+    return Unresolved(long_rows, finish)
 
 
 def _open(data: bytes) -> tuple[dict[str, tuple[str, list[Row]]], dict[str, SheetCells]]:
@@ -142,7 +150,7 @@ def _as_shown(value: object, percent_format: bool) -> object:
     return value
 
 
-def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, labels, lookups):
+def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, labels) -> tuple[LongRows, list]:
     fields, header_row = _find_header(rows, ("indicator_code", "value"), EXPECTED_CHITIEU)
     value_column, value_label = fields["value"]
     code_column = fields["indicator_code"][0]
@@ -170,6 +178,4 @@ def _indicator_rows(source_file, sheet_name, rows, cells: SheetCells, fixed, lab
         labels=labels,
         value_cells=[_as_shown(row.get(value_column), (n, value_column + 1) in cells.percent) for n, row in kept],
     )
-    values, rejected_rows = resolve_long_rows(long_rows, lookups)
-    both = pa.concat_tables([rejection_rows(rejections), rejected_rows])
-    return values, both.take(pc.sort_indices(both, [("source_row", "ascending")]))  # a stable sort
+    return long_rows, rejections
