@@ -306,7 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument(
         "--skip-dbt-tests",
         action="store_true",
-        help="what the inbox sensor runs: dbt's data and unit tests left for the nightly refresh "
+        help="what the inbox sensor runs: dbt's data tests left for the nightly refresh "
         "(contracts and every quality rule still checked)",
     )
     run.add_argument("--force", action="store_true", help="rebuild even when nothing changed since today's publish")

@@ -44,7 +44,7 @@ def _iso(timestamp: float | None) -> str | None:
 
 
 def _dbt_tests(run) -> str:
-    """Whether dbt's data and unit tests ran: "skipped" when the run's dbt build config left them
+    """Whether dbt's data tests ran: "skipped" when the run's dbt build config left them
     out (the sensor's fast path), so no surface reads their planned checks as passed."""
     ops = ((run.run_config if run else None) or {}).get("ops", {})
     skipped = any((op.get("config") or {}).get("data_tests") is False for op in ops.values())

@@ -122,6 +122,8 @@ def _build_candidates(work_db: Path) -> None:
             f"+{CANDIDATE_MODEL}",
             "--exclude-resource-type",
             "test",
+            "--exclude-resource-type",
+            "unit_test",
             *scratch_target_args(str(target), {"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
             "--quiet",
             "--no-use-colors",

@@ -53,11 +53,13 @@ class DbtInProcess(ConfigurableResource):
         dbt_vars: Mapping[str, str],
         full_refresh: bool = False,
         data_tests: bool = True,
+        threads_with_tests: int | None = None,
     ) -> Iterator[Any]:
         """Build the stage's selection (or the subset Dagster selected) and yield its events.
 
-        Without data_tests, dbt's data and unit tests do not run (their Dagster checks are left out
-        of such runs' selection: selection_without_dbt_tests in defs/transform/assets.py). Raises
+        dbt's unit tests never run here. Without data_tests, its data tests do not run either (their
+        Dagster checks are left out of such runs' selection: selection_without_dbt_tests in
+        defs/transform/assets.py); with them, dbt runs threads_with_tests threads when given. Raises
         Failure naming every model and test that failed, after the events of those that succeeded,
         as dagster-dbt does.
         """
@@ -94,7 +96,12 @@ class DbtInProcess(ConfigurableResource):
             *selection,
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
-            *([] if data_tests else ["--exclude-resource-type", "test", "unit_test"]),
+            # dbt's unit tests check the SQL against fixed rows, not the data: they run in `make test`
+            # (tests/dbt/test_marts.py), never in a refresh
+            "--exclude-resource-type",
+            "unit_test",
+            *([] if data_tests else ["--exclude-resource-type", "test"]),
+            *(["--threads", str(threads_with_tests)] if data_tests and threads_with_tests else []),
             # no manifest.json (nothing reads this target's; ~0.5 s a build, idle); run_results.json
             # is written below
             "--no-write-json",

@@ -38,6 +38,9 @@ class Engine:
     """What a refresh does for its engine at each crossing; by default nothing."""
 
     dbt_target: str
+    # dbt's threads for a build that runs the data tests (None: the profile's): many small queries
+    # that wait on dbt more than on the engine (bench/README.md, issue 20 session 7)
+    dbt_threads_with_tests: int | None = None
 
     def dbt_vars(self) -> dict[str, str]:
         """Values dbt_project/profiles.yml reads for this target (`--vars`), beside the work db."""
@@ -75,6 +78,7 @@ class DuckDBEngine(Engine):
     """dbt builds in the work database itself: nothing crosses over."""
 
     dbt_target = "duckdb"
+    dbt_threads_with_tests = 4
 
 
 class PostgresEngine(Engine):

@@ -178,12 +178,19 @@ class WorkDb:
 
 def dbt_build(work_db: Path, target_dir: Path, *args: str, run_date: str = "2025-11-30") -> None:
     """`dbt build` of the whole project against work_db; raises with dbt's failures."""
+    result = dbt_invoke("build", work_db, target_dir, *args, run_date=run_date)
+    if not result.success:
+        raise AssertionError(f"dbt build failed: {failure_summary(result)}")
+
+
+def dbt_invoke(command: str, work_db: Path, target_dir: Path, *args: str, run_date: str = "2025-11-30"):
+    """One dbt command against work_db; dbt's result, whatever it is."""
     previous = os.environ.get("P06_WORK_DB")
     os.environ["P06_WORK_DB"] = str(work_db)
     try:
-        result = dbtRunner().invoke(
+        return dbtRunner().invoke(
             [
-                "build",
+                command,
                 *args,
                 "--project-dir",
                 str(DBT_PROJECT_DIR),
@@ -203,5 +210,3 @@ def dbt_build(work_db: Path, target_dir: Path, *args: str, run_date: str = "2025
             del os.environ["P06_WORK_DB"]
         else:
             os.environ["P06_WORK_DB"] = previous
-    if not result.success:
-        raise AssertionError(f"dbt build failed: {failure_summary(result)}")

@@ -28,6 +28,13 @@ models:
     columns:
       - name: province_code
         data_tests: [not_null]
+unit_tests:
+  - name: counted_issues_eleven  # wrong: fails whenever it runs
+    model: counted
+    given: []
+    expect:
+      rows:
+        - {province_code: 1, issued: 11}
 """,
 }
 
@@ -124,3 +131,15 @@ def test_a_password_in_the_vars_is_in_no_file_dbt_writes_and_the_artifacts_are_a
     forms = {password, json.dumps(password)[1:-1], repr(password)[1:-1], "s3cr3t"}
     written = [path for path in project.rglob("*") if path.is_file()]
     assert [(path.name, form) for path in written for form in forms if form.encode() in path.read_bytes()] == []
+
+
+def test_the_build_runs_no_unit_test_and_the_project_has_a_failing_one(project):
+    alone = dbtRunner().invoke(
+        ["test", "--select", "test_type:unit", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"]
+    )
+    assert [str(node.status) for node in alone.result] == ["fail"]
+
+    _run(project)
+
+    run_results = json.loads((project / "run_target" / "run_results.json").read_text())
+    assert {result["unique_id"].split(".")[0] for result in run_results["results"]} == {"model", "test"}

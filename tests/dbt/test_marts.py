@@ -7,12 +7,16 @@ rebuilt with --full-refresh. Values are asserted on the final state.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from dbt_fixtures import NEW_UNITS, OLD_UNITS, Task, Value, WorkDb, dbt_build
+from dbt_fixtures import NEW_UNITS, OLD_UNITS, Task, Value, WorkDb, dbt_build, dbt_invoke
+
+from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.transform.dbt_calls import failure_summary
 
 RUN_DATE = "2025-11-30"
 ON_TIME_2024 = datetime(2025, 1, 10)  # deadline for 2024 and 2024-Q4 is 2025-01-15
@@ -168,8 +172,10 @@ LOAD_1 = (
 )
 LOAD_2 = DA_NANG_2024_CORRECTED + QUANG_NINH_2024_RESENT + CAN_THO_Q4_RESENT + GIA_LAI_2025_Q3
 
-# dbt's own tests run once, in the incremental build a nightly refresh does
-WITHOUT_TESTS = ("--exclude-resource-type", "test", "unit_test")
+# dbt's data tests run once, in the incremental build a nightly refresh does; unit tests, which no
+# refresh runs, apart (test_every_unit_test_of_the_project_runs_and_passes)
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+WITHOUT_TESTS = ("--exclude-resource-type", "test", *WITHOUT_UNIT_TESTS)
 
 RATES = {
     rate: "DOUBLE"
@@ -306,10 +312,10 @@ def scenario(tmp_path_factory):
         indicator(QUANG_NINH_2024, "VNEID_ISSUED"), indicator(QUANG_NINH_2024_RESENT, "VNEID_ACTIVATED")
     )
     db.record_history("run-2", datetime(2026, 1, 2, 8))
-    dbt_build(db.path, tmp / "target", run_date=RUN_DATE)
+    dbt_build(db.path, tmp / "target", *WITHOUT_UNIT_TESTS, run_date=RUN_DATE)
     incremental = mart_contents(db)
     dbt_build(db.path, tmp / "target", "--full-refresh", *WITHOUT_TESTS, run_date=RUN_DATE)
-    return {"db": db, "after_load_1": after_load_1, "incremental": incremental}
+    return {"db": db, "target": tmp / "target", "after_load_1": after_load_1, "incremental": incremental}
 
 
 def one(db: WorkDb, sql: str, *params) -> dict:
@@ -625,3 +631,17 @@ def test_quality_history_keeps_every_refresh(scenario):
         ("run-1", "count_negative", 1, 1),
         ("run-1", "number_invalid", 1, 1),
     ]
+
+
+def test_every_unit_test_of_the_project_runs_and_passes(scenario):
+    """dbt's unit tests check a model's SQL against fixed rows, not the data: no refresh runs them
+    (transform/runner.py), this test does. dbt reads their inputs' column types from the database."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    result = dbt_invoke(
+        "test", scenario["db"].path, scenario["target"], "--select", "test_type:unit", run_date=RUN_DATE
+    )
+
+    assert result.success, failure_summary(result)
+    statuses = {node.node.unique_id: str(node.status) for node in result.result}
+    assert set(statuses) == set(manifest["unit_tests"]) != set()
+    assert set(statuses.values()) == {"pass"}

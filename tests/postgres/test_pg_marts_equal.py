@@ -145,3 +145,6 @@ def test_data_tests_agree(warehouses):
     }
     assert errors == {"duckdb": [], "postgres": []}
     assert statuses["postgres"] == statuses["duckdb"]
+    # no refresh runs dbt's unit tests (transform/runner.py): here they must pass on both engines
+    unit_tests = {node: status for node, status in statuses["postgres"].items() if node.startswith("unit_test.")}
+    assert unit_tests and set(unit_tests.values()) == {"pass"}

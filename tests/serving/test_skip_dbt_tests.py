@@ -48,10 +48,14 @@ def fast_refresh(raw_dir, tmp_path_factory):
     return _refreshed(raw_dir, tmp_path_factory.mktemp("fast") / "warehouse", "--skip-dbt-tests")
 
 
+def _run_results(paths: WarehousePaths) -> dict:
+    """The last dbt stage's run_results.json."""
+    return json.loads((paths.warehouse_dir / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
+
+
 def _run_results_types(paths: WarehousePaths) -> set[str]:
     """Resource types of the nodes in the last dbt stage's run_results.json."""
-    results = json.loads((paths.warehouse_dir / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
-    return {result["unique_id"].split(".")[0] for result in results["results"]}
+    return {result["unique_id"].split(".")[0] for result in _run_results(paths)["results"]}
 
 
 def _checks(paths: WarehousePaths) -> tuple[set[str], set[str]]:
@@ -86,11 +90,20 @@ def test_the_fast_path_publishes_the_same_marts(default_refresh, fast_refresh):
     assert _finding_details(fast) == _finding_details(default)
 
 
-def test_the_fast_path_runs_no_dbt_test_and_the_default_does(default_refresh, fast_refresh):
-    assert {"test", "unit_test"} & _run_results_types(default_refresh[0])
+def test_the_fast_path_runs_no_dbt_test_and_the_default_only_data_tests(default_refresh, fast_refresh):
+    default = _run_results_types(default_refresh[0])
+    assert "test" in default
+    assert "unit_test" not in default  # tests/dbt/test_marts.py runs them
     fast = _run_results_types(fast_refresh[0])
     assert "model" in fast
     assert not {"test", "unit_test"} & fast
+
+
+def test_a_build_with_data_tests_runs_on_four_threads_and_the_fast_path_on_the_profiles(default_refresh, fast_refresh):
+    """Data tests are many small queries that wait on dbt more than on DuckDB (bench/README.md, issue 20
+    session 7); without them more threads measured no faster."""
+    assert _run_results(default_refresh[0])["args"].get("threads") == 4
+    assert _run_results(fast_refresh[0])["args"].get("threads") is None  # profiles.yml: 2
 
 
 def test_skipped_dbt_tests_are_not_planned_and_every_rule_is_still_checked(default_refresh, fast_refresh):

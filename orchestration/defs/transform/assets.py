@@ -28,7 +28,7 @@ STAGES = {
 
 class DbtBuildConfig(Config):
     full_refresh: bool = False
-    # False on the sensor's fast path: dbt's data and unit tests wait for the nightly refresh, while
+    # False on the sensor's fast path: dbt's data tests wait for the nightly refresh, while
     # the marts' enforced contracts and the GX gate (every CONTRACT §4 rule) still guard the run.
     data_tests: bool = True
 
@@ -61,6 +61,7 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
             dbt_vars={"run_date": today_in_vietnam().isoformat(), **warehouse.dbt_vars()},
             full_refresh=config.full_refresh,
             data_tests=config.data_tests,
+            threads_with_tests=warehouse.engine.dbt_threads_with_tests,
         )
 
     return _assets
