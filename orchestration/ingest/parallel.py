@@ -28,7 +28,7 @@ from orchestration.ingest.records import NO_REJECTED_ROWS, NO_TASKS, NO_VALUES, 
 # (load 4-6) the pool tied with parsing in-process at 2,000 files and won a third at 5,000
 # (bench/README.md, issue 20 session 6): below that, one core is as fast and costs less CPU.
 # Since chunks are resolved together (session 7), parsing in process won at 5,000 files under load
-# (8-9 against 12 CPU s); not re-measured idle, where two cores should still pay.
+# (8-9 against 12 CPU s); idle, the pool still halves it (5.7 against 8.2-10.4 s wall).
 POOL_FROM_FILES = 2000
 # A file this large is parsed alone, in the refresh process: in a worker its Arrow tables would
 # exist twice (the worker's and their unpickled copy), multiplying peak memory (limit: 50 MB, 1 M rows).

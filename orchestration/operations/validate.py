@@ -112,7 +112,7 @@ def _rule_findings(work_db: Path) -> pd.DataFrame:
 
 def _build_candidates(work_db: Path) -> None:
     """dbt's models up to the candidate values, in the scratch database (seeds included)."""
-    from orchestration.transform.dbt_calls import failure_summary, invoke, scratch_target_args
+    from orchestration.transform.dbt_calls import WITHOUT_UNIT_TESTS, failure_summary, invoke, scratch_target_args
 
     target = SCRATCH_DIR / "dbt_target"
     result = invoke(
@@ -122,8 +122,7 @@ def _build_candidates(work_db: Path) -> None:
             f"+{CANDIDATE_MODEL}",
             "--exclude-resource-type",
             "test",
-            "--exclude-resource-type",
-            "unit_test",
+            *WITHOUT_UNIT_TESTS,
             *scratch_target_args(str(target), {"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
             "--quiet",
             "--no-use-colors",

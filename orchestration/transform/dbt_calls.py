@@ -14,6 +14,10 @@ from orchestration.transform.borrowed import DuckDBConnectionManager
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
 
+# dbt's unit tests check a model's SQL against fixed rows, not the data: no refresh or `p06 validate`
+# build runs them; `make test` does (tests/dbt/test_marts.py).
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
 # Node statuses of a build that did not go through (dbt's RunStatus and TestStatus values).
 FAILED_STATUSES = {"error", "fail", "runtime error"}
 

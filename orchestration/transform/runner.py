@@ -32,7 +32,7 @@ from orchestration.transform.borrowed import (
     get_subset_selection_for_context,
     msg_to_dict,
 )
-from orchestration.transform.dbt_calls import failure_summary, invoke
+from orchestration.transform.dbt_calls import WITHOUT_UNIT_TESTS, failure_summary, invoke
 
 if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
@@ -96,10 +96,7 @@ class DbtInProcess(ConfigurableResource):
             *selection,
             *(["--indirect-selection", indirect_selection] if indirect_selection else []),
             *(["--full-refresh"] if full_refresh else []),
-            # dbt's unit tests check the SQL against fixed rows, not the data: they run in `make test`
-            # (tests/dbt/test_marts.py), never in a refresh
-            "--exclude-resource-type",
-            "unit_test",
+            *WITHOUT_UNIT_TESTS,
             *([] if data_tests else ["--exclude-resource-type", "test"]),
             *(["--threads", str(threads_with_tests)] if data_tests and threads_with_tests else []),
             # no manifest.json (nothing reads this target's; ~0.5 s a build, idle); run_results.json
