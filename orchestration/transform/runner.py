@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's name for its cache in the target dir
+PARSE_SEED_FILE = "p06_parse_seed.msgpack"  # the Makefile's copy of its own
 
 
 class DbtInProcess(ConfigurableResource):
@@ -151,13 +152,14 @@ def _vars_args(dbt_vars: Mapping[str, str]) -> list[str]:
 
 
 def _seed_partial_parse(project_dir: Path, target_path: Path) -> None:
-    """Give a target without dbt's partial-parse cache the project's own, which `make` wrote.
+    """Give a target without dbt's partial-parse cache a copy of the one `make` wrote when it parsed
+    the project (p06_parse_seed.msgpack in its target: dbt by hand and sqlfluff overwrite their own).
 
     Without it a fresh warehouse's first refresh parses the whole project (6.7 s, idle). dbt checks
     the copy like its own cache (dbt version, vars, target, profile, dbt_project.yml, each file's
     checksum) and parses again what differs, all of it if needed.
     """
-    seed = project_dir / "target" / PARTIAL_PARSE_FILE
+    seed = project_dir / "target" / PARSE_SEED_FILE
     cache = target_path / PARTIAL_PARSE_FILE
     if cache.exists() or not seed.exists():
         return

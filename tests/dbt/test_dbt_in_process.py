@@ -2,6 +2,7 @@
 check results, and a failure naming the dbt test that failed; the database is free afterwards."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from dagster import AssetExecutionContext, AssetKey, materialize
 from dagster_dbt import dbt_assets
 from dbt.cli.main import dbtRunner
 
-from orchestration.transform.runner import DbtInProcess
+from orchestration.transform.runner import PARSE_SEED_FILE, DbtInProcess
 
 MODELS = {
     "counted.sql": "select 1 as province_code, 10 as issued",
@@ -42,7 +43,8 @@ unit_tests:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A small dbt project on its own DuckDB file, parsed (manifest.json) like `make` does."""
+    """A small dbt project on its own DuckDB file, parsed (manifest.json, the seed of a fresh target's
+    partial-parse cache) like `make` does."""
     root = tmp_path_factory.mktemp("dbt_in_process")
     (root / "models").mkdir()
     for name, text in MODELS.items():
@@ -53,6 +55,7 @@ def project(tmp_path_factory) -> Path:
     )
     result = dbtRunner().invoke(["parse", *_by_hand(root), "--quiet"])
     assert result.success, result.exception
+    shutil.copyfile(root / "target" / "partial_parse.msgpack", root / "target" / PARSE_SEED_FILE)
     return root
 
 
