@@ -139,7 +139,8 @@ def parse_vars(dbt_vars: Mapping[str, str]) -> dict[str, str]:
 
     Not the run's date (models compile with it, in each stage's build, which gets every var), nor
     the work database's directory: dbt records the database's name, the file's stem, `work` in every
-    warehouse (settings.work_db) as by the profile's default path. Left out, the parse's vars are
+    warehouse (settings.work_db) as by the profile's default path (kept when P06_WORK_DB is set: the
+    profile's default is then that file). Left out, the parse's vars are
     the same in every warehouse and on every day, so dbt's partial-parse check (which compares them)
     passes across days and from the project's own cache (_seed_partial_parse).
     """
