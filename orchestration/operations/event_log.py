@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 
 import yaml
 from dagster import DagsterInstance
@@ -239,6 +239,14 @@ class P06Instance(DagsterInstance):
             "dagster._core.storage.legacy_storage", "CompositeStorage", yaml.dump(combined, default_flow_style=False)
         )
         return {**defaults, **storages, "storage": storage}
+
+
+def events_written_behind(instance: DagsterInstance) -> AbstractContextManager:
+    """A run's steps do not wait for the disk on each event (`writing_behind`); a home whose
+    dagster.yaml predates P06Instance writes as Dagster does. (The storage's class is not asked:
+    the run may have imported p06's modules again since the instance was opened.)"""
+    writing_behind = getattr(instance.event_log_storage, "writing_behind", None)
+    return writing_behind() if writing_behind else nullcontext()
 
 
 # For a DAGSTER_HOME whose dagster.yaml predates `instance_class` (`p06 refresh` passes it as an override).

@@ -296,7 +296,9 @@ def execute_run(serialized_args: str, env_imported_with: dict[str, str] | None, 
     with capture_interrupts(), ahead.instance_for(args.instance_ref) as instance:
         if env_imported_with is not None and not _imported_as_the_run_would(instance, args, env_imported_with):
             _import_again("its env or directory is not the spare's")
-        with _events_written_behind(instance):
+        from orchestration.operations.event_log import events_written_behind
+
+        with events_written_behind(instance):
             return _execute(instance, args)
 
 
@@ -310,14 +312,6 @@ def _execute(instance, args) -> int:  # noqa: ANN001 (Dagster's types)
     finally:
         stop.set()
         thread.join(timeout=15)
-
-
-def _events_written_behind(instance) -> contextlib.AbstractContextManager:  # noqa: ANN001 (Dagster's type)
-    """The run's steps do not wait for the disk on each event (operations/event_log.py); a home
-    whose dagster.yaml predates p06's instance class writes as Dagster does. (Its class is asked
-    by name: the run may have imported p06's modules again since the instance was opened.)"""
-    writing_behind = getattr(instance.event_log_storage, "writing_behind", None)
-    return writing_behind() if writing_behind else contextlib.nullcontext()
 
 
 def _import_again(reason: str) -> None:
