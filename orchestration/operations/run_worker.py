@@ -9,7 +9,7 @@ run as `dagster api execute_run` does, then leaves with `os._exit`. Nothing is s
 
 The child is forked ahead of the run while the worker is idle (the *spare*): it imports the p06
 code location (~1 s), opens the Dagster instance of DAGSTER_HOME (its storage modules' imports,
-~0.3-2 s) and waits for one run. When the run arrives, a spare whose sources changed
+0.6-0.9 s at load 5-7) and waits for one run. When the run arrives, a spare whose sources changed
 since (an edit, a new dbt manifest), whose env the run's location would change (a `.env` Dagster
 injects) or whose code is not the one the run points to forgets p06's modules first and the run
 imports them fresh, as a child forked at that moment would.
