@@ -13,8 +13,8 @@ DAGSTER_HOME of its own, waits until the worker is warm (idle for `spawned`) and
 has looked at the raw dir once, then one new file is dropped.
 Per drop: seconds from the drop to the run created (sensor), to its start (launch and process
 start), to its success (the steps), to its value in p06.duckdb and to last_refresh.json naming
-the run; the dbt steps' seconds; the worker's start-up (dev server started -> worker warm); the
-load average at the drop.
+the run; each step's seconds (STEP_START -> STEP_SUCCESS); the worker's start-up (dev server
+started -> worker warm); the load average at the drop.
 """
 
 from __future__ import annotations
@@ -120,16 +120,16 @@ def run_timings(home: Path, run_id: str, dropped: float) -> dict:
         and e.dagster_event.event_type in (DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS)
     ]
     started = {e.step_key: e.timestamp for e in steps if e.dagster_event.event_type == DagsterEventType.STEP_START}
-    dbt_steps = {
+    step_seconds = {
         e.step_key: round(e.timestamp - started[e.step_key], 2)
         for e in steps
-        if e.dagster_event.event_type == DagsterEventType.STEP_SUCCESS and e.step_key.startswith("dbt_")
+        if e.dagster_event.event_type == DagsterEventType.STEP_SUCCESS
     }
     return {
         **timings,
         "before_steps": before_steps,
         "events": len(logs),
-        "dbt_steps": dbt_steps,
+        "steps": step_seconds,
         "run_worker": tags.get("p06/run_worker", "spawned"),
     }
 

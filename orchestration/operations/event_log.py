@@ -9,6 +9,11 @@ Dagster's own files and rows, written with fewer engines, commits and closes.
   check: ~130 for the sensor's run) in one transaction per file instead of two or three per
   event, each commit an fsync and each close a checkpoint (~4.9-7.3 -> 0.8-1.2 s per run
   created, under load: bench/README.md, issue 20 session 7).
+- In a run's process, optionally (`writing_behind`, the warm run worker's runs): the events are
+  written by a thread of their own, whatever arrived meanwhile in one transaction per file, so a
+  step no longer waits ~10-25 ms of disk per event (bench/README.md, issue 20 session 8). Anything
+  else that reaches the files (a read, a run's status event) first waits until every event before
+  it is stored: what the process reads and what the UI shows are the same, only written sooner.
 
 `P06Instance` is Dagster's instance with this storage as its default event log, on the files
 Dagster's default uses under the instance's root, so every process that opens the instance (the
@@ -23,8 +28,8 @@ instance class for its `config_defaults`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 
 import yaml
 from dagster import DagsterInstance
@@ -46,8 +51,37 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
         """The open transaction per shard of the batch this thread is writing, if any."""
         return self.__dict__.setdefault("_batch_per_thread", threading.local())
 
+    @property
+    def _writer(self) -> EventWriter | None:
+        return self.__dict__.get("_event_writer")
+
+    @contextmanager
+    def writing_behind(self) -> Iterator[None]:
+        """Within: `store_event` returns at once and a thread stores the events, in their order;
+        at the end (also on error) every event is stored."""
+        writer = EventWriter(self._store_together)
+        self.__dict__["_event_writer"] = writer
+        try:
+            yield
+        finally:
+            del self.__dict__["_event_writer"]
+            writer.close()
+
+    def store_event(self, event: EventLogEntry) -> None:
+        writer = self._writer
+        if writer is None or writer.is_current_thread():
+            super().store_event(event)
+            return
+        writer.put(event)
+        if event.is_dagster_event and event.get_dagster_event().is_job_event:
+            # Dagster then writes the run's status (runs.db): its events are stored before it.
+            writer.flush()
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
+        writer = self._writer
+        if writer is not None and not writer.is_current_thread():
+            writer.flush()  # a read (or another write) sees every event stored before it
         batch = getattr(self._batch, "transactions", None)
         if batch is None:
             with self._db_lock, self._transaction(shard) as conn:
@@ -86,17 +120,90 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
         """A batch (the planned events of a new run: one per asset and check) in one transaction
         per file instead of two or three per event: each commit waits for the disk (fsync) and each
         close of the file's last connection checkpoints its WAL, 10-20 ms each under load."""
+        writer = self._writer
+        if writer is not None and not writer.is_current_thread():
+            for event in events:
+                self.store_event(event)
+            return
+        self._store_together(events)
+
+    def _store_together(self, events: Sequence[EventLogEntry]) -> None:
         with self._db_lock, ExitStack() as stack:
             self._batch.transactions = ({}, stack)
             try:
                 for event in events:
-                    self.store_event(event)
+                    SqliteEventLogStorage.store_event(self, event)
             finally:
                 del self._batch.transactions
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):  # noqa: ANN001, ANN206 (Dagster's signature)
         return cls(inst_data=inst_data, **config_value)
+
+
+class EventWriter:
+    """A thread that stores the events put to it, in their order: all those waiting at once
+    together (`store`), else one by one, as Dagster falls back when a batch fails. A failure is
+    raised by the next `put` or `flush`."""
+
+    def __init__(self, store: Callable[[Sequence[EventLogEntry]], None]):
+        self._store = store
+        self._pending: list[EventLogEntry] = []
+        self._writing = self._closed = False
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._write_until_closed, name="p06-event-writer", daemon=True)
+        self._thread.start()
+
+    def is_current_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def put(self, event: EventLogEntry) -> None:
+        with self._changed:
+            self._raise_failure()
+            self._pending.append(event)
+            self._changed.notify_all()
+
+    def flush(self) -> None:
+        """Returns once every event put so far is stored."""
+        with self._changed:
+            self._changed.wait_for(lambda: not (self._pending or self._writing))
+            self._raise_failure()
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            with self._changed:
+                self._closed = True
+                self._changed.notify_all()
+            self._thread.join()
+
+    def _raise_failure(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _write_until_closed(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._pending or self._closed)
+                if not self._pending:
+                    return
+                events, self._pending, self._writing = self._pending, [], True
+            error = None
+            try:
+                self._store(events)
+            except Exception:
+                for event in events:
+                    try:
+                        self._store([event])
+                    except Exception as exc:
+                        error = exc
+            with self._changed:
+                self._writing = False
+                self._error = self._error or error
+                self._changed.notify_all()
 
 
 class P06Instance(DagsterInstance):
@@ -132,6 +239,14 @@ class P06Instance(DagsterInstance):
             "dagster._core.storage.legacy_storage", "CompositeStorage", yaml.dump(combined, default_flow_style=False)
         )
         return {**defaults, **storages, "storage": storage}
+
+
+def events_written_behind(instance: DagsterInstance) -> AbstractContextManager:
+    """A run's steps do not wait for the disk on each event (`writing_behind`); a home whose
+    dagster.yaml predates P06Instance writes as Dagster does. (The storage's class is not asked:
+    the run may have imported p06's modules again since the instance was opened.)"""
+    writing_behind = getattr(instance.event_log_storage, "writing_behind", None)
+    return writing_behind() if writing_behind else nullcontext()
 
 
 # For a DAGSTER_HOME whose dagster.yaml predates `instance_class` (`p06 refresh` passes it as an override).

@@ -8,7 +8,8 @@ DAGSTER_HOME; for each run the launcher (run_launcher.py) sends, a child of its 
 run as `dagster api execute_run` does, then leaves with `os._exit`. Nothing is shared between runs.
 
 The child is forked ahead of the run while the worker is idle (the *spare*): it imports the p06
-code location (~1 s) and waits for one run. When the run arrives, a spare whose sources changed
+code location (~1 s), opens the Dagster instance of DAGSTER_HOME (its storage modules' imports,
+0.6-0.9 s at load 5-7) and waits for one run. When the run arrives, a spare whose sources changed
 since (an edit, a new dbt manifest), whose env the run's location would change (a `.env` Dagster
 injects) or whose code is not the one the run points to forgets p06's modules first and the run
 imports them fresh, as a child forked at that moment would.
@@ -28,6 +29,7 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 SOCKET_NAME = "run_worker.sock"
@@ -180,19 +182,62 @@ def _spare_child(pipe: int) -> None:
         sources = sources_state()  # before the import: an edit made during it counts as one
         try:
             importlib.import_module(CODE_LOCATION)
-            print(f"run worker: spare ready, pid {os.getpid()}", flush=True)
         except Exception:  # the run imports it again and reports why it fails
             forget_own_modules()
         env = dict(os.environ)  # what the import saw, and what it set
+        instance = InstanceAhead.open()
+        print(f"run worker: spare ready, pid {os.getpid()}", flush=True)
         with open(pipe, "rb") as requests:
             request = requests.read().decode()
         if request and sources_state() != sources:
+            instance.close()  # the run opens it with the code it imports
             _import_again("its sources changed since the spare imported them")
     except BaseException:
         os._exit(1)
     if not request:
         os._exit(0)
-    _run_child(request, env_imported_with=env)
+    _run_child(request, env_imported_with=env, instance=instance)
+
+
+class InstanceAhead:
+    """The home's Dagster instance, opened by a spare before its run arrives as the run opens it
+    (`get_instance_for_cli`, `.env` included): the run uses it when the launcher's instance is
+    this one, else closes it and opens its own."""
+
+    def __init__(self, ref, stack: contextlib.ExitStack | None = None, instance=None):  # noqa: ANN001 (Dagster's types)
+        self.ref, self._stack, self._instance = ref, stack, instance
+
+    @classmethod
+    def open(cls) -> InstanceAhead:
+        from dagster._cli.utils import get_instance_for_cli
+        from dagster._core.instance.ref import InstanceRef
+
+        stack = contextlib.ExitStack()
+        try:
+            ref = InstanceRef.from_dir(os.environ["DAGSTER_HOME"])
+            return cls(ref, stack, stack.enter_context(get_instance_for_cli(instance_ref=ref)))
+        except Exception:  # the run opens its own and says what fails
+            stack.close()
+            return cls(None)
+
+    @contextlib.contextmanager
+    def instance_for(self, ref) -> Iterator:  # noqa: ANN001 (Dagster's type)
+        from dagster._cli.utils import get_instance_for_cli
+
+        if self._instance is not None and ref == self.ref:
+            with self._stack:
+                yield self._instance
+            return
+        if self._instance is not None:
+            print(f"run worker: pid {os.getpid()}: the run's instance is not the spare's; it opens its own", flush=True)
+        self.close()
+        with get_instance_for_cli(instance_ref=ref) as instance:
+            yield instance
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._instance = None
 
 
 def _accept_run(
@@ -219,11 +264,13 @@ def _accept_run(
         stream.flush()
 
 
-def _run_child(serialized_args: str, env_imported_with: dict[str, str] | None = None) -> None:
+def _run_child(
+    serialized_args: str, env_imported_with: dict[str, str] | None = None, instance: InstanceAhead | None = None
+) -> None:
     """Executes one run, then leaves without the interpreter's teardown (every file closed first)."""
     code = 0
     try:
-        code = execute_run(serialized_args, env_imported_with)
+        code = execute_run(serialized_args, env_imported_with, instance or InstanceAhead(None))
     except BaseException:  # whatever happened was written to the run's event log if it could be
         import traceback
 
@@ -236,28 +283,35 @@ def _run_child(serialized_args: str, env_imported_with: dict[str, str] | None = 
         os._exit(code)
 
 
-def execute_run(serialized_args: str, env_imported_with: dict[str, str] | None = None) -> int:
+def execute_run(serialized_args: str, env_imported_with: dict[str, str] | None, ahead: InstanceAhead) -> int:
     """What `dagster api execute_run` does with its arguments, plus the thread that turns a
     cancel (the launcher's terminate) into an interrupt, as Dagster's own run workers have.
     `env_imported_with`: the code location was imported before the run arrived (a spare), with
-    this env."""
-    from dagster._cli.api import _execute_run_command_body
-    from dagster._cli.utils import get_instance_for_cli
-    from dagster._core.execution.run_cancellation_thread import start_run_cancellation_thread
+    this env; `ahead`: the instance the spare opened, if any."""
     from dagster._grpc.types import ExecuteRunArgs
     from dagster._serdes import deserialize_value
     from dagster._utils.interrupts import capture_interrupts
 
     args = deserialize_value(serialized_args, ExecuteRunArgs)
-    with capture_interrupts(), get_instance_for_cli(instance_ref=args.instance_ref) as instance:
+    with capture_interrupts(), ahead.instance_for(args.instance_ref) as instance:
         if env_imported_with is not None and not _imported_as_the_run_would(instance, args, env_imported_with):
             _import_again("its env or directory is not the spare's")
-        thread, stop = start_run_cancellation_thread(instance, args.run_id)
-        try:
-            return _execute_run_command_body(args.run_id, instance, lambda _event: None, False)
-        finally:
-            stop.set()
-            thread.join(timeout=15)
+        from orchestration.operations.event_log import events_written_behind
+
+        with events_written_behind(instance):
+            return _execute(instance, args)
+
+
+def _execute(instance, args) -> int:  # noqa: ANN001 (Dagster's types)
+    from dagster._cli.api import _execute_run_command_body
+    from dagster._core.execution.run_cancellation_thread import start_run_cancellation_thread
+
+    thread, stop = start_run_cancellation_thread(instance, args.run_id)
+    try:
+        return _execute_run_command_body(args.run_id, instance, lambda _event: None, False)
+    finally:
+        stop.set()
+        thread.join(timeout=15)
 
 
 def _import_again(reason: str) -> None:

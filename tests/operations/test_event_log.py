@@ -3,6 +3,7 @@ instance class, `p06 refresh`): Dagster's own SQLite files, read back by Dagster
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -10,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetCheckResult, AssetKey, DagsterInstance, Definitions, asset, asset_check, define_asset_job
+from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, EngineReusingSqliteEventLogStorage
+from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, EngineReusingSqliteEventLogStorage, EventWriter
 
 DAGSTER_YAML = Path(__file__).resolve().parents[2] / "orchestration" / "dagster.yaml"
 
@@ -145,3 +147,86 @@ def test_a_run_with_asset_checks_executes_through_the_instance_and_reads_back(tm
             for key in check.check_keys:
                 (latest,) = reader.event_log_storage.get_asset_check_execution_history(key, limit=5)
                 assert latest.status == AssetCheckExecutionRecordStatus.SUCCEEDED
+
+
+def _run_event(run_id: str, event_type: DagsterEventType) -> EventLogEntry:
+    event = DagsterEvent(event_type.value, "refresh")
+    return EventLogEntry(
+        error_info=None,
+        level=20,
+        user_message=event_type.value,
+        run_id=run_id,
+        timestamp=time.time(),
+        step_key=None,
+        job_name="refresh",
+        dagster_event=event,
+    )
+
+
+def test_events_written_behind_are_stored_in_order_before_a_read_or_a_run_status_and_at_the_end(tmp_path):
+    ours, dagsters = EngineReusingSqliteEventLogStorage(str(tmp_path)), SqliteEventLogStorage(str(tmp_path))
+    with ours.writing_behind():
+        for index in range(30):
+            ours.store_event(_entry("run-1", f"step event {index}"))
+        # a read in the run's process sees every event before it
+        assert len(ours.get_logs_for_run("run-1")) == 30
+        ours.store_event(_entry("run-1", "after the read"))
+        # a run status event is stored (and so every event before it) before Dagster updates the run
+        ours.store_event(_run_event("run-1", DagsterEventType.RUN_SUCCESS))
+        assert len(dagsters.get_logs_for_run("run-1")) == 32
+        ours.store_event(_entry("run-1", "the last one"))
+    assert [entry.user_message for entry in dagsters.get_logs_for_run("run-1")] == [
+        *(f"step event {index}" for index in range(30)),
+        "after the read",
+        "PIPELINE_SUCCESS",
+        "the last one",
+    ]
+
+
+def test_the_event_writer_stores_one_by_one_when_a_batch_fails_and_reports_the_failure():
+    stored = []
+
+    def store(events):
+        if any(event.user_message == "broken" for event in events):
+            raise OSError("disk full")
+        stored.extend(event.user_message for event in events)
+
+    writer = EventWriter(store)
+    try:
+        for message in ("a", "broken", "b"):
+            writer.put(_entry("run-1", message))
+        with pytest.raises(OSError, match="disk full"):
+            writer.flush()
+        writer.put(_entry("run-1", "c"))
+    finally:
+        writer.close()
+    assert stored == ["a", "b", "c"]
+
+
+def _events_of_a_run(home: Path, behind: bool) -> list:
+    home.mkdir()
+    shutil.copyfile(DAGSTER_YAML, home / "dagster.yaml")
+    results = []
+
+    def execute() -> None:
+        with DagsterInstance.from_config(str(home)) as instance, _written_behind(instance, behind):
+            run_id = _refresh_job().execute_in_process(instance=instance).run_id
+        with DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_filename="none.yaml")) as reader:
+            results.append([(e.dagster_event_type, e.step_key) for e in reader.all_logs(run_id)])
+
+    runner = threading.Thread(target=execute, daemon=True)  # a lock taken twice fails the test, not hangs it
+    runner.start()
+    runner.join(timeout=120)
+    (events,) = results
+    return events
+
+
+def _written_behind(instance: DagsterInstance, behind: bool) -> contextlib.AbstractContextManager:
+    return instance.event_log_storage.writing_behind() if behind else contextlib.nullcontext()
+
+
+def test_a_run_written_behind_reads_back_as_one_written_step_by_step(tmp_path):
+    behind = _events_of_a_run(tmp_path / "behind", behind=True)
+    assert behind == _events_of_a_run(tmp_path / "step_by_step", behind=False)
+    assert behind[-1] == (DagsterEventType.RUN_SUCCESS, None)
+    assert [kind for kind, _ in behind].count(DagsterEventType.ASSET_CHECK_EVALUATION) == 2

@@ -19,10 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+from dagster._core.instance.ref import InstanceRef
 from operations_support import free_port, start_process_group, stop_process_group, wait_until
 
 from orchestration.operations.run_launcher import SPAWNED, WARM, WORKER_PID_TAG, WORKER_TAG
-from orchestration.operations.run_worker import sources_state
+from orchestration.operations.run_worker import InstanceAhead, sources_state
 from orchestration.settings import WarehousePaths
 
 RUN_SECONDS = 600  # one refresh on a shared, loaded 2-core machine: 1 to 3 minutes
@@ -220,3 +221,25 @@ def test_a_spare_sees_its_code_locations_sources_change(tmp_path, change, seen):
         (package / "defs" / "__pycache__" / "assets.cpython-311.pyc").write_bytes(b"\0")
 
     assert (sources_state((package, manifest)) != imported) is seen
+
+
+@pytest.mark.parametrize(("run_home", "spares_used"), [("the spare's", True), ("another", False)])
+def test_a_run_uses_the_instance_its_spare_opened_ahead_when_it_is_the_runs(
+    tmp_path, monkeypatch, capsys, repo_root, run_home, spares_used
+):
+    spare_home, other_home = tmp_path / "home", tmp_path / "other_home"
+    for home in (spare_home, other_home):
+        home.mkdir()
+        (home / "dagster.yaml").write_text((repo_root / "orchestration" / "dagster.yaml").read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(spare_home))
+    ahead = InstanceAhead.open()
+    opened = ahead._instance
+    # what the launcher sends: the daemon's instance's ref, rebuilt from its serialized form
+    ref = InstanceRef.from_dict(
+        InstanceRef.from_dir(str(spare_home if run_home == "the spare's" else other_home)).to_dict()
+    )
+
+    with ahead.instance_for(ref) as instance:
+        assert (instance is opened) is spares_used
+        assert Path(instance.root_directory) == (spare_home if spares_used else other_home)
+    assert ("the run's instance is not the spare's" in capsys.readouterr().out) is not spares_used
