@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.ingest.readers.long_rows import numbered
 from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
 from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, table_ddl
 from orchestration.ingest.seen import Sighting
@@ -167,7 +168,7 @@ def _distinct_reasons(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     number, count = np.zeros(rows.num_rows, np.int64), 1
     for name in _REASON_TEXTS:
         codes, distinct = _text_codes(rows[name])
-        number, count = _numbered(number * distinct + codes, count * distinct)
+        number, count = _renumbered(number * distinct + codes, count * distinct)
     first = np.zeros(count, np.int64)
     first[number] = np.arange(rows.num_rows)  # any row of a reason has its texts
     return number, first
@@ -185,14 +186,14 @@ def _text_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     return np.concatenate(codes), len(numbers)
 
 
-def _numbered(keys: np.ndarray, size: int) -> tuple[np.ndarray, int]:
-    """Keys below ``size`` renumbered 0..distinct-1: by counting when the range is small, else by sorting."""
+def _renumbered(keys: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Keys below ``size`` numbered 0..distinct-1, and their distinct count: by counting when the
+    range is small, else by sorting."""
     if size > 4 * len(keys) + 1024:
         distinct, number = np.unique(keys, return_inverse=True)
-        return number.astype(np.int64), len(distinct)
-    present = np.bincount(keys, minlength=size) > 0
-    renumber = np.cumsum(present) - 1
-    return renumber[keys], int(present.sum())
+    else:
+        distinct, number = numbered(keys, size)
+    return number.astype(np.int64), len(distinct)
 
 
 def _concatenated(parts: list[pa.Table]) -> pa.Table:

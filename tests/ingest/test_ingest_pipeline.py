@@ -335,3 +335,18 @@ def test_rejections_given_whole_are_stored_with_each_distinct_reason_once(con):
         (5, "gia_tri", None, "-"),
     ]
     assert con.execute("select count(*) from raw.rejection_reasons").fetchone()[0] == 3
+
+
+def test_rows_rejected_each_for_its_own_value_keep_their_own_value_and_reason(raw_dir, con):
+    rows = [(f"VNEID_X{row}", "1") if row % 2 else ("VNEID_ISSUED", f"x{row}") for row in range(2, 62)]
+    write(raw_dir / "q.csv", HEADER + "".join(f"01,,2024-Q2,{code},{value}\n" for code, value in rows))
+
+    assert ingest_new_files(raw_dir, con, now=NOW).rows_rejected == 60
+
+    stored = con.execute("select source_row, column_name, value_seen, reason from raw.ingest_rejections")
+    assert sorted((row, column, seen, reason.split(" — ")[0]) for row, column, seen, reason in stored.fetchall()) == [
+        (row, column, seen, f", column {column}: value '{seen}'")
+        for row, (column, seen) in enumerate(
+            (("ma_chi_tieu", code) if value == "1" else ("gia_tri", value) for code, value in rows), start=2
+        )
+    ]
