@@ -205,7 +205,8 @@ def store_rejections(con, whole: str, parameters: list | None = None) -> None:
     stored as rejected rows, in their order, and their distinct reasons."""
     reasons = ", ".join(REASON_COLUMNS)
     first_id = con.execute("select coalesce(max(reason_id), 0) + 1 from raw.rejection_reasons").fetchone()[0]
-    con.execute(f"create or replace temp table whole_rejections as {whole}", parameters)
+    con.execute("create or replace temp table whole_rejections as select * from raw.ingest_rejections limit 0")
+    con.execute(f"insert into whole_rejections by name {whole}", parameters)
     try:
         con.execute(
             f"""
