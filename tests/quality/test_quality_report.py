@@ -226,3 +226,18 @@ def test_a_file_of_many_rejected_rows_is_counted_whole_and_listed_up_to_the_limi
     assert len(listed) == 500
     assert [row[0] for row in listed[:2]] == ["bad/cut.json", "gia-lai/2025-Q3.csv"]
     assert "… and 703 more" in html
+
+
+def test_a_rejection_stored_again_by_a_later_load_is_counted_and_listed_once(work_db):
+    ensure_raw_schema(work_db)
+    store_rejections(work_db, REJECTIONS)
+    store_rejections(work_db, REJECTIONS)  # the same file under the same name, reported again
+
+    rejections = ingest_rejections(work_db, limit=500)
+
+    assert (rejections.total, rejections.files, rejections.rows) == (3, 1, 1)
+    assert [detail.split(" — ")[1] for detail in rejections.first["detail"]] == [
+        "file_unreadable: expected valid JSON (a value at line 1)",
+        "count_not_whole: expected a whole number",
+        "indicator_unknown: expected an indicator code",
+    ]
