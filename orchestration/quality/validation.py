@@ -39,6 +39,7 @@ def load_great_expectations() -> ModuleType:
         sys.modules["pyspark"] = None  # `import pyspark` raises ImportError
     try:
         _import_on_first_use("scipy.stats")
+        _stand_in_until_used("altair")
         import great_expectations as gx
         import great_expectations.data_context.types.base
     finally:
@@ -68,6 +69,31 @@ def _import_on_first_use(name: str) -> None:
     # importing it again (which would touch the module's __spec__, and so load it, in Python 3.11)
     parent, _, child = name.rpartition(".")
     setattr(sys.modules[parent], child, module)
+
+
+class _StandIn(ModuleType):
+    """A top-level module's place in sys.modules until an attribute other than its spec is read."""
+
+    def __getattr__(self, attribute: str):
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        module = importlib.import_module(self.__name__)
+        self.__dict__.update(module.__dict__)
+        return getattr(module, attribute)
+
+
+def _stand_in_until_used(name: str) -> None:
+    """GX imports altair (~0.4 s) with `import altair as alt`, for the charts of distribution
+    expectations p06 does not use. That statement reads the module's __spec__, which loads a
+    LazyLoader module, so a stand-in that has its spec takes its place until it is used."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return
+    stand_in = _StandIn(name)
+    stand_in.__spec__ = spec
+    sys.modules[name] = stand_in
 
 
 INDEX_COLUMN = "check_row"
