@@ -102,10 +102,9 @@ STORED_REJECTIONS: dict[str, tuple[Column, ...]] = {
         Column("reason_id", "bigint", not_null=True),
         *(column for column in RAW_TABLES["ingest_rejections"] if column.name in REASON_COLUMNS),
     ),
-    "rejected_rows": tuple(
-        Column("reason_id", "bigint", not_null=True) if column.name == "rule" else column
-        for column in RAW_TABLES["ingest_rejections"]
-        if column.name not in REASON_COLUMNS or column.name == "rule"
+    "rejected_rows": (
+        *(column for column in RAW_TABLES["ingest_rejections"] if column.name not in REASON_COLUMNS),
+        Column("reason_id", "bigint", not_null=True),
     ),
 }
 _VIEW_COLUMNS = (
