@@ -46,9 +46,13 @@ $(SPARK_STAMP): $(DEV_STAMP)
 	$(UV_SYNC) --extra dev --extra spark
 	touch $(SPARK_STAMP)
 
-# The dbt manifest is prepared once here, never committed and never re-parsed per run.
+# The dbt manifest is prepared once here, never committed and never re-parsed per run. A fresh
+# warehouse starts from a copy of this parse's cache (transform/runner.py _seed_partial_parse; dbt
+# by hand and sqlfluff rewrite partial_parse.msgpack itself), named with the target as a refresh
+# names it: dbt's partial-parse check compares the name.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --target "$${P06_DBT_TARGET:-duckdb}" \
+		&& cp target/partial_parse.msgpack target/p06_parse_seed.msgpack
 	touch $(MANIFEST)
 
 run: $(MANIFEST)

@@ -21,6 +21,7 @@ BORROWED: dict[str, str] = {
     "get_subset_selection_for_context": "dagster_dbt.asset_utils",
     "DbtCoreCliEventMessage": "dagster_dbt.core.dbt_cli_event",
     "DuckDBConnectionManager": "dbt.adapters.duckdb.connections",
+    "BehaviorFlagRendered": "dbt_common.behavior_flags",
     "msg_to_dict": "dbt_common.events.functions",
 }
 

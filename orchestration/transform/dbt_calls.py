@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import tempfile
 from typing import TYPE_CHECKING
 
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.transform.borrowed import DuckDBConnectionManager
+from orchestration.transform.borrowed import BORROWED, DuckDBConnectionManager
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
@@ -27,10 +28,34 @@ def invoke(args: list[str], **runner_options) -> dbtRunnerResult:
     # (webserver, daemon, sensors) do not pay
     from dbt.cli.main import dbtRunner
 
+    _name_flag_sources_cheaply()
     try:
         return dbtRunner(**runner_options).invoke(args)
     finally:
         release_duckdb()
+
+
+def _name_flag_sources_cheaply() -> None:
+    """dbt-common names the module that defines each adapter behavior flag (a warning's text) with
+    `inspect.stack()`, once per flag and invocation, even where the adapter names it: that reads the
+    source of every frame and looks each frame's module up among all loaded ones, 0.1-0.5 s a call
+    below Dagster's deep stacks (bench/README.md, issue 20 session 8). The same name, read from the
+    frames' globals instead."""
+    from orchestration.transform.borrowed import BehaviorFlagRendered
+
+    BehaviorFlagRendered._default_source = staticmethod(caller_module)
+
+
+def caller_module() -> str:
+    """The first module up the stack, loaded from a file, that is not dbt-common's behavior_flags:
+    what dbt-common's `_default_source` answers."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if name and name != BORROWED["BehaviorFlagRendered"] and not frame.f_code.co_filename.startswith("<"):
+            return name
+        frame = frame.f_back
+    return "Unknown"
 
 
 def warm_up() -> None:

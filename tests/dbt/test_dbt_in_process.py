@@ -2,6 +2,7 @@
 check results, and a failure naming the dbt test that failed; the database is free afterwards."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,12 @@ from dagster import AssetExecutionContext, AssetKey, materialize
 from dagster_dbt import dbt_assets
 from dbt.cli.main import dbtRunner
 
-from orchestration.transform.runner import DbtInProcess
+from orchestration.transform.runner import PARSE_SEED_FILE, DbtInProcess
 
 MODELS = {
     "counted.sql": "select 1 as province_code, 10 as issued",
     "broken.sql": "select cast(null as integer) as province_code",
+    "dated.sql": "select '{{ var(\"run_date\") }}' as run_date",
     "schema.yml": """
 version: 2
 models:
@@ -41,7 +43,8 @@ unit_tests:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A two-model dbt project on its own DuckDB file, parsed (manifest.json) like `make` does."""
+    """A small dbt project on its own DuckDB file, parsed (manifest.json, the seed of a fresh target's
+    partial-parse cache) like `make` does."""
     root = tmp_path_factory.mktemp("dbt_in_process")
     (root / "models").mkdir()
     for name, text in MODELS.items():
@@ -50,17 +53,28 @@ def project(tmp_path_factory) -> Path:
     (root / "profiles.yml").write_text(
         f"tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: '{root / 'tiny.duckdb'}'\n"
     )
-    result = dbtRunner().invoke(["parse", "--project-dir", str(root), "--profiles-dir", str(root), "--quiet"])
+    result = dbtRunner().invoke(["parse", *_by_hand(root), "--quiet"])
     assert result.success, result.exception
+    shutil.copyfile(root / "target" / "partial_parse.msgpack", root / "target" / PARSE_SEED_FILE)
     return root
 
 
-def _run(project: Path, selection: list[AssetKey] | None = None, dbt_vars: dict[str, str] | None = None):
+def _by_hand(project: Path) -> list[str]:
+    """dbt run by hand in the project (its cache in project/target), naming the target as p06 does."""
+    return ["--project-dir", str(project), "--profiles-dir", str(project), "--target", "dev"]
+
+
+def _run(
+    project: Path,
+    selection: list[AssetKey] | None = None,
+    dbt_vars: dict[str, str] | None = None,
+    target: str = "run_target",
+):
     @dbt_assets(manifest=project / "target" / "manifest.json")
     def tiny_assets(context: AssetExecutionContext, dbt: DbtInProcess):
         yield from dbt.build(
             context,
-            target_path=project / "run_target",
+            target_path=project / target,
             dbt_target="dev",
             dbt_vars=dbt_vars or {"run_date": "2025-11-30"},
         )
@@ -87,7 +101,7 @@ def test_failed_dbt_test_fails_the_step_naming_it_after_recording_what_succeeded
     assert "test not_null_broken_province_code (fail" in message
     assert "counted" not in message
     materialized = {m.asset_key for m in result.asset_materializations_for_node("tiny_assets")}
-    assert materialized == {AssetKey("counted"), AssetKey("broken")}
+    assert materialized == {AssetKey("counted"), AssetKey("broken"), AssetKey("dated")}
     checks = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {
         (AssetKey("counted"), "not_null_counted_province_code"): True,
@@ -104,7 +118,7 @@ def test_the_database_is_free_for_other_processes_after_the_build(project):
         text=True,
     )
     assert writer.returncode == 0, writer.stderr
-    assert {"counted", "broken"} <= _tables(project)  # a read-only connection in this process, too
+    assert {"counted", "broken", "dated"} <= _tables(project)  # a read-only connection in this process, too
 
 
 def test_a_subset_selected_in_dagster_builds_only_that_model(project):
@@ -134,12 +148,39 @@ def test_a_password_in_the_vars_is_in_no_file_dbt_writes_and_the_artifacts_are_a
 
 
 def test_the_build_runs_no_unit_test_and_the_project_has_a_failing_one(project):
-    alone = dbtRunner().invoke(
-        ["test", "--select", "test_type:unit", "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"]
-    )
+    alone = dbtRunner().invoke(["test", "--select", "test_type:unit", *_by_hand(project), "--quiet"])
     assert [str(node.status) for node in alone.result] == ["fail"]
 
     _run(project)
 
     run_results = json.loads((project / "run_target" / "run_results.json").read_text())
     assert {result["unique_id"].split(".")[0] for result in run_results["results"]} == {"model", "test"}
+
+
+def _table(project: Path, name: str) -> list[tuple]:
+    with duckdb.connect(str(project / "tiny.duckdb"), read_only=True) as con:
+        return con.execute(f"select * from {name}").fetchall()
+
+
+def test_each_run_builds_with_its_own_run_date(project):
+    _run(project, dbt_vars={"run_date": "2025-11-30"})
+    assert _table(project, "dated") == [("2025-11-30",)]
+
+    _run(project, dbt_vars={"run_date": "2025-12-01"})
+
+    assert _table(project, "dated") == [("2025-12-01",)]
+
+
+def test_a_fresh_target_starts_from_the_projects_parse_and_still_sees_an_edited_model(project):
+    edited = project / "models" / "counted.sql"
+    before = edited.read_text()
+    edited.write_text("select 1 as province_code, 12 as issued")
+    try:
+        _run(project, target="fresh_target")
+    finally:
+        edited.write_text(before)
+
+    assert _table(project, "counted") == [(1, 12)]
+    log = (project / "fresh_target" / "dbt.log").read_text()
+    assert "Starting full parse" not in log
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed." in log
