@@ -2,7 +2,8 @@
 
 The DDL and the Arrow schemas the readers and the store build rows in (records.py, store.py)
 derive from RAW_TABLES. The layout is documented in docs/architecture.md; dbt reads these
-tables as sources.
+tables as sources. ``raw.ingest_rejections`` is a view: its rows are stored without their reason's
+text (STORED_REJECTIONS), a million rows rejected for a few reasons storing each text once.
 """
 
 from __future__ import annotations
@@ -93,6 +94,31 @@ RAW_TABLES: dict[str, tuple[Column, ...]] = {
 }
 
 
+# raw.ingest_rejections as stored: each row names its reason (column, value seen, rule, severity,
+# the sentence's end), whose text is stored once per distinct reason.
+REASON_COLUMNS = ("column_name", "value_seen", "rule", "severity", "reason")
+STORED_REJECTIONS: dict[str, tuple[Column, ...]] = {
+    "rejection_reasons": (
+        Column("reason_id", "bigint", not_null=True),
+        *(column for column in RAW_TABLES["ingest_rejections"] if column.name in REASON_COLUMNS),
+    ),
+    "rejected_rows": (
+        *(column for column in RAW_TABLES["ingest_rejections"] if column.name not in REASON_COLUMNS),
+        Column("reason_id", "bigint", not_null=True),
+    ),
+}
+_VIEW_COLUMNS = (
+    f"{'reasons' if column.name in REASON_COLUMNS else 'stored'}.{column.name}"
+    for column in RAW_TABLES["ingest_rejections"]
+)
+# Its rows come in no particular order (a join): readers order them.
+REJECTIONS_VIEW = f"""
+create view if not exists raw.ingest_rejections as
+select {", ".join(_VIEW_COLUMNS)}
+from raw.rejected_rows as stored
+join raw.rejection_reasons as reasons using (reason_id);
+"""
+
 # A cache in front of hashing (seen.py), not a record of what was ingested: not loaded anywhere.
 FILE_SIGHTINGS: tuple[Column, ...] = (
     Column("source_file", "varchar", key=True),
@@ -120,19 +146,28 @@ def table_ddl(table: str, columns: tuple[Column, ...]) -> str:
 
 
 RAW_SCHEMA_DDL = "\n".join(
-    ["create schema if not exists raw;", *(table_ddl(table, columns) for table, columns in RAW_TABLES.items())]
+    [
+        "create schema if not exists raw;",
+        *(table_ddl(table, columns) for table, columns in RAW_TABLES.items() if table != "ingest_rejections"),
+        *(table_ddl(table, columns) for table, columns in STORED_REJECTIONS.items()),
+        REJECTIONS_VIEW,
+    ]
 )
 
-
-# Warehouses created before `reason` stored the whole sentence as `detail`: this start (file,
-# sheet, row; records.sentence) then the reason. The start as those warehouses wrote it.
+# Warehouses created before the view stored every rejection whole in table raw.ingest_rejections;
+# the oldest stored the whole sentence as `detail`: this start (file, sheet, row; records.sentence)
+# then the reason. The start as those warehouses wrote it.
 _STORED_DETAIL_START = (
     "source_file || coalesce(', sheet ' || sheet, '') || coalesce(', row ' || cast(source_row as varchar), '')"
 )
-_STORED_DETAIL = """
-select 1 from information_schema.columns
+_STORED_WHOLE = """
+select column_name from information_schema.columns
 where table_catalog = current_database() and table_schema = 'raw' and table_name = 'ingest_rejections'
-  and column_name = 'detail'
+  and exists (
+      select 1 from information_schema.tables
+      where table_catalog = current_database() and table_schema = 'raw' and table_name = 'ingest_rejections'
+        and table_type = 'BASE TABLE'
+  )
 """
 
 
@@ -144,22 +179,51 @@ def row_columns(table: str, *, without: tuple[str, ...] = ()) -> list[Column]:
 def ensure_raw_schema(con) -> None:
     """Create the raw tables if they do not exist yet, and bring older ones to today's layout
     (idempotent)."""
-    if con.execute(_STORED_DETAIL).fetchone():
-        _reason_from_detail(con)
-    con.execute(RAW_SCHEMA_DDL)
-
-
-def _reason_from_detail(con) -> None:
-    """raw.ingest_rejections rebuilt with `reason` (the end of each stored `detail`) in its place."""
-    columns = [column.name for column in RAW_TABLES["ingest_rejections"]]
-    selected = ", ".join(f"substr(detail, length({_STORED_DETAIL_START}) + 1)" if c == "reason" else c for c in columns)
+    stored_whole = {row[0] for row in con.execute(_STORED_WHOLE).fetchall()}
+    if not stored_whole:
+        con.execute(RAW_SCHEMA_DDL)
+        return
+    whole = "select * from raw.ingest_rejections_whole"
+    if "detail" in stored_whole:
+        reason = f"substr(detail, length({_STORED_DETAIL_START}) + 1) as reason"
+        whole = f"select * exclude (detail), {reason} from raw.ingest_rejections_whole"
     con.begin()
     try:
-        con.execute("alter table raw.ingest_rejections rename to ingest_rejections_with_detail")
-        con.execute(table_ddl("ingest_rejections", RAW_TABLES["ingest_rejections"]))
-        con.execute(f"insert into raw.ingest_rejections select {selected} from raw.ingest_rejections_with_detail")
-        con.execute("drop table raw.ingest_rejections_with_detail")
+        con.execute("alter table raw.ingest_rejections rename to ingest_rejections_whole")
+        con.execute(RAW_SCHEMA_DDL)
+        store_rejections(con, whole)
+        con.execute("drop table raw.ingest_rejections_whole")
         con.commit()
     except BaseException:
         con.rollback()
         raise
+
+
+def store_rejections(con, whole: str, parameters: list | None = None) -> None:
+    """Rejections given whole (a query of raw.ingest_rejections' columns; missing ones are null)
+    stored as rejected rows, in their order, and their distinct reasons."""
+    reasons = ", ".join(REASON_COLUMNS)
+    first_id = con.execute("select coalesce(max(reason_id), 0) + 1 from raw.rejection_reasons").fetchone()[0]
+    con.execute("create or replace temp table whole_rejections as select * from raw.ingest_rejections limit 0")
+    con.execute(f"insert into whole_rejections by name {whole}", parameters)
+    try:
+        con.execute(
+            f"""
+            insert into raw.rejection_reasons (reason_id, {reasons})
+            select $first_id - 1 + row_number() over (), * from (select distinct {reasons} from whole_rejections)
+            """,
+            {"first_id": first_id},
+        )
+        matched = " and ".join(f"whole.{c} is not distinct from reasons.{c}" for c in REASON_COLUMNS)
+        con.execute(
+            f"""
+            insert into raw.rejected_rows by name
+            select reasons.reason_id, whole.* exclude ({reasons})
+            from whole_rejections as whole
+            join (select * from raw.rejection_reasons where reason_id >= $first_id) as reasons on {matched}
+            order by whole.rowid
+            """,
+            {"first_id": first_id},
+        )
+    finally:
+        con.execute("drop table whole_rejections")

@@ -15,8 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.ingest.readers.long_rows import numbered
 from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, table_ddl
+from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, table_ddl
 from orchestration.ingest.seen import Sighting
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
@@ -73,11 +74,8 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     try:
         _insert_with_lineage(con, "indicator_values", [(f.parsed.values, f) for f in readable])
         _insert_with_lineage(con, "task_rows", [(f.parsed.tasks, f) for f in readable])
-        _insert_with_lineage(
-            con,
-            "ingest_rejections",
-            [(_rejections(f.parsed), f) for f in files if f.parsed.rejected_rows.num_rows or f.parsed.listed],
-            "'error' as severity",
+        _insert_rejections(
+            con, [(_rejections(f.parsed), f) for f in files if f.parsed.rejected_rows.num_rows or f.parsed.listed]
         )
         _insert(
             con,
@@ -146,12 +144,68 @@ def _insert_with_lineage(
         _insert(con, table, [_with_lineage(run) for run in _small_ones_together(parts)], extra)
 
 
+def _insert_rejections(con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]) -> None:
+    """The files' rejections with their file's lineage, each naming its reason (schema.STORED_REJECTIONS):
+    a reason's text is written once, not once per row."""
+    parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
+    if not parts:
+        return
+    rows = _concatenated([_with_lineage(run) for run in _small_ones_together(parts)])
+    reason_of_row, a_row_of = _distinct_reasons(rows)
+    first_id = con.execute("select coalesce(max(reason_id), 0) + 1 from raw.rejection_reasons").fetchone()[0]
+    reasons = rows.select(_REASON_TEXTS).take(pa.array(a_row_of))
+    ids = pa.array(np.arange(first_id, first_id + len(a_row_of)), pa.int64())
+    _insert(con, "rejection_reasons", [reasons.append_column("reason_id", ids)], "'error' as severity")
+    rows = rows.drop_columns(_REASON_TEXTS).append_column("reason_id", pa.array(reason_of_row + first_id))
+    _insert(con, "rejected_rows", [rows])
+
+
+_REASON_TEXTS = [name for name in REASON_COLUMNS if name != "severity"]  # every rejection the store writes is an error
+
+
+def _distinct_reasons(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """The number of each row's reason (its distinct texts), and a row of each reason."""
+    number, count = np.zeros(rows.num_rows, np.int64), 1
+    for name in _REASON_TEXTS:
+        codes, distinct = _text_codes(rows[name])
+        number, count = _renumbered(number * distinct + codes, count * distinct)
+    first = np.zeros(count, np.int64)
+    first[number] = np.arange(rows.num_rows)  # any row of a reason has its texts
+    return number, first
+
+
+def _text_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """A number per distinct text (null included) of each row, from each chunk's dictionary."""
+    numbers: dict[str | None, int] = {}
+    codes = []
+    for chunk in column.chunks:
+        encoded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        texts = [*encoded.dictionary.to_pylist(), None]
+        of_text = np.array([numbers.setdefault(text, len(numbers)) for text in texts], np.int64)
+        codes.append(of_text[encoded.indices.fill_null(len(texts) - 1).to_numpy()])
+    return np.concatenate(codes), len(numbers)
+
+
+def _renumbered(keys: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Keys below ``size`` numbered 0..distinct-1, and their distinct count: by counting when the
+    range is small, else by sorting."""
+    if size > 4 * len(keys) + 1024:
+        distinct, number = np.unique(keys, return_inverse=True)
+    else:
+        distinct, number = numbered(keys, size)
+    return number.astype(np.int64), len(distinct)
+
+
+def _concatenated(parts: list[pa.Table]) -> pa.Table:
+    if any(not part.schema.equals(parts[0].schema) for part in parts):  # a large file's text encoded
+        parts = [decoded(part) for part in parts]
+    return pa.concat_tables(parts)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, combined: list[pa.Table], extra: str = "") -> None:
     if not combined:
         return
-    if any(not part.schema.equals(combined[0].schema) for part in combined):  # a large file's text encoded
-        combined = [decoded(part) for part in combined]
-    rows = pa.concat_tables(combined)
+    rows = _concatenated(combined)
     con.register("incoming_rows", pa.Table.from_batches(rows.to_batches(_BATCH_ROWS), rows.schema))
     try:
         columns = f"*, {extra}" if extra else "*"

@@ -26,15 +26,27 @@ COLUMNS = [
 ORDER = "source_file, sheet nulls first, source_row nulls first, rule"
 # One pass over the distinct rejections (a file may be reported again under the same name) for
 # both the first ones and the counts; the counts' row comes alone when nothing was rejected.
+# Distinct over the stored rows (raw.ingest_rejections is their view): a reason as its number, the
+# first of the reasons with its texts (a later load stores them again), worded for the shown rows.
 FIRST_AND_COUNTS_SQL = f"""
-with distinct_rejections as materialized (
-    select distinct {", ".join(COLUMNS[:-1])}, reason from raw.ingest_rejections
+with same_reasons as (
+    select reason_id, min(reason_id) over (partition by column_name, value_seen, rule, reason) as first_id
+    from raw.rejection_reasons
+),
+distinct_rows as materialized (
+    select distinct source_file, file_hash, sheet, source_row, province_code, province_valid_from, period,
+           first_id as reason_id
+    from raw.rejected_rows join same_reasons using (reason_id)
+),
+distinct_rejections as (
+    select distinct_rows.* exclude (reason_id), reasons.column_name, reasons.value_seen, reasons.rule, reasons.reason
+    from distinct_rows join raw.rejection_reasons as reasons using (reason_id)
 ),
 counts as (
     select count(*) as total,
            count(distinct source_file) filter (where source_row is null) as files_rejected,
            count(distinct (file_hash, sheet, source_row)) filter (where source_row is not null) as rows_rejected
-    from distinct_rejections
+    from distinct_rows
 ),
 first_rejections as (select * from distinct_rejections order by {ORDER} limit $limit)
 select first_rejections.*, counts.* from counts left join first_rejections on true
@@ -55,7 +67,7 @@ class IngestRejections:
 
 def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRejections:
     """The first ``limit`` rejections and the counts; nothing before any ingest."""
-    if table_columns(con, "raw.ingest_rejections") is None:
+    if table_columns(con, "raw.rejected_rows") is None:
         return IngestRejections(pd.DataFrame(columns=COLUMNS), 0, 0, 0)
     frame = con.execute(FIRST_AND_COUNTS_SQL, {"limit": limit}).df()
     total, files, rows = (int(frame[column].iloc[0]) for column in ("total", "files_rejected", "rows_rejected"))

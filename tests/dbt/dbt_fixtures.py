@@ -11,7 +11,7 @@ import duckdb
 from dbt.cli.main import dbtRunner
 
 from orchestration.ingest.parsing.periods import parse_period
-from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.ingest.schema import ensure_raw_schema, store_rejections
 from orchestration.quality.history import record_history
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR
@@ -128,10 +128,10 @@ class WorkDb:
 
     def add_rejection(self, province_code: str, period: str, source_row: int, rule: str, load_id: int = 1) -> None:
         with self.connect() as con:
-            con.execute(
-                "insert into raw.ingest_rejections (file_hash, source_file, source_row, rule,"
-                " severity, reason, province_code, period, ingested_at, load_id)"
-                " values ('hash-rejected.csv', 'rejected.csv', ?, ?, 'error', ?, ?, ?, ?, ?)",
+            store_rejections(
+                con,
+                "select 'hash-rejected.csv' as file_hash, 'rejected.csv' as source_file, ? as source_row, ? as rule,"
+                " 'error' as severity, ? as reason, ? as province_code, ? as period, ? as ingested_at, ? as load_id",
                 [
                     source_row,
                     rule,

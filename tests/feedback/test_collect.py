@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.feedback.collect import collect_feedback
 from orchestration.feedback.pages import render_page, write_pages
-from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.ingest.schema import ensure_raw_schema, store_rejections
 from orchestration.quality.schema import ensure_findings_table
 
 OLD, NEW = date(2008, 8, 1), date(2025, 7, 1)
@@ -48,10 +48,11 @@ def add_file(con, file_hash: str, name: str, *units: tuple[str, date, str]) -> N
 
 
 def reject(con, file_hash: str, name: str, row: int, rule: str, value: str, code=None, valid_from=None):
-    con.execute(
-        "insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen,"
-        " rule, severity, reason, province_code, province_valid_from, ingested_at, load_id)"
-        " values (?, ?, ?, 'ma_tinh', ?, ?, 'error', 'd', ?, ?, ?, 1)",
+    store_rejections(
+        con,
+        "select ?::varchar as file_hash, ? as source_file, ? as source_row, 'ma_tinh' as column_name,"
+        " ? as value_seen, ? as rule, 'error' as severity, 'd' as reason, ?::varchar as province_code,"
+        " ?::date as province_valid_from, ? as ingested_at, 1 as load_id",
         [file_hash, name, row, value, rule, code, valid_from, AT],
     )
 

@@ -14,7 +14,7 @@ from ingest_builders import write_template
 from orchestration.ingest import store
 from orchestration.ingest.pipeline import ingest_files, ingest_new_files
 from orchestration.ingest.records import sentence
-from orchestration.ingest.schema import RAW_TABLES, table_ddl
+from orchestration.ingest.schema import RAW_TABLES, ensure_raw_schema, store_rejections, table_ddl
 
 NOW = datetime(2025, 10, 5, 8, 0)
 HEADER = "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
@@ -275,4 +275,78 @@ def test_a_warehouse_that_stored_whole_sentences_keeps_them_and_takes_new_reject
             "q2.csv, row 2, column ma_chi_tieu: value 'VNEID_NEW' — indicator_unknown: expected an indicator code"
             " of reference/indicators.csv (e.g. VNEID_ISSUED)",
         ),
+    ]
+
+
+def test_a_warehouse_that_stored_each_rejection_whole_keeps_them_and_takes_new_ones(raw_dir, con):
+    """Before issue 20 (session 8), raw.ingest_rejections was a table holding each row's reason text."""
+    con.execute("create schema raw")
+    con.execute(table_ddl("ingest_rejections", RAW_TABLES["ingest_rejections"]))
+    old = [
+        ("h1", "a.csv", None, 3, "gia_tri", "x", "count_not_whole", ", column gia_tri: value 'x' — count_not_whole"),
+        (None, "gone.csv", None, None, None, None, "file_unreadable", " — file_unreadable: expected a file"),
+        ("h1", "a.csv", None, 2, "gia_tri", "x", "count_not_whole", ", column gia_tri: value 'x' — count_not_whole"),
+    ]
+    for row in old:
+        con.execute(
+            "insert into raw.ingest_rejections (file_hash, source_file, sheet, source_row, column_name, value_seen,"
+            " rule, severity, reason, ingested_at, load_id) values (?, ?, ?, ?, ?, ?, ?, 'error', ?, ?, 0)",
+            [*row, NOW],
+        )
+    write(raw_dir / "q2.csv", HEADER + "01,,2024-Q2,VNEID_NEW,5\n01,,2024-Q2,VNEID_NEW,6\n")
+
+    report = ingest_new_files(raw_dir, con, now=NOW)
+
+    assert report.rows_rejected == 2
+    kept = con.execute(
+        "select file_hash, source_file, sheet, source_row, column_name, value_seen, rule, reason"
+        " from raw.ingest_rejections where load_id = 0 order by source_file, source_row"
+    )
+    assert kept.fetchall() == [old[2], old[0], old[1]]
+    new = con.execute("select source_row, value_seen, severity from raw.ingest_rejections where load_id = 1")
+    assert sorted(new.fetchall()) == [(2, "VNEID_NEW", "error"), (3, "VNEID_NEW", "error")]
+    # each distinct reason's text is stored once, whatever its number of rows
+    assert con.execute("select count(*) from raw.rejection_reasons").fetchone()[0] == 3
+    ensure_raw_schema(con)  # again: nothing to bring up to date
+    assert con.execute("select count(*) from raw.ingest_rejections").fetchone()[0] == 5
+
+
+def test_rejections_given_whole_are_stored_with_each_distinct_reason_once(con):
+    ensure_raw_schema(con)
+    whole = """
+        select * from (values (1, 'gia_tri', 'x', 'r'), (2, 'gia_tri', null, 'r'), (3, 'gia_tri', 'x', 'r'),
+                              (4, null, null, 'r'), (5, 'gia_tri', null, 'r'))
+            as rows(source_row, column_name, value_seen, rule)
+    """
+    store_rejections(
+        con,
+        f"select 'f.csv' as source_file, source_row, column_name, value_seen, rule, 'error' as severity,"
+        f" coalesce(value_seen, '-') as reason, timestamp '2025-01-01' as ingested_at, 1 as load_id from ({whole})",
+    )
+
+    stored = con.execute(
+        "select source_row, column_name, value_seen, reason from raw.ingest_rejections order by source_row"
+    )
+    assert stored.fetchall() == [
+        (1, "gia_tri", "x", "x"),
+        (2, "gia_tri", None, "-"),
+        (3, "gia_tri", "x", "x"),
+        (4, None, None, "-"),
+        (5, "gia_tri", None, "-"),
+    ]
+    assert con.execute("select count(*) from raw.rejection_reasons").fetchone()[0] == 3
+
+
+def test_rows_rejected_each_for_its_own_value_keep_their_own_value_and_reason(raw_dir, con):
+    rows = [(f"VNEID_X{row}", "1") if row % 2 else ("VNEID_ISSUED", f"x{row}") for row in range(2, 62)]
+    write(raw_dir / "q.csv", HEADER + "".join(f"01,,2024-Q2,{code},{value}\n" for code, value in rows))
+
+    assert ingest_new_files(raw_dir, con, now=NOW).rows_rejected == 60
+
+    stored = con.execute("select source_row, column_name, value_seen, reason from raw.ingest_rejections")
+    assert sorted((row, column, seen, reason.split(" — ")[0]) for row, column, seen, reason in stored.fetchall()) == [
+        (row, column, seen, f", column {column}: value '{seen}'")
+        for row, (column, seen) in enumerate(
+            (("ma_chi_tieu", code) if value == "1" else ("gia_tri", value) for code, value in rows), start=2
+        )
     ]

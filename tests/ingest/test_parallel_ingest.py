@@ -83,7 +83,9 @@ def test_many_files_on_every_core_give_the_raw_tables_of_one_by_one(raw_dir, tmp
             stored[pool_from] = report, raw_tables(con), set(parsed_here)
             files = con.execute("select source_file, ingested_at from raw.ingested_files order by 2").fetchall()
             assert [name for name, _ in files] == sorted(name for name, _ in files)  # the clock in listing order
-            rejected = con.execute("select source_file, rule from raw.ingest_rejections where source_row is null")
+            rejected = con.execute(
+                "select source_file, rule from raw.ingest_rejections where source_row is null order by ingested_at"
+            )
             assert rejected.fetchall() == [
                 ("big.csv", "file_too_large"),
                 ("broken again.xlsx", "file_unreadable"),

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from quality_tables import CANDIDATES, Status, Value, create_status, create_values
 
-from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.ingest.schema import ensure_raw_schema, store_rejections
 from orchestration.quality.evaluate import quarantine
 from orchestration.quality.rejections import ingest_rejections
 from orchestration.quality.report import render_report
@@ -102,10 +102,7 @@ def test_the_header_tells_passed_from_not_evaluated_and_names_no_internal_table(
 
 
 REJECTIONS = """
-insert into raw.ingest_rejections
-    (file_hash, source_file, sheet, source_row, column_name, value_seen, rule, severity, reason,
-     province_code, province_valid_from, period, ingested_at, load_id)
-values
+select * from (values
     (null, 'bad/cut.json', null, null, null, null, 'file_unreadable', 'error',
      ' — file_unreadable: expected valid JSON (a value at line 1)', null, null, null, now(), 1),
     ('h1', 'gia-lai/2025-Q3.csv', null, 5, 'gia_tri', '<b>12,5</b>', 'count_not_whole', 'error',
@@ -114,13 +111,15 @@ values
     ('h1', 'gia-lai/2025-Q3.csv', null, 5, 'ma_chi_tieu', 'VNEID_X', 'indicator_unknown', 'error',
      ', column ma_chi_tieu: value ''VNEID_X'' — indicator_unknown: expected an indicator code', '52',
      date '2025-07-01', '2025-Q3', now(), 1)
+) as rejections(file_hash, source_file, sheet, source_row, column_name, value_seen, rule, severity, reason,
+                province_code, province_valid_from, period, ingested_at, load_id)
 """
 
 
 def test_files_and_rows_ingestion_did_not_accept_are_listed_with_their_reasons(work_db, tmp_path):
     create_values(work_db, CANDIDATES, [])
     ensure_raw_schema(work_db)
-    work_db.execute(REJECTIONS)
+    store_rejections(work_db, REJECTIONS)
 
     outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
 
@@ -205,16 +204,16 @@ def test_a_note_the_province_wrote_beside_a_value_is_shown_with_its_finding(work
 def test_a_file_of_many_rejected_rows_is_counted_whole_and_listed_up_to_the_limit(work_db, tmp_path):
     create_values(work_db, CANDIDATES, [])
     ensure_raw_schema(work_db)
-    work_db.execute(REJECTIONS)
-    work_db.execute(
+    store_rejections(work_db, REJECTIONS)
+    store_rejections(
+        work_db,
         """
-        insert into raw.ingest_rejections (file_hash, source_file, source_row, column_name, value_seen, rule,
-            severity, reason, ingested_at, load_id)
-        select 'h2', 'ha-giang/2025-Q3.csv', row, 'ma_tinh', '02', 'province_not_valid_in_period', 'error',
-            ', column ma_tinh: value ''02'' — province_not_valid_in_period: expected a unit valid in 2025-Q3',
-            now(), 2
+        select 'h2' as file_hash, 'ha-giang/2025-Q3.csv' as source_file, row as source_row, 'ma_tinh' as column_name,
+            '02' as value_seen, 'province_not_valid_in_period' as rule, 'error' as severity,
+            ', column ma_tinh: value ''02'' — province_not_valid_in_period: expected a unit valid in 2025-Q3' as reason,
+            now() as ingested_at, 2 as load_id
         from range(1, 1201) as rows(row)
-        """
+        """,
     )
 
     outcome = quarantine(work_db, report_dir=tmp_path, as_of=date(2024, 6, 1))
@@ -227,3 +226,18 @@ def test_a_file_of_many_rejected_rows_is_counted_whole_and_listed_up_to_the_limi
     assert len(listed) == 500
     assert [row[0] for row in listed[:2]] == ["bad/cut.json", "gia-lai/2025-Q3.csv"]
     assert "… and 703 more" in html
+
+
+def test_a_rejection_stored_again_by_a_later_load_is_counted_and_listed_once(work_db):
+    ensure_raw_schema(work_db)
+    store_rejections(work_db, REJECTIONS)
+    store_rejections(work_db, REJECTIONS)  # the same file under the same name, reported again
+
+    rejections = ingest_rejections(work_db, limit=500)
+
+    assert (rejections.total, rejections.files, rejections.rows) == (3, 1, 1)
+    assert [detail.split(" — ")[1] for detail in rejections.first["detail"]] == [
+        "file_unreadable: expected valid JSON (a value at line 1)",
+        "count_not_whole: expected a whole number",
+        "indicator_unknown: expected an indicator code",
+    ]

@@ -295,7 +295,7 @@ def _rejected_rows(
         positions = np.flatnonzero(check.rows_failed())
         if not len(positions):
             continue
-        distinct, per_row = _numbered(check.index[positions], len(check.failed))
+        distinct, per_row = numbered(check.index[positions], len(check.failed))
         reasons = [
             Rejection(rows.source_file, error.rule, error.expected, column_name=column, value_seen=value_seen(raw))
             for column, raw, error in map(check.why, distinct.tolist())
@@ -327,7 +327,7 @@ def _rejected_rows(
     return rejected.select(REJECTED_ROW_SCHEMA.names).cast(REJECTED_ROW_SCHEMA), positions
 
 
-def _numbered(index: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+def numbered(index: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(index, return_inverse=True)`` of indexes below ``size``, in one pass (no sort)."""
     distinct = np.flatnonzero(np.bincount(index, minlength=size))
     number = np.zeros(size, dtype=np.int64)
