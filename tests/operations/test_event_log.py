@@ -22,7 +22,7 @@ from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, EngineRe
 DAGSTER_YAML = Path(__file__).resolve().parents[2] / "orchestration" / "dagster.yaml"
 
 
-def _entry(run_id: str, message: str) -> EventLogEntry:
+def _entry(run_id: str, message: str, dagster_event: DagsterEvent | None = None) -> EventLogEntry:
     return EventLogEntry(
         error_info=None,
         level=20,
@@ -31,7 +31,7 @@ def _entry(run_id: str, message: str) -> EventLogEntry:
         timestamp=time.time(),
         step_key=None,
         job_name="refresh",
-        dagster_event=None,
+        dagster_event=dagster_event,
     )
 
 
@@ -150,17 +150,7 @@ def test_a_run_with_asset_checks_executes_through_the_instance_and_reads_back(tm
 
 
 def _run_event(run_id: str, event_type: DagsterEventType) -> EventLogEntry:
-    event = DagsterEvent(event_type.value, "refresh")
-    return EventLogEntry(
-        error_info=None,
-        level=20,
-        user_message=event_type.value,
-        run_id=run_id,
-        timestamp=time.time(),
-        step_key=None,
-        job_name="refresh",
-        dagster_event=event,
-    )
+    return _entry(run_id, event_type.value, DagsterEvent(event_type.value, "refresh"))
 
 
 def test_events_written_behind_are_stored_in_order_before_a_read_or_a_run_status_and_at_the_end(tmp_path):
