@@ -9,9 +9,10 @@ Dagster's own files and rows, written with fewer engines, commits and closes.
   check: ~130 for the sensor's run) in one transaction per file instead of two or three per
   event, each commit an fsync and each close a checkpoint (~4.9-7.3 -> 0.8-1.2 s per run
   created, under load: bench/README.md, issue 20 session 7).
-- In a run's process, optionally (`writing_behind`, the warm run worker's runs): the events are
-  written by a thread of their own, whatever arrived meanwhile in one transaction per file, so a
-  step no longer waits ~10-25 ms of disk per event (bench/README.md, issue 20 session 8). Anything
+- In a run's process, optionally (`writing_behind`: the warm run worker's runs, `p06 refresh`): the
+  events are written by a thread of their own, whatever arrived meanwhile in one transaction per
+  file, so a step no longer waits ~10-25 ms of disk per event (bench/README.md, issue 20 session 8),
+  on connections it keeps open for the run (session 9). Anything
   else that reaches the files (a read, a run's status event) first waits until every event before
   it is stored: what the process reads and what the UI shows are the same, only written sooner.
 
