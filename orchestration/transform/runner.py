@@ -111,9 +111,8 @@ class DbtInProcess(ConfigurableResource):
         context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
         secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
         events: list = []
-        _seed_partial_parse(Path(self.project_dir), target_path)
         parse_args = (*common_args, *_vars_args(parse_vars(dbt_vars)))
-        parsed = _parse(context.run.run_id, parse_args, target_path, secrets)
+        parsed = _parse(context.run.run_id, Path(self.project_dir), parse_args, target_path, secrets)
         try:
             result = invoke(args, manifest=parsed, callbacks=[events.append])
             if hasattr(result.result, "write"):
@@ -204,10 +203,13 @@ def scrub_secrets(target_path: Path, secrets: tuple[str, ...]) -> None:
 
 
 @lru_cache(maxsize=1)
-def _parse(run_id: str, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...]) -> Manifest:
+def _parse(
+    run_id: str, project_dir: Path, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...]
+) -> Manifest:
     """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
     across runs). Without manifest.json: the stages get the parsed manifest from here, and
     dagster-dbt reads the project's own (dbt_project/target); writing it cost ~0.25 s of CPU a run."""
+    _seed_partial_parse(project_dir, target_path)
     try:
         result = invoke(["parse", *common_args, "--no-write-json"])
     finally:
