@@ -16,8 +16,6 @@ run twice at once in one process, which the refresh job's in-process executor gu
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -34,13 +32,16 @@ from orchestration.transform.borrowed import (
     get_subset_selection_for_context,
     msg_to_dict,
 )
-from orchestration.transform.dbt_calls import WITHOUT_UNIT_TESTS, failure_summary, invoke
+from orchestration.transform.dbt_calls import (
+    WITHOUT_UNIT_TESTS,
+    failure_summary,
+    invoke,
+    parse_vars,
+    seed_partial_parse,
+)
 
 if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
-
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's name for its cache in the target dir
-PARSE_SEED_FILE = "p06_parse_seed.msgpack"  # the Makefile's copy of its own
 
 
 class DbtInProcess(ConfigurableResource):
@@ -133,40 +134,8 @@ class DbtInProcess(ConfigurableResource):
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
 
 
-def parse_vars(dbt_vars: Mapping[str, str]) -> dict[str, str]:
-    """The vars dbt's parse gets: those that change what it records.
-
-    Not the run's date (models compile with it, in each stage's build, which gets every var), nor
-    the work database's directory: dbt records the database's name, the file's stem, `work` in every
-    warehouse (settings.work_db) as by the profile's default path (kept when P06_WORK_DB is set: the
-    profile's default is then that file). Left out, the parse's vars are
-    the same in every warehouse and on every day, so dbt's partial-parse check (which compares them)
-    passes across days and from the project's own cache (_seed_partial_parse).
-    """
-    build_only = {"run_date"} | ({"work_db"} if "P06_WORK_DB" not in os.environ else set())
-    return {key: value for key, value in dbt_vars.items() if key not in build_only}
-
-
 def _vars_args(dbt_vars: Mapping[str, str]) -> list[str]:
     return ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
-
-
-def _seed_partial_parse(project_dir: Path, target_path: Path) -> None:
-    """Give a target without dbt's partial-parse cache a copy of the one `make` wrote when it parsed
-    the project (p06_parse_seed.msgpack in its target: dbt by hand and sqlfluff overwrite their own).
-
-    Without it a fresh warehouse's first refresh parses the whole project (6.7 s, idle). dbt checks
-    the copy like its own cache (dbt version, vars, target, profile, dbt_project.yml, each file's
-    checksum) and parses again what differs, all of it if needed.
-    """
-    seed = project_dir / "target" / PARSE_SEED_FILE
-    cache = target_path / PARTIAL_PARSE_FILE
-    if cache.exists() or not seed.exists():
-        return
-    target_path.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(".seeding")
-    shutil.copyfile(seed, partial)
-    partial.replace(cache)  # never half a file where dbt looks
 
 
 def _is_secret(var: str) -> bool:
@@ -209,7 +178,7 @@ def _parse(
     """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
     across runs). Without manifest.json: the stages get the parsed manifest from here, and
     dagster-dbt reads the project's own (dbt_project/target); writing it cost ~0.25 s of CPU a run."""
-    _seed_partial_parse(project_dir, target_path)
+    seed_partial_parse(project_dir, target_path)
     try:
         result = invoke(["parse", *common_args, "--no-write-json"])
     finally:

@@ -13,7 +13,8 @@ from dagster import AssetExecutionContext, AssetKey, materialize
 from dagster_dbt import dbt_assets
 from dbt.cli.main import dbtRunner
 
-from orchestration.transform.runner import PARSE_SEED_FILE, DbtInProcess
+from orchestration.transform.dbt_calls import PARSE_SEED_FILE
+from orchestration.transform.runner import DbtInProcess
 
 MODELS = {
     "counted.sql": "select 1 as province_code, 10 as issued",
