@@ -16,6 +16,7 @@ run twice at once in one process, which the refresh job's in-process executor gu
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -81,19 +82,7 @@ class DbtInProcess(ConfigurableResource):
             current_dbt_indirect_selection_env=None,
         )
         vars_json = json.dumps(dict(dbt_vars))
-        common_args = [  # every command of the run: the parse and each stage's build, but for --vars
-            "--project-dir",
-            self.project_dir,
-            "--profiles-dir",
-            self.profiles_dir,
-            "--target",
-            dbt_target,
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path),
-            "--no-use-colors",
-        ]
+        common_args = self._common_args(target_path, dbt_target)
         args = [
             "build",
             *common_args,
@@ -133,6 +122,33 @@ class DbtInProcess(ConfigurableResource):
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
 
+    def parse_ahead(self, *, target_path: Path, dbt_target: str, dbt_vars: Mapping[str, str]) -> None:
+        """Parse the project as `build` will for a run with these vars (the run's date aside), before
+        the run arrives (operations/run_worker.py's spare, transform/ahead.py). The run takes this
+        Manifest in place of its own parse when its parse's arguments, the environment and every
+        file of the project are as they were when this parse began; else it parses as usual."""
+        args = (*self._common_args(target_path, dbt_target), *_vars_args(parse_vars(dbt_vars)))
+        secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
+        state = _parse_inputs(Path(self.project_dir), args, target_path)
+        _parsed_ahead.clear()
+        _parsed_ahead.append((state, _invoke_parse(Path(self.project_dir), args, target_path, secrets, "--quiet")))
+
+    def _common_args(self, target_path: Path, dbt_target: str) -> list[str]:
+        """Every command of a run's: the parse and each stage's build, but for --vars."""
+        return [
+            "--project-dir",
+            self.project_dir,
+            "--profiles-dir",
+            self.profiles_dir,
+            "--target",
+            dbt_target,
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+            "--no-use-colors",
+        ]
+
 
 def _vars_args(dbt_vars: Mapping[str, str]) -> list[str]:
     return ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
@@ -171,18 +187,47 @@ def scrub_secrets(target_path: Path, secrets: tuple[str, ...]) -> None:
                 file.truncate()
 
 
+# The spare's parse (DbtInProcess.parse_ahead): what it read, and the Manifest. At most one, taken
+# by the run's first stage.
+_parsed_ahead: list[tuple[tuple, Manifest]] = []
+
+
 @lru_cache(maxsize=1)
 def _parse(
     run_id: str, project_dir: Path, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...]
 ) -> Manifest:
     """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
-    across runs). Without manifest.json: the stages get the parsed manifest from here, and
-    dagster-dbt reads the project's own (dbt_project/target); writing it cost ~0.25 s of CPU a run."""
+    across runs), or before the run when nothing the parse read changed since. Without
+    manifest.json: the stages get the parsed manifest from here, and dagster-dbt reads the project's
+    own (dbt_project/target); writing it cost ~0.25 s of CPU a run."""
+    if _parsed_ahead:
+        state, manifest = _parsed_ahead.pop()
+        if state == _parse_inputs(project_dir, common_args, target_path):
+            return manifest
+    return _invoke_parse(project_dir, common_args, target_path, secrets)
+
+
+def _invoke_parse(
+    project_dir: Path, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...], *quiet: str
+) -> Manifest:
     seed_partial_parse(project_dir, target_path)
     try:
-        result = invoke(["parse", *common_args, "--no-write-json"])
+        result = invoke(["parse", *common_args, "--no-write-json", *quiet])
     finally:
         scrub_secrets(target_path, secrets)
     if not result.success:
         raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
     return result.result
+
+
+def _parse_inputs(project_dir: Path, args: tuple[str, ...], target_path: Path) -> tuple:
+    """What a parse depends on: its arguments, the environment (env_var() in the project and
+    profile, dbt's own DBT_ settings), and each file of the project and the profile by its mtime,
+    dbt's artifacts aside."""
+    skipped = {project_dir / "target", project_dir / "logs", target_path}
+    profile = Path(args[args.index("--profiles-dir") + 1]) / "profiles.yml"
+    files = {str(profile): profile.stat().st_mtime_ns if profile.exists() else None}
+    for path in sorted(project_dir.rglob("*")):
+        if path.is_file() and not any(folder in skipped for folder in path.parents):
+            files[str(path)] = path.stat().st_mtime_ns
+    return args, dict(os.environ), files
