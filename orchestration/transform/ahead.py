@@ -25,11 +25,14 @@ def parse_before_the_run() -> None:
         from orchestration.operations.lock import WarehouseBusy, warehouse_lock
         from orchestration.warehouse.engines import engine_for
 
-        settings, dbt = defs.resources["settings"], defs.resources["dbt"]
+        # the values the run will read (its settings are EnvVars, read when a run starts)
+        settings, dbt = (defs.resources[name].process_config_and_initialize() for name in ("settings", "dbt"))
         engine = engine_for(settings.warehouse_url, settings.warehouse_engine)
         if engine.dbt_target.startswith("spark"):
             return
         paths = settings.paths
+        if not paths.warehouse_dir.is_dir():  # no refresh yet: its first run makes it
+            return
         with contextlib.suppress(WarehouseBusy), warehouse_lock(paths.lock_file, _NO_WAIT):
             dbt.parse_ahead(
                 target_path=paths.warehouse_dir / "dbt_target",
