@@ -190,6 +190,8 @@ def scrub_secrets(target_path: Path, secrets: tuple[str, ...]) -> None:
 # The spare's parse (DbtInProcess.parse_ahead): what it read, and the Manifest. At most one, taken
 # by the run's first stage.
 _parsed_ahead: list[tuple[tuple, Manifest]] = []
+# Set by Dagster when the run starts, after the spare's parse (Snowflake's partner attribution).
+_SET_BY_DAGSTERS_RUN = {"SF_PARTNER"}
 
 
 @lru_cache(maxsize=1)
@@ -230,4 +232,5 @@ def _parse_inputs(project_dir: Path, args: tuple[str, ...], target_path: Path) -
     for path in sorted(project_dir.rglob("*")):
         if path.is_file() and not any(folder in skipped for folder in path.parents):
             files[str(path)] = path.stat().st_mtime_ns
-    return args, dict(os.environ), files
+    env = {key: value for key, value in os.environ.items() if key not in _SET_BY_DAGSTERS_RUN}
+    return args, env, files
