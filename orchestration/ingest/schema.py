@@ -201,29 +201,12 @@ def ensure_raw_schema(con) -> None:
 
 def store_rejections(con, whole: str, parameters: list | None = None) -> None:
     """Rejections given whole (a query of raw.ingest_rejections' columns; missing ones are null)
-    stored as rejected rows, in their order, and their distinct reasons."""
-    reasons = ", ".join(REASON_COLUMNS)
-    first_id = con.execute("select coalesce(max(reason_id), 0) + 1 from raw.rejection_reasons").fetchone()[0]
+    stored as rejected rows, in their order, and their distinct reasons: as ingestion stores them."""
+    from orchestration.ingest.store import insert_rejections  # it imports this module
+
     con.execute("create or replace temp table whole_rejections as select * from raw.ingest_rejections limit 0")
-    con.execute(f"insert into whole_rejections by name {whole}", parameters)
     try:
-        con.execute(
-            f"""
-            insert into raw.rejection_reasons (reason_id, {reasons})
-            select $first_id - 1 + row_number() over (), * from (select distinct {reasons} from whole_rejections)
-            """,
-            {"first_id": first_id},
-        )
-        matched = " and ".join(f"whole.{c} is not distinct from reasons.{c}" for c in REASON_COLUMNS)
-        con.execute(
-            f"""
-            insert into raw.rejected_rows by name
-            select reasons.reason_id, whole.* exclude ({reasons})
-            from whole_rejections as whole
-            join (select * from raw.rejection_reasons where reason_id >= $first_id) as reasons on {matched}
-            order by whole.rowid
-            """,
-            {"first_id": first_id},
-        )
+        con.execute(f"insert into whole_rejections by name {whole}", parameters)
+        insert_rejections(con, con.execute("select * from whole_rejections order by rowid").arrow().read_all())
     finally:
         con.execute("drop table whole_rejections")

@@ -145,28 +145,33 @@ def _insert_with_lineage(
 
 
 def _insert_rejections(con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]) -> None:
-    """The files' rejections with their file's lineage, each naming its reason (schema.STORED_REJECTIONS):
-    a reason's text is written once, not once per row."""
+    """The files' rejections with their file's lineage."""
     parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
-    if not parts:
+    if parts:
+        insert_rejections(con, _concatenated([_with_lineage(run) for run in _small_ones_together(parts)]))
+
+
+def insert_rejections(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Rejections given whole (raw.ingest_rejections' columns; without severity: errors) stored as
+    schema.STORED_REJECTIONS lays them out: each row naming its reason, a reason's texts written
+    once however many rows it has."""
+    if not rows.num_rows:
         return
-    rows = _concatenated([_with_lineage(run) for run in _small_ones_together(parts)])
-    reason_of_row, a_row_of = _distinct_reasons(rows)
+    texts = [name for name in REASON_COLUMNS if name in rows.column_names]
+    reason_of_row, a_row_of = _distinct_reasons(rows, texts)
     first_id = con.execute("select coalesce(max(reason_id), 0) + 1 from raw.rejection_reasons").fetchone()[0]
-    reasons = rows.select(_REASON_TEXTS).take(pa.array(a_row_of))
+    reasons = rows.select(texts).take(pa.array(a_row_of))
     ids = pa.array(np.arange(first_id, first_id + len(a_row_of)), pa.int64())
-    _insert(con, "rejection_reasons", [reasons.append_column("reason_id", ids)], "'error' as severity")
-    rows = rows.drop_columns(_REASON_TEXTS).append_column("reason_id", pa.array(reason_of_row + first_id))
+    errors = "" if "severity" in texts else "'error' as severity"  # every rejection ingestion writes is an error
+    _insert(con, "rejection_reasons", [reasons.append_column("reason_id", ids)], errors)
+    rows = rows.drop_columns(texts).append_column("reason_id", pa.array(reason_of_row + first_id))
     _insert(con, "rejected_rows", [rows])
 
 
-_REASON_TEXTS = [name for name in REASON_COLUMNS if name != "severity"]  # every rejection the store writes is an error
-
-
-def _distinct_reasons(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_reasons(rows: pa.Table, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The number of each row's reason (its distinct texts), and a row of each reason."""
     number, count = np.zeros(rows.num_rows, np.int64), 1
-    for name in _REASON_TEXTS:
+    for name in texts:
         codes, distinct = _text_codes(rows[name])
         number, count = _renumbered(number * distinct + codes, count * distinct)
     first = np.zeros(count, np.int64)

@@ -1,12 +1,14 @@
 """Readers on files written the way provinces' programs write them."""
 
 import codecs
+import gc
 import json
 import re
 import zipfile
 from datetime import date
 
 import openpyxl
+import pyarrow as pa
 import pytest
 from ingest_builders import cp1258, write_template
 
@@ -288,3 +290,21 @@ def test_json_note_per_value():
     }
     parsed = read_submission(json.dumps(document, ensure_ascii=False).encode(), "n.json")
     assert notes_of(parsed) == [("VNEID_ISSUED", "đã rà soát"), ("VNEID_ELIGIBLE", None)]
+
+
+def test_a_parsed_file_leaves_nothing_behind_once_dropped():
+    """A file's rows are freed as soon as nobody holds them: a reference cycle (a memoized parse
+    error's traceback held the parse's frames) kept a 1 M-row file's arrays until Python's next
+    full collection, ~300 MiB more at the peak of a 4 M-value refresh."""
+    rows = "".join(f"52,{n % 97:05d},2024-Q1,VNEID_ISSUED,{n}\n" for n in range(20_000))
+    data = ("ma_tinh,ma_xa,ky_bao_cao,ma_chi_tieu,gia_tri\n" + rows + "52,1,2024-Q1,NOPE,x\n").encode()
+    gc.collect()
+    gc.disable()
+    try:
+        before = pa.total_allocated_bytes()
+        parsed = read_submission(data, "xa.csv", Limits())
+        assert parsed.values.num_rows == 20_000 and parsed.rows_rejected == 1
+        del parsed
+        assert pa.total_allocated_bytes() == before
+    finally:
+        gc.enable()

@@ -117,4 +117,5 @@ def test_failed_publish_leaves_the_served_file_untouched(paths):
     with pytest.raises(duckdb.CatalogException):
         publish(paths)
     assert _version_in_new_process(paths.published_db) == 1
-    assert [p.name for p in paths.warehouse_dir.iterdir() if ".tmp" in p.name] == []
+    assert pq.read_table(paths.parquet_dir / "dim_province.parquet").to_pylist() == [{"version": 1}]
+    assert [p.name for p in paths.warehouse_dir.rglob("*") if ".tmp" in p.name] == []

@@ -2,17 +2,19 @@
 -- the run date plus every period anyone submitted for. A unit that sent nothing shows up as
 -- not submitted. Deadline: the 15th day after the period ends.
 
-with units as (
-    select * from {{ ref('dim_province') }}
-    where province_code <> '00'
-),
-
-accepted_rows as (
+-- Every accepted row, read twice below as a subquery, not a CTE: DuckDB and PostgreSQL
+-- materialize a CTE read twice (a copy of every raw row).
+{%- set accepted_rows -%}
     select province_code, province_valid_from, period, period_start, period_end, submitted_at
     from {{ ref('stg_raw__indicator_values') }}
     union all
     select province_code, province_valid_from, period, period_start, period_end, submitted_at
     from {{ ref('stg_raw__task_rows') }}
+{%- endset %}
+
+with units as (
+    select * from {{ ref('dim_province') }}
+    where province_code <> '00'
 ),
 
 periods as (
@@ -21,7 +23,7 @@ periods as (
     where period_end < {{ run_date() }}
     union
     select distinct period, period_start, period_end
-    from accepted_rows
+    from ({{ accepted_rows }}) as accepted_rows
 ),
 
 expected as (
@@ -47,7 +49,7 @@ accepted as (
         count(*) as rows_accepted,
         min(submitted_at) as first_submitted_at,
         max(submitted_at) as last_submitted_at
-    from accepted_rows
+    from ({{ accepted_rows }}) as accepted_rows
     group by province_code, province_valid_from, period
 ),
 

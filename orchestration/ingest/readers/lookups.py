@@ -45,8 +45,8 @@ class Lookups:
         if key not in self._memo:
             try:
                 self._memo[key] = compute()
-            except ParseError as error:
-                self._memo[key] = error
+            except ParseError as error:  # kept without its traceback: its frames would hold the caller's rows
+                self._memo[key] = error.with_traceback(None)
         return self._memo[key]
 
     def period(self, raw: object) -> Period | ParseError:
