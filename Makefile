@@ -47,7 +47,7 @@ $(SPARK_STAMP): $(DEV_STAMP)
 	touch $(SPARK_STAMP)
 
 # The dbt manifest is prepared once here, never committed and never re-parsed per run. A fresh
-# warehouse starts from a copy of this parse's cache (transform/runner.py _seed_partial_parse; dbt
+# warehouse starts from a copy of this parse's cache (transform/dbt_calls.py seed_partial_parse; dbt
 # by hand and sqlfluff rewrite partial_parse.msgpack itself), named with the target as a refresh
 # names it: dbt's partial-parse check compares the name.
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)

@@ -186,6 +186,10 @@ def _spare_child(pipe: int) -> None:
             forget_own_modules()
         env = dict(os.environ)  # what the import saw, and what it set
         instance = InstanceAhead.open()
+        if CODE_LOCATION in sys.modules:  # forked once the previous run ended: dbt parses for the next
+            from orchestration.transform.ahead import parse_before_the_run
+
+            parse_before_the_run()
         print(f"run worker: spare ready, pid {os.getpid()}", flush=True)
         with open(pipe, "rb") as requests:
             request = requests.read().decode()

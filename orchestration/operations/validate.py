@@ -112,9 +112,16 @@ def _rule_findings(work_db: Path) -> pd.DataFrame:
 
 def _build_candidates(work_db: Path) -> None:
     """dbt's models up to the candidate values, in the scratch database (seeds included)."""
-    from orchestration.transform.dbt_calls import WITHOUT_UNIT_TESTS, failure_summary, invoke, scratch_target_args
+    from orchestration.transform.dbt_calls import (
+        WITHOUT_UNIT_TESTS,
+        failure_summary,
+        invoke,
+        parse_in_scratch,
+        scratch_target_args,
+    )
 
     target = SCRATCH_DIR / "dbt_target"
+    dbt_vars = {"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}
     result = invoke(
         [
             "build",
@@ -123,10 +130,11 @@ def _build_candidates(work_db: Path) -> None:
             "--exclude-resource-type",
             "test",
             *WITHOUT_UNIT_TESTS,
-            *scratch_target_args(str(target), {"run_date": today_in_vietnam().isoformat(), "work_db": str(work_db)}),
+            *scratch_target_args(str(target), dbt_vars),
             "--quiet",
             "--no-use-colors",
-        ]
+        ],
+        manifest=parse_in_scratch(target, dbt_vars),
     )
     if not result.success:
         raise RuntimeError(f"dbt could not build the candidate values: {failure_summary(result)}")

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration.settings import DBT_PROJECT_DIR
@@ -14,6 +18,7 @@ from orchestration.transform.borrowed import BORROWED, DuckDBConnectionManager
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
+    from dbt.contracts.graph.manifest import Manifest
 
 # dbt's unit tests check a model's SQL against fixed rows, not the data: no refresh or `p06 validate`
 # build runs them; `make test` does (tests/dbt/test_marts.py).
@@ -21,6 +26,9 @@ WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
 
 # Node statuses of a build that did not go through (dbt's RunStatus and TestStatus values).
 FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's name for its cache in the target dir
+PARSE_SEED_FILE = "p06_parse_seed.msgpack"  # the Makefile's copy of its own
 
 
 def invoke(args: list[str], **runner_options) -> dbtRunnerResult:
@@ -99,6 +107,57 @@ def scratch_target_args(target: str, dbt_vars: dict) -> list[str]:
         "--vars",
         json.dumps(dbt_vars),
     ]
+
+
+def parse_vars(dbt_vars: Mapping[str, str]) -> dict[str, str]:
+    """The vars dbt's parse gets: those that change what it records.
+
+    Not the run's date (models compile with it, in each stage's build, which gets every var), nor
+    the work database's directory: dbt records the database's name, the file's stem, `work` in every
+    warehouse (settings.work_db) as by the profile's default path (kept when P06_WORK_DB is set: the
+    profile's default is then that file). Left out, the parse's vars are
+    the same in every warehouse and on every day, so dbt's partial-parse check (which compares them)
+    passes across days and from the project's own cache (seed_partial_parse).
+    """
+    build_only = {"run_date"} | ({"work_db"} if "P06_WORK_DB" not in os.environ else set())
+    return {key: value for key, value in dbt_vars.items() if key not in build_only}
+
+
+def seed_partial_parse(project_dir: Path, target_path: Path) -> None:
+    """Give a target without dbt's partial-parse cache a copy of the one `make` wrote when it parsed
+    the project (p06_parse_seed.msgpack in its target: dbt by hand and sqlfluff overwrite their own).
+
+    Without it a fresh warehouse's first refresh parses the whole project (6.7 s, idle). dbt checks
+    the copy like its own cache (dbt version, vars, target, profile, dbt_project.yml, each file's
+    checksum) and parses again what differs, all of it if needed.
+    """
+    seed = project_dir / "target" / PARSE_SEED_FILE
+    cache = target_path / PARTIAL_PARSE_FILE
+    if cache.exists() or not seed.exists():
+        return
+    target_path.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".seeding")
+    shutil.copyfile(seed, partial)
+    partial.replace(cache)  # never half a file where dbt looks
+
+
+def parse_in_scratch(target: Path, dbt_vars: Mapping[str, str]) -> Manifest:
+    """The project parsed into a scratch target as a refresh parses its own: from the parse seed,
+    with the vars of `parse_vars` (the build gets every var), so a new day or another work database
+    does not parse the whole project again."""
+    seed_partial_parse(DBT_PROJECT_DIR, target)
+    result = invoke(
+        [
+            "parse",
+            *scratch_target_args(str(target), parse_vars(dbt_vars)),
+            "--no-write-json",
+            "--quiet",
+            "--no-use-colors",
+        ]
+    )
+    if not result.success:
+        raise RuntimeError(f"dbt could not parse the project: {failure_summary(result)}")
+    return result.result
 
 
 def release_duckdb() -> None:

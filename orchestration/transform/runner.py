@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -34,13 +33,16 @@ from orchestration.transform.borrowed import (
     get_subset_selection_for_context,
     msg_to_dict,
 )
-from orchestration.transform.dbt_calls import WITHOUT_UNIT_TESTS, failure_summary, invoke
+from orchestration.transform.dbt_calls import (
+    WITHOUT_UNIT_TESTS,
+    failure_summary,
+    invoke,
+    parse_vars,
+    seed_partial_parse,
+)
 
 if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
-
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"  # dbt's name for its cache in the target dir
-PARSE_SEED_FILE = "p06_parse_seed.msgpack"  # the Makefile's copy of its own
 
 
 class DbtInProcess(ConfigurableResource):
@@ -80,19 +82,7 @@ class DbtInProcess(ConfigurableResource):
             current_dbt_indirect_selection_env=None,
         )
         vars_json = json.dumps(dict(dbt_vars))
-        common_args = [  # every command of the run: the parse and each stage's build, but for --vars
-            "--project-dir",
-            self.project_dir,
-            "--profiles-dir",
-            self.profiles_dir,
-            "--target",
-            dbt_target,
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path),
-            "--no-use-colors",
-        ]
+        common_args = self._common_args(target_path, dbt_target)
         args = [
             "build",
             *common_args,
@@ -111,9 +101,8 @@ class DbtInProcess(ConfigurableResource):
         context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
         secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
         events: list = []
-        _seed_partial_parse(Path(self.project_dir), target_path)
         parse_args = (*common_args, *_vars_args(parse_vars(dbt_vars)))
-        parsed = _parse(context.run.run_id, parse_args, target_path, secrets)
+        parsed = _parse(context.run.run_id, Path(self.project_dir), parse_args, target_path, secrets)
         try:
             result = invoke(args, manifest=parsed, callbacks=[events.append])
             if hasattr(result.result, "write"):
@@ -133,41 +122,36 @@ class DbtInProcess(ConfigurableResource):
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
 
+    def parse_ahead(self, *, target_path: Path, dbt_target: str, dbt_vars: Mapping[str, str]) -> None:
+        """Parse the project as `build` will for a run with these vars (the run's date aside), before
+        the run arrives (operations/run_worker.py's spare, transform/ahead.py). The run takes this
+        Manifest in place of its own parse when its parse's arguments, the environment and every
+        file of the project are as they were when this parse began; else it parses as usual."""
+        args = (*self._common_args(target_path, dbt_target), *_vars_args(parse_vars(dbt_vars)))
+        secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
+        state = _parse_inputs(Path(self.project_dir), args, target_path)
+        _parsed_ahead.clear()
+        _parsed_ahead.append((state, _invoke_parse(Path(self.project_dir), args, target_path, secrets, "--quiet")))
 
-def parse_vars(dbt_vars: Mapping[str, str]) -> dict[str, str]:
-    """The vars dbt's parse gets: those that change what it records.
-
-    Not the run's date (models compile with it, in each stage's build, which gets every var), nor
-    the work database's directory: dbt records the database's name, the file's stem, `work` in every
-    warehouse (settings.work_db) as by the profile's default path (kept when P06_WORK_DB is set: the
-    profile's default is then that file). Left out, the parse's vars are
-    the same in every warehouse and on every day, so dbt's partial-parse check (which compares them)
-    passes across days and from the project's own cache (_seed_partial_parse).
-    """
-    build_only = {"run_date"} | ({"work_db"} if "P06_WORK_DB" not in os.environ else set())
-    return {key: value for key, value in dbt_vars.items() if key not in build_only}
+    def _common_args(self, target_path: Path, dbt_target: str) -> list[str]:
+        """Every command of a run's: the parse and each stage's build, but for --vars."""
+        return [
+            "--project-dir",
+            self.project_dir,
+            "--profiles-dir",
+            self.profiles_dir,
+            "--target",
+            dbt_target,
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+            "--no-use-colors",
+        ]
 
 
 def _vars_args(dbt_vars: Mapping[str, str]) -> list[str]:
     return ["--vars", json.dumps(dict(dbt_vars))] if dbt_vars else []
-
-
-def _seed_partial_parse(project_dir: Path, target_path: Path) -> None:
-    """Give a target without dbt's partial-parse cache a copy of the one `make` wrote when it parsed
-    the project (p06_parse_seed.msgpack in its target: dbt by hand and sqlfluff overwrite their own).
-
-    Without it a fresh warehouse's first refresh parses the whole project (6.7 s, idle). dbt checks
-    the copy like its own cache (dbt version, vars, target, profile, dbt_project.yml, each file's
-    checksum) and parses again what differs, all of it if needed.
-    """
-    seed = project_dir / "target" / PARSE_SEED_FILE
-    cache = target_path / PARTIAL_PARSE_FILE
-    if cache.exists() or not seed.exists():
-        return
-    target_path.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_suffix(".seeding")
-    shutil.copyfile(seed, partial)
-    partial.replace(cache)  # never half a file where dbt looks
 
 
 def _is_secret(var: str) -> bool:
@@ -203,15 +187,50 @@ def scrub_secrets(target_path: Path, secrets: tuple[str, ...]) -> None:
                 file.truncate()
 
 
+# The spare's parse (DbtInProcess.parse_ahead): what it read, and the Manifest. At most one, taken
+# by the run's first stage.
+_parsed_ahead: list[tuple[tuple, Manifest]] = []
+# Set by Dagster when the run starts, after the spare's parse (Snowflake's partner attribution).
+_SET_BY_DAGSTERS_RUN = {"SF_PARTNER"}
+
+
 @lru_cache(maxsize=1)
-def _parse(run_id: str, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...]) -> Manifest:
+def _parse(
+    run_id: str, project_dir: Path, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...]
+) -> Manifest:
     """The project parsed once per run, for all its stages (dbt's partial parsing keeps it short
-    across runs). Without manifest.json: the stages get the parsed manifest from here, and
-    dagster-dbt reads the project's own (dbt_project/target); writing it cost ~0.25 s of CPU a run."""
+    across runs), or before the run when nothing the parse read changed since. Without
+    manifest.json: the stages get the parsed manifest from here, and dagster-dbt reads the project's
+    own (dbt_project/target); writing it cost ~0.25 s of CPU a run."""
+    if _parsed_ahead:
+        state, manifest = _parsed_ahead.pop()
+        if state == _parse_inputs(project_dir, common_args, target_path):
+            return manifest
+    return _invoke_parse(project_dir, common_args, target_path, secrets)
+
+
+def _invoke_parse(
+    project_dir: Path, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...], *quiet: str
+) -> Manifest:
+    seed_partial_parse(project_dir, target_path)
     try:
-        result = invoke(["parse", *common_args, "--no-write-json"])
+        result = invoke(["parse", *common_args, "--no-write-json", *quiet])
     finally:
         scrub_secrets(target_path, secrets)
     if not result.success:
         raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
     return result.result
+
+
+def _parse_inputs(project_dir: Path, args: tuple[str, ...], target_path: Path) -> tuple:
+    """What a parse depends on: its arguments, the environment (env_var() in the project and
+    profile, dbt's own DBT_ settings), and each file of the project and the profile by its mtime,
+    dbt's artifacts aside."""
+    skipped = {project_dir / "target", project_dir / "logs", target_path}
+    profile = Path(args[args.index("--profiles-dir") + 1]) / "profiles.yml"
+    files = {str(profile): profile.stat().st_mtime_ns if profile.exists() else None}
+    for path in sorted(project_dir.rglob("*")):
+        if path.is_file() and not any(folder in skipped for folder in path.parents):
+            files[str(path)] = path.stat().st_mtime_ns
+    env = {key: value for key, value in os.environ.items() if key not in _SET_BY_DAGSTERS_RUN}
+    return args, env, files

@@ -13,7 +13,8 @@ from dagster import AssetExecutionContext, AssetKey, materialize
 from dagster_dbt import dbt_assets
 from dbt.cli.main import dbtRunner
 
-from orchestration.transform.runner import PARSE_SEED_FILE, DbtInProcess
+from orchestration.transform.dbt_calls import PARSE_SEED_FILE
+from orchestration.transform.runner import DbtInProcess
 
 MODELS = {
     "counted.sql": "select 1 as province_code, 10 as issued",
@@ -184,3 +185,32 @@ def test_a_fresh_target_starts_from_the_projects_parse_and_still_sees_an_edited_
     log = (project / "fresh_target" / "dbt.log").read_text()
     assert "Starting full parse" not in log
     assert "Partial parsing enabled: 0 files deleted, 0 files added, 1 files changed." in log
+
+
+def _parses(log: Path) -> int:
+    return log.read_text().count("Command `cli parse` succeeded")
+
+
+def test_a_run_takes_the_parse_made_before_it_when_nothing_changed_since(project):
+    dbt = DbtInProcess(project_dir=str(project), profiles_dir=str(project))
+    dbt.parse_ahead(target_path=project / "ahead_target", dbt_target="dev", dbt_vars={"run_date": "2025-11-29"})
+
+    _run(project, dbt_vars={"run_date": "2025-12-02"}, target="ahead_target")
+
+    assert _parses(project / "ahead_target" / "dbt.log") == 1
+    assert _table(project, "dated") == [("2025-12-02",)]  # the build still gets the run's date
+
+
+def test_a_model_edited_after_the_parse_made_before_the_run_is_built_as_edited(project):
+    dbt = DbtInProcess(project_dir=str(project), profiles_dir=str(project))
+    dbt.parse_ahead(target_path=project / "edited_target", dbt_target="dev", dbt_vars={"run_date": "2025-11-29"})
+    edited = project / "models" / "counted.sql"
+    before = edited.read_text()
+    edited.write_text("select 1 as province_code, 13 as issued")
+    try:
+        _run(project, target="edited_target")
+    finally:
+        edited.write_text(before)
+
+    assert _table(project, "counted") == [(1, 13)]
+    assert _parses(project / "edited_target" / "dbt.log") == 2
