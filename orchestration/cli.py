@@ -77,7 +77,7 @@ def refresh(args: argparse.Namespace) -> int:
         from dagster._core.instance.ref import InstanceRef
 
         from orchestration.definitions import build_definitions
-        from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE
+        from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, events_written_behind
         from orchestration.operations.finish import finish_refresh
         from orchestration.operations.lock import warehouse_lock
         from orchestration.resources import P06Settings
@@ -95,12 +95,13 @@ def refresh(args: argparse.Namespace) -> int:
 
             assets, checks = selection_without_dbt_tests(job)
             job = job.get_subset(asset_selection=assets, asset_check_selection=checks)
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={"p06/launched_by": "cli"},
-            run_config=_run_config(args.full_refresh, data_tests=not args.skip_dbt_tests),
-        )
+        with events_written_behind(instance):  # every event stored when it ends
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags={"p06/launched_by": "cli"},
+                run_config=_run_config(args.full_refresh, data_tests=not args.skip_dbt_tests),
+            )
         summary = finish_refresh(instance, result.run_id, paths)
     except Exception as exc:  # anything before or around the run: still report and alert
         from orchestration.operations.finish import with_storage_diagnosis

@@ -9,9 +9,10 @@ Dagster's own files and rows, written with fewer engines, commits and closes.
   check: ~130 for the sensor's run) in one transaction per file instead of two or three per
   event, each commit an fsync and each close a checkpoint (~4.9-7.3 -> 0.8-1.2 s per run
   created, under load: bench/README.md, issue 20 session 7).
-- In a run's process, optionally (`writing_behind`, the warm run worker's runs): the events are
-  written by a thread of their own, whatever arrived meanwhile in one transaction per file, so a
-  step no longer waits ~10-25 ms of disk per event (bench/README.md, issue 20 session 8). Anything
+- In a run's process, optionally (`writing_behind`: the warm run worker's runs, `p06 refresh`): the
+  events are written by a thread of their own, whatever arrived meanwhile in one transaction per
+  file, so a step no longer waits ~10-25 ms of disk per event (bench/README.md, issue 20 session 8),
+  on connections it keeps open for the run (session 9). Anything
   else that reaches the files (a read, a run's status event) first waits until every event before
   it is stored: what the process reads and what the UI shows are the same, only written sooner.
 
@@ -35,7 +36,11 @@ import yaml
 from dagster import DagsterInstance
 from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    SqliteEventLogStorage,
+)
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import NullPool
@@ -59,7 +64,7 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
     def writing_behind(self) -> Iterator[None]:
         """Within: `store_event` returns at once and a thread stores the events, in their order;
         at the end (also on error) every event is stored."""
-        writer = EventWriter(self._store_together)
+        writer = EventWriter(self._store_together, finish=self._release_held_connections)
         self.__dict__["_event_writer"] = writer
         try:
             yield
@@ -94,6 +99,42 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _transaction(self, shard: str) -> Iterator[Connection]:
+        engine = self._engine(shard)
+        writer = self._writer
+        if writer is not None and writer.is_current_thread():
+            with self._transaction_on_held_connection(shard, engine) as conn:
+                yield conn
+            return
+        with engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _transaction_on_held_connection(self, shard: str, engine: Engine) -> Iterator[Connection]:
+        """The writer thread keeps one connection per file open while it writes, instead of
+        opening one per transaction whose close checkpoints the file's WAL and deletes it (~10 ms a
+        transaction under load; the run's process reads index.db between its writes, and those
+        reads' closes no longer checkpoint either). The UI's live run log watches the run's own
+        file, which a checkpoint writes: that file is checkpointed after each transaction, as the
+        close did; index.db only when SQLite's WAL reaches 1,000 pages, and at the last close."""
+        held = self.__dict__.setdefault("_held_connections", {})
+        if shard not in held:
+            held[shard] = engine.connect()
+        conn = held[shard]
+        try:
+            with conn.begin():
+                yield conn
+        except BaseException:
+            held.pop(shard).close()  # the next transaction starts on a new connection
+            raise
+        if shard != INDEX_SHARD_NAME:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.commit()  # SQLAlchemy began a transaction around it (SQLite itself did not)
+
+    def _release_held_connections(self) -> None:
+        for conn in self.__dict__.pop("_held_connections", {}).values():
+            conn.close()
+
+    def _engine(self, shard: str) -> Engine:
         engine = self._engines.get(shard)
         if engine is None:
             engine = create_engine(
@@ -105,16 +146,33 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
             self._engines[shard] = engine
-        with engine.connect() as conn, conn.begin():
-            yield conn
+        return engine
 
+    # Dagster asks its schema before most reads and writes: has_table builds an engine to ask, once
+    # per asset check event, sometimes inside an open connection (so not through _connect: its lock
+    # is held); has_secondary_index and has_asset_key_col each open a connection of the index shard,
+    # four per asset record read, which in a run writing behind first waits for every earlier event.
+    # A table, a column or a completed data migration, once there, stays (a wipe forgets them).
     def has_table(self, table_name: str) -> bool:
-        # Dagster's builds an engine to ask, once per asset check event, sometimes inside an open
-        # connection (so not through _connect: its lock is held). A table, once there, stays.
-        known = self.__dict__.setdefault("_tables_present", set())
-        if table_name not in known and super().has_table(table_name):
-            known.add(table_name)
-        return table_name in known
+        return self._present(("table", table_name), lambda: SqliteEventLogStorage.has_table(self, table_name))
+
+    def has_secondary_index(self, name: str) -> bool:
+        return self._present(("index", name), lambda: SqliteEventLogStorage.has_secondary_index(self, name))
+
+    def has_asset_key_col(self, column_name: str) -> bool:
+        return self._present(
+            ("column", column_name), lambda: SqliteEventLogStorage.has_asset_key_col(self, column_name)
+        )
+
+    def _present(self, part: tuple[str, str], ask: Callable[[], bool]) -> bool:
+        known = self.__dict__.setdefault("_schema_present", set())
+        if part not in known and ask():
+            known.add(part)
+        return part in known
+
+    def wipe(self) -> None:
+        self.__dict__.pop("_schema_present", None)
+        super().wipe()
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         """A batch (the planned events of a new run: one per asset and check) in one transaction
@@ -146,8 +204,8 @@ class EventWriter:
     together (`store`), else one by one, as Dagster falls back when a batch fails. A failure is
     raised by the next `put` or `flush`."""
 
-    def __init__(self, store: Callable[[Sequence[EventLogEntry]], None]):
-        self._store = store
+    def __init__(self, store: Callable[[Sequence[EventLogEntry]], None], finish: Callable[[], None] = lambda: None):
+        self._store, self._finish = store, finish  # finish: called by the thread as it ends
         self._pending: list[EventLogEntry] = []
         self._writing = self._closed = False
         self._error: BaseException | None = None
@@ -185,6 +243,12 @@ class EventWriter:
             raise error
 
     def _write_until_closed(self) -> None:
+        try:
+            self._write_all()
+        finally:
+            self._finish()
+
+    def _write_all(self) -> None:
         while True:
             with self._changed:
                 self._changed.wait_for(lambda: self._pending or self._closed)

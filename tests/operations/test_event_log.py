@@ -10,12 +10,22 @@ import time
 from pathlib import Path
 
 import pytest
-from dagster import AssetCheckResult, AssetKey, DagsterInstance, Definitions, asset, asset_check, define_asset_job
-from dagster._core.events import DagsterEvent, DagsterEventType
+from dagster import (
+    AssetCheckResult,
+    AssetKey,
+    AssetMaterialization,
+    DagsterInstance,
+    Definitions,
+    asset,
+    asset_check,
+    define_asset_job,
+)
+from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from operations_support import wait_until
 
 from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, EngineReusingSqliteEventLogStorage, EventWriter
 
@@ -171,6 +181,42 @@ def test_events_written_behind_are_stored_in_order_before_a_read_or_a_run_status
         "PIPELINE_SUCCESS",
         "the last one",
     ]
+
+
+def test_events_written_behind_reach_the_uis_live_log_and_asset_reads_while_the_run_still_writes(tmp_path):
+    ours, webserver = EngineReusingSqliteEventLogStorage(str(tmp_path)), SqliteEventLogStorage(str(tmp_path))
+    live_log: list[str] = []
+
+    def follow(entry: EventLogEntry, _cursor: str) -> None:
+        live_log.append(entry.user_message)
+
+    with ours.writing_behind():
+        ours.store_event(_entry("run-1", "the run's first event"))
+        ours.get_logs_for_run("run-1")  # stored: the run's file exists, as when the UI opens a run
+        # how the UI follows a run: Dagster's watch on the run's own file
+        webserver.watch("run-1", None, follow)
+        try:
+            ours.store_event(_entry("run-1", "a step's log line"))
+            materialized = AssetMaterialization(asset_key="marts")
+            ours.store_event(
+                _entry(
+                    "run-1",
+                    "marts materialized",
+                    DagsterEvent(
+                        DagsterEventType.ASSET_MATERIALIZATION.value,
+                        "refresh",
+                        event_specific_data=StepMaterializationData(materialized),
+                    ),
+                )
+            )
+            wait_until(lambda: "marts materialized" in live_log, timeout=30, what="the UI's live log")
+            # the asset's page (index.db), read by another process's storage
+            latest = webserver.get_latest_materialization_events([AssetKey("marts")])[AssetKey("marts")]
+            assert latest is not None and latest.user_message == "marts materialized"
+        finally:
+            webserver.end_watch("run-1", follow)
+            webserver.dispose()
+    assert live_log == ["the run's first event", "a step's log line", "marts materialized"]
 
 
 def test_the_event_writer_stores_one_by_one_when_a_batch_fails_and_reports_the_failure():

@@ -27,10 +27,12 @@ from orchestration.operations.lock import WarehouseBusy, warehouse_lock
 from orchestration.resources import P06Settings
 from orchestration.settings import WarehousePaths
 
-# A tick on every pass of the sensor daemon's loop, which runs every second under `make dev`
-# (Dagster's 5 s, shortened by operations/run_queue.py; 60 s here before issue 20). A tick that
-# finds the raw dir as it was when everything in it was ingested lists it (30 to 100 ms on 5,000
-# files at load 5; reading the inbox: 0.4 to 0.7 s) and reads nothing else.
+# A tick every second or so: the sensor daemon's loop runs every half second under `make dev`
+# (Dagster's 5 s, shortened by operations/run_queue.py; 60 s here before issue 20) and ticks once a
+# second has passed since the last tick (Dagster takes whole seconds; 0 means its default, 30 s).
+# With the loop at 1 s a tick found 0.99 s elapsed every other pass: ticks came every ~2 s. A tick
+# that finds the raw dir as it was when everything in it was ingested lists it (30 to 100 ms on
+# 5,000 files at load 5; reading the inbox: 0.4 to 0.7 s) and reads nothing else.
 SENSOR_SECONDS = 1
 # The run-status sensors: a tick a second for each would double an idle `make dev`'s CPU
 # (bench/README.md, issue 20 session 6) to write last_refresh.json ~2 s sooner.
