@@ -119,6 +119,7 @@ class DbtInProcess(ConfigurableResource):
                 target_path=target_path,
                 project=project,
             )
+        _raise_interrupt(result)
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
 
@@ -148,6 +149,13 @@ class DbtInProcess(ConfigurableResource):
             str(target_path),
             "--no-use-colors",
         ]
+
+
+def _raise_interrupt(result: Any) -> None:
+    """dbt returns whatever stopped it as a failed result; Terminate's interrupt (Dagster's
+    DagsterExecutionInterruptedError, a KeyboardInterrupt) must go on up, so the run is canceled."""
+    if isinstance(result.exception, BaseException) and not isinstance(result.exception, Exception):
+        raise result.exception
 
 
 def _vars_args(dbt_vars: Mapping[str, str]) -> list[str]:
@@ -217,6 +225,7 @@ def _invoke_parse(
         result = invoke(["parse", *common_args, "--no-write-json", *quiet])
     finally:
         scrub_secrets(target_path, secrets)
+    _raise_interrupt(result)
     if not result.success:
         raise Failure(description=f"dbt could not parse the project: {failure_summary(result)}")
     return result.result

@@ -1,6 +1,14 @@
 """The publish asset: the served p06.duckdb and its Parquet copies."""
 
-from dagster import AssetExecutionContext, FreshnessPolicy, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    DagsterExecutionInterruptedError,
+    DagsterRunStatus,
+    FreshnessPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from orchestration.alerts.stale import STALE_AFTER
 from orchestration.defs.transform.assets import model_key
@@ -23,6 +31,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
     P06_WAREHOUSE_URL set, schema marts on PostgreSQL is swapped too (readable by bi_reader):
     the warehouse's engine publishes there after the DuckDB publish.
     """
+    _stop_if_terminated(context)
     remove_stale_temp_files(warehouse.paths)
     with warehouse.connect() as con:
         warehouse.engine.before_publish(con)
@@ -38,3 +47,11 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
             **{f"rows.{table}": MetadataValue.int(n) for table, n in result.row_counts.items()},
         }
     )
+
+
+def _stop_if_terminated(context: AssetExecutionContext) -> None:
+    """Terminate interrupts the run once; an interrupt that landed inside dbt's in-process call can
+    be lost there, so the publish asks the run's status itself before serving anything."""
+    run = context.instance.get_run_by_id(context.run.run_id)
+    if run is not None and run.status in (DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED):
+        raise DagsterExecutionInterruptedError("the run was terminated before its publish: nothing published")
