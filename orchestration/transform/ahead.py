@@ -9,11 +9,12 @@ target and vars), and the run takes that Manifest when nothing the parse read ch
 
 from __future__ import annotations
 
-import contextlib
 import sys
 
 # The warehouse lock's holder is a refresh (the previous run, `p06 refresh`): the spare then leaves
-# the parse to its run rather than write the same dbt target beside it.
+# the parse to its run rather than write the same dbt target beside it. The lock is not kept for the
+# parse: the inbox sensor skips its tick while the lock is held. A refresh started by hand during the
+# parse may read dbt's cache mid-write; dbt then parses in full (it reads a bad cache as none).
 _NO_WAIT = 0
 
 
@@ -33,11 +34,15 @@ def parse_before_the_run() -> None:
         paths = settings.paths
         if not paths.warehouse_dir.is_dir():  # no refresh yet: its first run makes it
             return
-        with contextlib.suppress(WarehouseBusy), warehouse_lock(paths.lock_file, _NO_WAIT):
-            dbt.parse_ahead(
-                target_path=paths.warehouse_dir / "dbt_target",
-                dbt_target=engine.dbt_target,
-                dbt_vars={"work_db": str(paths.work_db), **engine.dbt_vars()},
-            )
+        try:
+            with warehouse_lock(paths.lock_file, _NO_WAIT):
+                pass
+        except WarehouseBusy:
+            return
+        dbt.parse_ahead(
+            target_path=paths.warehouse_dir / "dbt_target",
+            dbt_target=engine.dbt_target,
+            dbt_vars={"work_db": str(paths.work_db), **engine.dbt_vars()},
+        )
     except Exception as exc:  # noqa: BLE001 (the run parses as usual)
         print(f"run worker: dbt's parse ahead failed, the run parses itself: {exc}", file=sys.stderr, flush=True)
