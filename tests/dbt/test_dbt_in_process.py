@@ -5,6 +5,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -172,14 +174,21 @@ def test_each_run_builds_with_its_own_run_date(project):
     assert _table(project, "dated") == [("2025-12-01",)]
 
 
-def test_a_fresh_target_starts_from_the_projects_parse_and_still_sees_an_edited_model(project):
+@contextmanager
+def _counted_edited(project: Path, issued: int) -> Iterator[None]:
+    """models/counted.sql gives `issued` while the block runs."""
     edited = project / "models" / "counted.sql"
     before = edited.read_text()
-    edited.write_text("select 1 as province_code, 12 as issued")
+    edited.write_text(f"select 1 as province_code, {issued} as issued")
     try:
-        _run(project, target="fresh_target")
+        yield
     finally:
         edited.write_text(before)
+
+
+def test_a_fresh_target_starts_from_the_projects_parse_and_still_sees_an_edited_model(project):
+    with _counted_edited(project, 12):
+        _run(project, target="fresh_target")
 
     assert _table(project, "counted") == [(1, 12)]
     log = (project / "fresh_target" / "dbt.log").read_text()
@@ -204,13 +213,8 @@ def test_a_run_takes_the_parse_made_before_it_when_nothing_changed_since(project
 def test_a_model_edited_after_the_parse_made_before_the_run_is_built_as_edited(project):
     dbt = DbtInProcess(project_dir=str(project), profiles_dir=str(project))
     dbt.parse_ahead(target_path=project / "edited_target", dbt_target="dev", dbt_vars={"run_date": "2025-11-29"})
-    edited = project / "models" / "counted.sql"
-    before = edited.read_text()
-    edited.write_text("select 1 as province_code, 13 as issued")
-    try:
+    with _counted_edited(project, 13):
         _run(project, target="edited_target")
-    finally:
-        edited.write_text(before)
 
     assert _table(project, "counted") == [(1, 13)]
     assert _parses(project / "edited_target" / "dbt.log") == 2
