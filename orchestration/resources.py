@@ -103,8 +103,7 @@ class WarehouseResource(ConfigurableResource):
             yield self
 
     def dbt_vars(self) -> dict[str, str]:
-        """What dbt_project/profiles.yml needs to reach this warehouse (`--vars`)."""
-        return {"work_db": str(self.paths.work_db), **self.engine.dbt_vars()}
+        return dbt_vars_for(self.paths, self.engine)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -115,3 +114,8 @@ class WarehouseResource(ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+def dbt_vars_for(paths: WarehousePaths, engine: Engine) -> dict[str, str]:
+    """What dbt_project/profiles.yml needs to reach this warehouse (`--vars`)."""
+    return {"work_db": str(paths.work_db), **engine.dbt_vars()}

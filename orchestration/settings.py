@@ -40,6 +40,12 @@ class WarehousePaths:
         return self.warehouse_dir / "work.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target, shared by a run's stages and by the spare's parse ahead: its partial-parse
+        cache stays valid for this warehouse's profile, so a refresh parses only what changed."""
+        return self.warehouse_dir / "dbt_target"
+
+    @property
     def published_db(self) -> Path:
         """The file BI tools open read-only (CONTRACT §5)."""
         return self.warehouse_dir / "p06.duckdb"

@@ -24,6 +24,7 @@ def parse_before_the_run() -> None:
     try:
         from orchestration.definitions import defs
         from orchestration.operations.lock import WarehouseBusy, warehouse_lock
+        from orchestration.resources import dbt_vars_for
         from orchestration.warehouse.engines import engine_for
 
         # the values the run will read (its settings are EnvVars, read when a run starts)
@@ -40,9 +41,9 @@ def parse_before_the_run() -> None:
         except WarehouseBusy:
             return
         dbt.parse_ahead(
-            target_path=paths.warehouse_dir / "dbt_target",
+            target_path=paths.dbt_target_dir,
             dbt_target=engine.dbt_target,
-            dbt_vars={"work_db": str(paths.work_db), **engine.dbt_vars()},
+            dbt_vars=dbt_vars_for(paths, engine),
         )
     except Exception as exc:  # noqa: BLE001 (the run parses as usual)
         print(f"run worker: dbt's parse ahead failed, the run parses itself: {exc}", file=sys.stderr, flush=True)

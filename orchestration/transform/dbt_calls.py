@@ -141,20 +141,19 @@ def seed_partial_parse(project_dir: Path, target_path: Path) -> None:
     partial.replace(cache)  # never half a file where dbt looks
 
 
+def parse_from_seed(project_dir: Path, target_path: Path, args: list[str]) -> dbtRunnerResult:
+    """dbt's parse into a target, which starts from the parse seed when it has no cache of its own;
+    no manifest.json written (the caller hands the Manifest to its builds)."""
+    seed_partial_parse(project_dir, target_path)
+    return invoke(["parse", *args, "--no-write-json"])
+
+
 def parse_in_scratch(target: Path, dbt_vars: Mapping[str, str]) -> Manifest:
     """The project parsed into a scratch target as a refresh parses its own: from the parse seed,
     with the vars of `parse_vars` (the build gets every var), so a new day or another work database
     does not parse the whole project again."""
-    seed_partial_parse(DBT_PROJECT_DIR, target)
-    result = invoke(
-        [
-            "parse",
-            *scratch_target_args(str(target), parse_vars(dbt_vars)),
-            "--no-write-json",
-            "--quiet",
-            "--no-use-colors",
-        ]
-    )
+    args = [*scratch_target_args(str(target), parse_vars(dbt_vars)), "--quiet", "--no-use-colors"]
+    result = parse_from_seed(DBT_PROJECT_DIR, target, args)
     if not result.success:
         raise RuntimeError(f"dbt could not parse the project: {failure_summary(result)}")
     return result.result

@@ -37,8 +37,8 @@ from orchestration.transform.dbt_calls import (
     WITHOUT_UNIT_TESTS,
     failure_summary,
     invoke,
+    parse_from_seed,
     parse_vars,
-    seed_partial_parse,
 )
 
 if TYPE_CHECKING:
@@ -220,9 +220,8 @@ def _parse(
 def _invoke_parse(
     project_dir: Path, common_args: tuple[str, ...], target_path: Path, secrets: tuple[str, ...], *quiet: str
 ) -> Manifest:
-    seed_partial_parse(project_dir, target_path)
     try:
-        result = invoke(["parse", *common_args, "--no-write-json", *quiet])
+        result = parse_from_seed(project_dir, target_path, [*common_args, *quiet])
     finally:
         scrub_secrets(target_path, secrets)
     _raise_interrupt(result)

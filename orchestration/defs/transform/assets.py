@@ -51,12 +51,9 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
     def _assets(
         context: AssetExecutionContext, dbt: DbtInProcess, warehouse: WarehouseResource, config: DbtBuildConfig
     ):
-        # One target dir per warehouse, shared by the stages (they run one after the other):
-        # dbt's partial-parse cache there stays valid for this warehouse's profile, so a refresh
-        # parses only what changed in the project, and disk use stays bounded.
         yield from dbt.build(
             context,
-            target_path=warehouse.paths.warehouse_dir / "dbt_target",
+            target_path=warehouse.paths.dbt_target_dir,
             dbt_target=warehouse.engine.dbt_target,
             dbt_vars={"run_date": today_in_vietnam().isoformat(), **warehouse.dbt_vars()},
             full_refresh=config.full_refresh,
