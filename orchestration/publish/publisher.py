@@ -98,27 +98,28 @@ def remove_stale_temp_files(paths: WarehousePaths) -> None:
 REJECTIONS = "stage = 'ingestion'"
 REJECTIONS_KEY = "quality_issues_rejections"  # in the snapshot's record
 
-# What the rejections rows are made of: the stored rejections (only ever appended to) and the
-# definitions of the work database's views (the mart's wording). No view, no key: on Spark and
-# PostgreSQL quality_issues is pulled as a table.
-_REJECTIONS_KEY_SQL = f"""
-select (select count(*) from work.raw.rejected_rows),
-       (select max(load_id) from work.raw.rejected_rows),
-       (select max(ingested_at) from work.raw.rejected_rows),
-       (select max(reason_id) from work.raw.rejection_reasons),
-       (select string_agg(schema_name || '.' || view_name || ' ' || sql, ';' order by schema_name, view_name)
-        from duckdb_views() where database_name = 'work' and not internal)
+# What the rejections rows are made of: the stored rejections and the definitions of the work
+# database's views (the mart's wording). No view, no key: on Spark and PostgreSQL quality_issues
+# is pulled as a table.
+_VIEWS_SQL = f"""
+select string_agg(schema_name || '.' || view_name || ' ' || sql, ';' order by schema_name, view_name)
 from duckdb_views()
-where database_name = 'work' and schema_name = '{PUBLISHED_SCHEMA}' and view_name = 'quality_issues'
+where database_name = 'work' and not internal
+having bool_or(schema_name = '{PUBLISHED_SCHEMA}' and view_name = 'quality_issues')
 """
 
 
 def _rejections_key(con: duckdb.DuckDBPyConnection) -> str | None:
+    from orchestration.quality.rejections import stored_version  # with pandas, which p06 rollback does not need
+
+    views = con.execute(_VIEWS_SQL).fetchone()
+    if views is None:
+        return None
     try:
-        row = con.execute(_REJECTIONS_KEY_SQL).fetchone()
+        stored = stored_version(con, "work.raw")
     except duckdb.CatalogException:
         return None
-    return hashlib.sha256(repr(row).encode()).hexdigest() if row else None
+    return hashlib.sha256(repr((stored, views)).encode()).hexdigest()
 
 
 def _served_rejections_key(paths: WarehousePaths) -> str | None:
