@@ -7,6 +7,7 @@ previously published file intact.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -19,7 +20,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish.marts import PUBLISHED_MARTS, PUBLISHED_SCHEMA
-from orchestration.publish.snapshots import Snapshot, all_snapshots, find_snapshot, served_index, snapshot_path
+from orchestration.publish.snapshots import (
+    Snapshot,
+    all_snapshots,
+    find_snapshot,
+    served_index,
+    served_snapshot,
+    snapshot_path,
+)
 from orchestration.settings import WarehousePaths
 from orchestration.wording import count
 
@@ -86,22 +94,83 @@ def remove_stale_temp_files(paths: WarehousePaths) -> None:
                 leftover.unlink(missing_ok=True)
 
 
-def _build_published_file(work_db: Path, target: Path) -> dict[str, int]:
+# quality_issues' rows of ingestion rejections: they change only when a file brings rejections.
+REJECTIONS = "stage = 'ingestion'"
+REJECTIONS_KEY = "quality_issues_rejections"  # in the snapshot's record
+
+# What the rejections rows are made of: the stored rejections and the definitions of the work
+# database's views (the mart's wording). No view, no key: on Spark and PostgreSQL quality_issues
+# is pulled as a table.
+_VIEWS_SQL = f"""
+select string_agg(schema_name || '.' || view_name || ' ' || sql, ';' order by schema_name, view_name)
+from duckdb_views()
+where database_name = 'work' and not internal
+having bool_or(schema_name = '{PUBLISHED_SCHEMA}' and view_name = 'quality_issues')
+"""
+
+
+def _rejections_key(con: duckdb.DuckDBPyConnection) -> str | None:
+    from orchestration.quality.rejections import stored_version  # with pandas, which p06 rollback does not need
+
+    views = con.execute(_VIEWS_SQL).fetchone()
+    if views is None:
+        return None
+    try:
+        stored = stored_version(con, "work.raw")
+    except duckdb.CatalogException:
+        return None
+    return hashlib.sha256(repr((stored, views)).encode()).hexdigest()
+
+
+def _served_rejections_key(paths: WarehousePaths) -> str | None:
+    served = served_snapshot(paths)
+    return served[0].info.get(REJECTIONS_KEY) if served else None
+
+
+def _reuse_served_rejections(con: duckdb.DuckDBPyConnection, served: Path, target: Path) -> None:
+    """The served file copied, its quality_issues left with the rejections rows only; every other
+    mart dropped (the caller creates them again)."""
+    shutil.copyfile(served, target)
+    con.execute(f"attach {_sql_string(target)} as pub")
+    tables = con.execute(
+        f"select table_name from duckdb_tables() where database_name = 'pub' and schema_name = '{PUBLISHED_SCHEMA}'"
+    ).fetchall()
+    for (table,) in tables:
+        if table != "quality_issues":
+            con.execute(f"drop table pub.{PUBLISHED_SCHEMA}.{table}")
+    con.execute(f"delete from pub.{PUBLISHED_SCHEMA}.quality_issues where not ({REJECTIONS})")
+
+
+def _build_published_file(paths: WarehousePaths, target: Path) -> tuple[dict[str, int], str | None]:
+    """The published marts in `target`, and the key of the rejections rows it holds.
+
+    When the served file holds the rejections rows the work database would give (same key), it
+    is copied and only the rest written: a million rejections are not copied again by every
+    later refresh."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_sql_string(work_db)} as work (read_only)")
-        con.execute(f"attach {_sql_string(target)} as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')")
-        con.execute(f"create schema pub.{PUBLISHED_SCHEMA}")
+        con.execute(f"attach {_sql_string(paths.work_db)} as work (read_only)")
+        key = _rejections_key(con)
+        reused = key is not None and paths.published_db.exists() and _served_rejections_key(paths) == key
+        if reused:
+            _reuse_served_rejections(con, paths.published_db, target)
+        else:
+            con.execute(f"attach {_sql_string(target)} as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')")
+            con.execute(f"create schema pub.{PUBLISHED_SCHEMA}")
         counts = {}
         for table in PUBLISHED_MARTS:
-            con.execute(f"create table pub.{PUBLISHED_SCHEMA}.{table} as select * from work.{PUBLISHED_SCHEMA}.{table}")
-            counts[table] = con.execute(f"select count(*) from pub.{PUBLISHED_SCHEMA}.{table}").fetchone()[0]
+            work, pub = f"work.{PUBLISHED_SCHEMA}.{table}", f"pub.{PUBLISHED_SCHEMA}.{table}"
+            if reused and table == "quality_issues":
+                con.execute(f"insert into {pub} select * from {work} where not ({REJECTIONS})")
+            else:
+                con.execute(f"create table {pub} as select * from {work}")
+            counts[table] = con.execute(f"select count(*) from {pub}").fetchone()[0]
         con.execute("checkpoint pub")
         con.execute("detach pub")
         con.execute("detach work")
     finally:
         con.close()
-    return counts
+    return counts, key
 
 
 def _stage_parquet(source_db: Path, parquet_dir: Path) -> dict[Path, Path]:
@@ -144,12 +213,14 @@ def _serve(db_tmp: Path, paths: WarehousePaths) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _snapshot(paths: WarehousePaths, keep: int, now: datetime, run_id: str | None, counts: dict[str, int]) -> Path:
+def _snapshot(
+    paths: WarehousePaths, keep: int, now: datetime, run_id: str | None, counts: dict[str, int], rejections: str | None
+) -> Path:
     """Keep the published file under a dated name (a hard link: no copy, same bytes)."""
     paths.snapshots_dir.mkdir(parents=True, exist_ok=True)
     snapshot = Snapshot(snapshot_path(paths, now))
     _link_or_copy(paths.published_db, snapshot.path)
-    snapshot.record(run_id=run_id, row_counts=counts)
+    snapshot.record(run_id=run_id, row_counts=counts, **{REJECTIONS_KEY: rejections})
     for old in all_snapshots(paths)[:-keep]:
         old.remove()
     return snapshot.path
@@ -171,9 +242,9 @@ def publish(
     now = now or datetime.now(UTC)
     paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
     with _temporary_database(paths.published_db) as tmp:
-        counts = _build_published_file(paths.work_db, tmp)
+        counts, rejections = _build_published_file(paths, tmp)
         _serve(tmp, paths)
-    snapshot = _snapshot(paths, keep, now, run_id, counts)
+    snapshot = _snapshot(paths, keep, now, run_id, counts, rejections)
     return PublishResult(paths.published_db, snapshot, counts)
 
 

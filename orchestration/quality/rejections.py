@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -54,6 +55,21 @@ order by {ORDER}
 """
 
 
+# The stored rejections are only ever appended to (a load's rows, its new reasons): these say
+# whether they changed. `raw` names the schema (qualified by its catalog where attached).
+STORED_VERSION_SQL = """
+select count(*), max(load_id), max(ingested_at), (select max(reason_id) from {raw}.rejection_reasons)
+from {raw}.rejected_rows
+"""
+# The last result of FIRST_AND_COUNTS_SQL and the version of what it was computed from: a
+# refresh that stored no rejection reads it instead of going over a million rows again.
+SHOWN = "quality.ingest_rejections_shown"
+
+
+def stored_version(con: duckdb.DuckDBPyConnection, raw: str = "raw") -> tuple:
+    return con.execute(STORED_VERSION_SQL.format(raw=raw)).fetchone()
+
+
 @dataclass(frozen=True)
 class IngestRejections:
     """What the report shows of raw.ingest_rejections: the first rejections in file order, and
@@ -69,7 +85,7 @@ def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRe
     """The first ``limit`` rejections and the counts; nothing before any ingest."""
     if table_columns(con, "raw.rejected_rows") is None:
         return IngestRejections(pd.DataFrame(columns=COLUMNS), 0, 0, 0)
-    frame = con.execute(FIRST_AND_COUNTS_SQL, {"limit": limit}).df()
+    frame = _first_and_counts(con, limit)
     total, files, rows = (int(frame[column].iloc[0]) for column in ("total", "files_rejected", "rows_rejected"))
     first = frame[frame["rule"].notna()]
     # the sentence is worded for the rows shown only, not for a million rejected rows
@@ -80,3 +96,15 @@ def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRe
         )
     ]
     return IngestRejections(first.assign(detail=details)[COLUMNS].reset_index(drop=True), total, files, rows)
+
+
+def _first_and_counts(con: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
+    version = hashlib.sha256(repr((stored_version(con), limit, FIRST_AND_COUNTS_SQL)).encode()).hexdigest()
+    kept = con.execute(f"select version from {SHOWN} limit 1").fetchone() if table_columns(con, SHOWN) else None
+    if kept is None or kept[0] != version:
+        con.execute("create schema if not exists quality")
+        con.execute(
+            f"create or replace table {SHOWN} as select *, $version as version from ({FIRST_AND_COUNTS_SQL})",
+            {"limit": limit, "version": version},
+        )
+    return con.execute(f"select * exclude (version) from {SHOWN} order by {ORDER}").df()

@@ -11,6 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from orchestration.ingest.schema import ensure_raw_schema, store_rejections
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.publish.publisher import list_snapshots, publish, rollback
 from orchestration.settings import WarehousePaths
@@ -119,3 +120,79 @@ def test_failed_publish_leaves_the_served_file_untouched(paths):
     assert _version_in_new_process(paths.published_db) == 1
     assert pq.read_table(paths.parquet_dir / "dim_province.parquet").to_pylist() == [{"version": 1}]
     assert [p.name for p in paths.warehouse_dir.rglob("*") if ".tmp" in p.name] == []
+
+
+# quality_issues as the work database holds it: a view over the stored rejections and the
+# refresh's findings (dbt's model, reduced to what the publish relies on: a view with `stage`).
+QUALITY_ISSUES_VIEW = """
+create or replace view marts.quality_issues as
+select rule, source_file, source_row, source_file || reason as detail, 'ingestion' as stage
+from raw.ingest_rejections
+union all
+select rule, source_file, null as source_row, detail, 'quality' as stage from main.findings
+"""
+
+
+def _rejections(load_id: int, rows: int) -> str:
+    return f"""
+    select 'h{load_id}' as file_hash, 'file-{load_id}.csv' as source_file, i as source_row,
+           'ma_xa' as column_name, 'X' || i as value_seen, 'unit_not_valid' as rule, 'error' as severity,
+           ', row ' || i || ' — retired' as reason, now()::timestamp as ingested_at, {load_id} as load_id
+    from range({rows}) as t(i)
+    """
+
+
+def _work_with_quality_issues(paths: WarehousePaths, findings: list[str]) -> None:
+    """The work database after a refresh: every mart, quality_issues the rejections and `findings`."""
+    _write_work_marts(paths, version=1)
+    con = duckdb.connect(str(paths.work_db))
+    ensure_raw_schema(con)
+    con.execute("drop table marts.quality_issues")
+    con.execute("create or replace table main.findings (rule varchar, source_file varchar, detail varchar)")
+    con.executemany("insert into main.findings values ('r1', 'f.csv', ?)", [[finding] for finding in findings])
+    con.execute(QUALITY_ISSUES_VIEW)
+    con.close()
+
+
+def _quality_issues(db: Path, *, read_only: bool = True) -> list[tuple]:
+    """quality_issues as BI reads it: a fresh connection, rows sorted."""
+    con = duckdb.connect(str(db), read_only=read_only)
+    try:
+        return sorted(con.execute("select * from marts.quality_issues").fetchall(), key=repr)
+    finally:
+        con.close()
+
+
+def test_quality_issues_published_is_the_work_database_s_after_every_kind_of_refresh(paths):
+    _work_with_quality_issues(paths, ["first finding"])
+    with duckdb.connect(str(paths.work_db)) as con:
+        store_rejections(con, _rejections(load_id=1, rows=3000))
+
+    def published_as_work_gives_it() -> None:
+        publish(paths)
+        rows = _quality_issues(paths.published_db)
+        assert rows == _quality_issues(paths.work_db, read_only=False)
+        assert sorted(pq.read_table(paths.parquet_dir / "quality_issues.parquet").to_pylist(), key=repr) == sorted(
+            (dict(zip(["rule", "source_file", "source_row", "detail", "stage"], row, strict=True)) for row in rows),
+            key=repr,
+        )
+        con = duckdb.connect(str(paths.published_db), read_only=True)
+        assert con.execute(
+            "select table_type from information_schema.tables where table_name = 'quality_issues'"
+        ).fetchall() == [("BASE TABLE",)]
+        con.close()
+        header = paths.published_db.read_bytes()[:20]
+        assert struct.unpack("<Q", header[12:20])[0] == STORAGE_VERSION_OF_DUCKDB_1_0
+
+    published_as_work_gives_it()
+    with duckdb.connect(str(paths.work_db)) as con:  # a refresh with no rejection: other findings
+        con.execute("delete from main.findings")
+        con.execute("insert into main.findings values ('r2', 'g.csv', 'second finding'), ('r2', 'g.csv', 'third')")
+    published_as_work_gives_it()
+    with duckdb.connect(str(paths.work_db)) as con:  # a refresh bringing rejections
+        store_rejections(con, _rejections(load_id=2, rows=5))
+    published_as_work_gives_it()
+    with duckdb.connect(str(paths.work_db)) as con:  # the model's wording changed
+        con.execute(QUALITY_ISSUES_VIEW.replace("source_file || reason", "upper(source_file) || reason"))
+    published_as_work_gives_it()
+    assert len(_quality_issues(paths.published_db)) == 3000 + 5 + 2

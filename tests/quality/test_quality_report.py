@@ -241,3 +241,27 @@ def test_a_rejection_stored_again_by_a_later_load_is_counted_and_listed_once(wor
         "count_not_whole: expected a whole number",
         "indicator_unknown: expected an indicator code",
     ]
+
+
+def test_rejections_stored_after_a_report_are_in_the_next_one_and_nothing_else_changes(work_db):
+    ensure_raw_schema(work_db)
+    store_rejections(work_db, REJECTIONS)
+    first = ingest_rejections(work_db, limit=500)
+
+    again = ingest_rejections(work_db, limit=500)  # a refresh that stored no rejection
+    store_rejections(
+        work_db,
+        """
+        select 'h3' as file_hash, 'an-giang/2025-Q3.csv' as source_file, 7 as source_row, 'ma_tinh' as column_name,
+            '89' as value_seen, 'province_not_valid_in_period' as rule, 'error' as severity,
+            ', column ma_tinh: value ''89'' — province_not_valid_in_period: expected a unit valid in 2025-Q3' as reason,
+            now() as ingested_at, 2 as load_id
+        """,
+    )
+    later = ingest_rejections(work_db, limit=500)
+
+    assert (again.total, again.files, again.rows) == (first.total, first.files, first.rows) == (3, 1, 1)
+    assert again.first.equals(first.first)
+    assert (later.total, later.files, later.rows) == (4, 1, 2)
+    assert later.first["source_file"].tolist() == ["an-giang/2025-Q3.csv", *first.first["source_file"]]
+    assert len(ingest_rejections(work_db, limit=2).first) == 2
