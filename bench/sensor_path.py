@@ -14,7 +14,8 @@ DAGSTER_HOME of its own, waits until the worker is warm (idle for `spawned`), it
 so in run_worker.log) and the inbox sensor has looked at the raw dir once, then one new file is dropped.
 Per drop: seconds from the drop to the run created (sensor), to its start (launch and process
 start), to its success (the steps), to its value in p06.duckdb and to last_refresh.json naming
-the run; each step's seconds (STEP_START -> STEP_SUCCESS); the worker's start-up (dev server
+the run; each step's seconds (STEP_START -> STEP_SUCCESS), the seconds between steps and the events
+each step wrote; the worker's start-up (dev server
 started -> worker warm, -> spare ready); the load average at the drop.
 """
 
@@ -131,8 +132,26 @@ def run_timings(home: Path, run_id: str, dropped: float) -> dict:
         "before_steps": before_steps,
         "events": len(logs),
         "steps": step_seconds,
+        **per_step_costs(logs),
         "run_worker": tags.get("p06/run_worker", "spawned"),
     }
+
+
+def per_step_costs(logs: list) -> dict:
+    """What the run pays around its steps: seconds from a step's success to the next step's start
+    (each, and their sum from the first step to the last), and the events each step wrote."""
+    gaps, events, step, ended = {}, {}, None, None
+    for entry in sorted(logs, key=lambda e: e.timestamp):
+        kind = entry.dagster_event.event_type_value if entry.is_dagster_event else None
+        if kind == "STEP_START":
+            step = entry.step_key
+            if ended is not None:
+                gaps[step] = round(entry.timestamp - ended, 3)
+        if step is not None and entry.step_key == step:
+            events[step] = events.get(step, 0) + 1
+        if kind == "STEP_SUCCESS":
+            ended = entry.timestamp
+    return {"between_steps": gaps, "between_steps_total": round(sum(gaps.values()), 2), "events_per_step": events}
 
 
 def _requesting_tick(instance, run_id: str):  # noqa: ANN001, ANN202
