@@ -28,9 +28,10 @@ instance class for its `config_defaults`.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext, suppress
 
 import yaml
 from dagster import DagsterInstance
@@ -42,7 +43,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
 )
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
 
@@ -143,10 +144,37 @@ class EngineReusingSqliteEventLogStorage(SqliteEventLogStorage):
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
             if shard not in self._initialized_dbs:
-                self._initdb(engine)
+                if shard == INDEX_SHARD_NAME or not self._new_shard_made_aside(shard):
+                    self._initdb(engine)
                 self._initialized_dbs.add(shard)
             self._engines[shard] = engine
         return engine
+
+    def _new_shard_made_aside(self, shard: str) -> bool:
+        """A new run's file, made by Dagster's own `_initdb` under another name without an fsync
+        per statement (its schema's ~20 DDL statements: 1.0-1.4 s of wall, 0.15 CPU s, in the
+        daemon as it creates a sensor's run), flushed to disk once and linked into place: the
+        file is there complete or not at all. False when the file exists already (another
+        process made it): Dagster's `_initdb` then checks it as usual."""
+        path = self.path_for_shard(shard)
+        if os.path.exists(path):
+            return False
+        aside = f"{path}.{os.getpid()}-{threading.get_ident()}.new"  # Dagster's listings read *.db
+        engine = create_engine(f"sqlite:///{aside}", poolclass=NullPool)
+        event.listen(engine, "connect", lambda dbapi_conn, _: dbapi_conn.execute("PRAGMA synchronous=OFF"))
+        try:
+            self._initdb(engine)
+            engine.dispose()
+            with open(aside, "rb") as made:
+                os.fsync(made.fileno())
+            os.link(aside, path)
+        except FileExistsError:
+            return False
+        finally:
+            for leftover in (aside, f"{aside}-wal", f"{aside}-shm"):
+                with suppress(FileNotFoundError):
+                    os.unlink(leftover)
+        return True
 
     # Dagster asks its schema before most reads and writes: has_table builds an engine to ask, once
     # per asset check event, sometimes inside an open connection (so not through _connect: its lock
