@@ -9,6 +9,9 @@ Dagster's own files and rows, written with fewer engines, commits and closes.
   check: ~130 for the sensor's run) in one transaction per file instead of two or three per
   event, each commit an fsync and each close a checkpoint (~4.9-7.3 -> 0.8-1.2 s per run
   created, under load: bench/README.md, issue 20 session 7).
+- A new run's file made aside by Dagster's own schema code without an fsync per statement, then
+  fsynced once and linked into place (1.0-1.4 -> 0.3-0.4 s per run created at load 8-9:
+  bench/README.md, issue 20 session 10).
 - In a run's process, optionally (`writing_behind`: the warm run worker's runs, `p06 refresh`): the
   events are written by a thread of their own, whatever arrived meanwhile in one transaction per
   file, so a step no longer waits ~10-25 ms of disk per event (bench/README.md, issue 20 session 8),
@@ -22,8 +25,8 @@ daemon, the webserver, the code servers, the warm run worker's runs, `p06 refres
 through it, whatever its DAGSTER_HOME (a path in dagster.yaml cannot follow the root;
 `{env: DAGSTER_HOME}` would name another home in a process opening a home other than its own).
 Private Dagster internals relied on, to check on upgrades (docs/architecture.md): the storage's
-`_connect`, the instance's `_get_event_batch_size`, and `InstanceRef.from_dir` asking a custom
-instance class for its `config_defaults`.
+`_connect`, `_initdb` and `_initialized_dbs`, the instance's `_get_event_batch_size`, and
+`InstanceRef.from_dir` asking a custom instance class for its `config_defaults`.
 """
 
 from __future__ import annotations
