@@ -9,12 +9,14 @@ warm run worker). With `--before DIR` (a checkout of other code, e.g. `git archi
 `.venv` link to this one's and dbt_project/target/manifest.json), both are `warm`: `before` runs
 DIR's scripts/dev.sh with DIR first on PYTHONPATH, `after` this tree's (first on PYTHONPATH too:
 a copy of a worktree measures the copy, not the venv's editable install). Each server gets a
-DAGSTER_HOME of its own, waits until the worker is warm (idle for `spawned`) and the inbox sensor
-has looked at the raw dir once, then one new file is dropped.
+DAGSTER_HOME of its own, waits until the worker is warm (idle for `spawned`), its spare is ready
+(`warm` only: the spare has imported the code location, opened the instance and parsed dbt, and says
+so in run_worker.log) and the inbox sensor has looked at the raw dir once, then one new file is dropped.
 Per drop: seconds from the drop to the run created (sensor), to its start (launch and process
 start), to its success (the steps), to its value in p06.duckdb and to last_refresh.json naming
-the run; each step's seconds (STEP_START -> STEP_SUCCESS); the worker's start-up (dev server
-started -> worker warm); the load average at the drop.
+the run; each step's seconds (STEP_START -> STEP_SUCCESS), the seconds between steps and the events
+each step wrote; the worker's start-up (dev server
+started -> worker warm, -> spare ready); the load average at the drop.
 """
 
 from __future__ import annotations
@@ -130,8 +132,26 @@ def run_timings(home: Path, run_id: str, dropped: float) -> dict:
         "before_steps": before_steps,
         "events": len(logs),
         "steps": step_seconds,
+        **per_step_costs(logs),
         "run_worker": tags.get("p06/run_worker", "spawned"),
     }
+
+
+def per_step_costs(logs: list) -> dict:
+    """What the run pays around its steps: seconds from a step's success to the next step's start
+    (each, and their sum from the first step to the last), and the events each step wrote."""
+    gaps, events, step, ended = {}, {}, None, None
+    for entry in sorted(logs, key=lambda e: e.timestamp):
+        kind = entry.dagster_event.event_type_value if entry.is_dagster_event else None
+        if kind == "STEP_START":
+            step = entry.step_key
+            if ended is not None:
+                gaps[step] = round(entry.timestamp - ended, 3)
+        if step is not None and entry.step_key == step:
+            events[step] = events.get(step, 0) + 1
+        if kind == "STEP_SUCCESS":
+            ended = entry.timestamp
+    return {"between_steps": gaps, "between_steps_total": round(sum(gaps.values()), 2), "events_per_step": events}
 
 
 def _requesting_tick(instance, run_id: str):  # noqa: ANN001, ANN202
@@ -172,6 +192,9 @@ def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int, t
         worker_log = home / "run_worker.log"  # started by dev.sh either way: idle for `spawned`
         wait_until(lambda: worker_log.exists() and "warm" in worker_log.read_text(), WAIT_SECONDS, "the worker")
         worker_ready = round(time.time() - server_started, 1)
+        if launcher != "spawned":  # the run takes the spare: drop once it waits for one
+            wait_until(lambda: "spare ready" in worker_log.read_text(), WAIT_SECONDS, "the worker's spare")
+        spare_ready = round(time.time() - server_started, 1)
         wait_until(lambda: sensor_looked(home), WAIT_SECONDS, "the inbox sensor's first look")
         # a value beside the history's (a jump would be held back by a quality rule)
         period, value = "2025-Q3", 1_165_776 + drop
@@ -189,6 +212,7 @@ def one_drop(launcher: str, raw: Path, warehouse: Path, work: Path, drop: int, t
             "launcher": launcher,
             "load_average_1min": round(load, 2),
             "worker_ready": worker_ready,
+            "spare_ready": spare_ready,
             **run_timings(home, summary["run_id"], dropped),
             "in_marts": in_marts,
             "last_refresh_json": reported,

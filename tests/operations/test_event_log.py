@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -129,6 +130,27 @@ def _new_run_as_read_by_dagsters_default(home: Path, dagster_yaml: str) -> dict:
                 for key in check.check_keys
             },
         }
+
+
+def _schema(path: Path) -> tuple:
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        return (
+            sorted(con.execute("select type, name, tbl_name, sql from sqlite_master").fetchall()),
+            con.execute("select version_num from alembic_version").fetchall(),
+            con.execute("pragma journal_mode").fetchall(),
+        )
+
+
+def test_a_new_runs_file_made_aside_is_dagsters_own_and_a_file_already_there_is_kept(tmp_path):
+    ours, dagsters = EngineReusingSqliteEventLogStorage(str(tmp_path)), SqliteEventLogStorage(str(tmp_path))
+    ours.store_event(_entry("run-1", "ours"))
+    dagsters.store_event(_entry("run-2", "dagster's"))
+    assert _schema(tmp_path / "run-1.db") == _schema(tmp_path / "run-2.db")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["index.db", "run-1.db", "run-2.db"]
+    # made by another process meanwhile: written into as it is
+    dagsters.store_event(_entry("run-3", "first"))
+    ours.store_event(_entry("run-3", "second"))
+    assert [entry.user_message for entry in dagsters.get_logs_for_run("run-3")] == ["first", "second"]
 
 
 def test_a_new_runs_planned_events_written_as_one_batch_read_back_as_dagsters_own_writes(tmp_path):
