@@ -16,6 +16,7 @@ from orchestration.postgres.target import URL_VARIABLE
 from orchestration.settings import WarehousePaths
 from orchestration.spark.refresh import DEFAULT_DRIVER_MEMORY, DEFAULT_MASTER, ThriftServer
 from orchestration.warehouse.engines import ENGINE_VARIABLE, Engine, engine_for
+from orchestration.warehouse.work_db import connect_work_db
 
 
 class P06Settings(ConfigurableResource):
@@ -55,12 +56,6 @@ class P06Settings(ConfigurableResource):
     def paths(self) -> WarehousePaths:
         return WarehousePaths(Path(self.raw_dir).resolve(), Path(self.warehouse_dir).resolve())
 
-
-# A new work database is written in DuckDB 1.5's storage format, not its most compatible one
-# (for older readers, which only the published p06.duckdb needs): DuckDB writes a
-# million raw values with ~0.4 CPU s less (bench/README.md, issue 20 session 10). A work
-# database created before keeps its format.
-WORK_DB_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 
 # Each setting's environment variable (README.md, Configuration).
 ENV_VARIABLES = {
@@ -115,7 +110,7 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the work database, always closed so dbt can take the file next."""
         self.paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.paths.work_db), read_only=read_only, config=WORK_DB_CONFIG)
+        con = connect_work_db(self.paths.work_db, read_only=read_only)
         try:
             yield con
         finally:

@@ -16,6 +16,7 @@ import duckdb
 
 from orchestration.ingest import seen
 from orchestration.ingest.listing import source_name, submission_files
+from orchestration.warehouse.work_db import connect_work_db
 
 
 @dataclass
@@ -41,7 +42,7 @@ def read_inbox(raw_dir: Path, work_db: Path) -> Inbox:
     known: set[str] = set()
     sightings: dict[str, tuple[seen.Sighting, str]] = {}
     if work_db.exists():
-        with duckdb.connect(str(work_db), read_only=True) as con:
+        with connect_work_db(work_db, read_only=True) as con:
             try:
                 known = seen.known_hashes(con)
                 last = con.execute("select max(ingested_at) from raw.ingested_files").fetchone()

@@ -15,7 +15,6 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from orchestration.ingest.listing import SUFFIXES, escape_name, list_submissions
@@ -26,6 +25,7 @@ from orchestration.quality.check_tables import ROW_LOCAL_TABLES
 from orchestration.quality.evaluate import CANDIDATES, evaluate
 from orchestration.quality.findings import empty_findings, values_held_back
 from orchestration.settings import REPO_ROOT, today_in_vietnam
+from orchestration.warehouse.work_db import connect_work_db
 from orchestration.wording import count
 
 # One scratch dir per user and checkout, kept between runs: dbt's partial-parse cache there
@@ -85,7 +85,7 @@ def validate_paths(paths: list[Path]) -> Validation:
         work_db = SCRATCH_DIR / "work.duckdb"
         _remove(work_db)  # left by a validation that was killed: its hashes would hide these files
         try:
-            with duckdb.connect(str(work_db)) as con:
+            with connect_work_db(work_db) as con:
                 rejections = ingest_files(con, files, rejected=tuple(rejected))
                 has_values = con.execute("select count(*) from raw.indicator_values").fetchone()[0] > 0
             findings = _rule_findings(work_db) if has_values else empty_findings()
@@ -101,7 +101,7 @@ def _remove(database: Path) -> None:
 
 def _rule_findings(work_db: Path) -> pd.DataFrame:
     _build_candidates(work_db)
-    with duckdb.connect(str(work_db)) as con:
+    with connect_work_db(work_db) as con:
         results = evaluate(con, source=CANDIDATES, check_tables=ROW_LOCAL_TABLES)
     frames = [result.findings for result in results if result.n_findings]
     if not frames:
