@@ -142,7 +142,7 @@ def _reuse_served_rejections(con: duckdb.DuckDBPyConnection, served: Path, targe
 
 
 # quality_issues' text compressed with the methods DuckDB picks for a million rejected rows, named
-# so its checkpoint does not try every method on every column (publish() -1.0 to -1.5 CPU s a
+# so its checkpoint does not try every method on every column (publish() -0.3 to -1.6 CPU s a
 # million rows): FSST for a sentence per row, a dictionary for repeated texts. DuckDB 1.0 reads both;
 # the table's SQL and columns are unchanged.
 SENTENCES = {"detail"}
