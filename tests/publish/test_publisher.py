@@ -163,6 +163,12 @@ def _quality_issues(db: Path, *, read_only: bool = True) -> list[tuple]:
         con.close()
 
 
+def _columns(db: Path) -> list[tuple]:
+    """quality_issues' columns and types as BI's client lists them."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select column_name, column_type from (describe marts.quality_issues)").fetchall()
+
+
 def test_quality_issues_published_is_the_work_database_s_after_every_kind_of_refresh(paths):
     _work_with_quality_issues(paths, ["first finding"])
     with duckdb.connect(str(paths.work_db)) as con:
@@ -172,6 +178,7 @@ def test_quality_issues_published_is_the_work_database_s_after_every_kind_of_ref
         publish(paths)
         rows = _quality_issues(paths.published_db)
         assert rows == _quality_issues(paths.work_db, read_only=False)
+        assert _columns(paths.published_db) == _columns(paths.work_db)
         assert sorted(pq.read_table(paths.parquet_dir / "quality_issues.parquet").to_pylist(), key=repr) == sorted(
             (dict(zip(["rule", "source_file", "source_row", "detail", "stage"], row, strict=True)) for row in rows),
             key=repr,
