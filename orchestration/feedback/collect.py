@@ -23,12 +23,8 @@ from orchestration.vietnamese import date_vn, period_name
 
 UNIT_ROWS_SQL = """
 create or replace temp view feedback_unit_rows as
-select file_hash, province_code, province_valid_from, count(*) as rows_accepted
-from (
-    select file_hash, province_code, province_valid_from from raw.indicator_values
-    union all
-    select file_hash, province_code, province_valid_from from raw.task_rows
-)
+select file_hash, province_code, province_valid_from, sum(rows_accepted) as rows_accepted
+from raw.file_units
 group by all;
 
 create or replace temp view feedback_rejections as

@@ -119,6 +119,20 @@ from raw.rejected_rows as stored
 join raw.rejection_reasons as reasons using (reason_id);
 """
 
+# Rows accepted per ingested file and unit (province code and era), counted as the store writes
+# them (one row per file, unit and raw table): the feedback pages read them without counting
+# every raw row on every refresh.
+FILE_UNITS: tuple[Column, ...] = (
+    Column("file_hash", "varchar", not_null=True),
+    Column("province_code", "varchar", not_null=True),
+    Column("province_valid_from", "date", not_null=True),
+    Column("rows_accepted", "bigint", not_null=True),
+)
+_FILE_UNITS_EXIST = """
+select count(*) from information_schema.tables
+where table_catalog = current_database() and table_schema = 'raw' and table_name = 'file_units'
+"""
+
 # A cache in front of hashing (seen.py), not a record of what was ingested: not loaded anywhere.
 FILE_SIGHTINGS: tuple[Column, ...] = (
     Column("source_file", "varchar", key=True),
@@ -154,6 +168,31 @@ RAW_SCHEMA_DDL = "\n".join(
     ]
 )
 
+
+def record_file_units(con, rows: str) -> None:
+    """The rows accepted per file and unit of ``rows`` (a relation of raw values or tasks with
+    their lineage) added to raw.file_units."""
+    con.execute(
+        "insert into raw.file_units select file_hash, province_code, province_valid_from, count(*)"
+        f" from {rows} group by all"
+    )
+
+
+def _ensure_file_units(con) -> None:
+    """raw.file_units, counted from the raw rows of a warehouse created before it."""
+    if con.execute(_FILE_UNITS_EXIST).fetchone()[0]:
+        return
+    con.begin()
+    try:
+        con.execute(table_ddl("file_units", FILE_UNITS))
+        record_file_units(con, "raw.indicator_values")
+        record_file_units(con, "raw.task_rows")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
 # Warehouses created before the view stored every rejection whole in table raw.ingest_rejections;
 # the oldest stored the whole sentence as `detail`: this start (file, sheet, row; records.sentence)
 # then the reason. The start as those warehouses wrote it.
@@ -180,9 +219,15 @@ def ensure_raw_schema(con) -> None:
     """Create the raw tables if they do not exist yet, and bring older ones to today's layout
     (idempotent)."""
     stored_whole = {row[0] for row in con.execute(_STORED_WHOLE).fetchall()}
-    if not stored_whole:
+    if stored_whole:
+        _store_each_reason_once(con, stored_whole)
+    else:
         con.execute(RAW_SCHEMA_DDL)
-        return
+    _ensure_file_units(con)
+
+
+def _store_each_reason_once(con, stored_whole: set[str]) -> None:
+    """Table raw.ingest_rejections (rows stored whole) converted to STORED_REJECTIONS."""
     whole = "select * from raw.ingest_rejections_whole"
     if "detail" in stored_whole:
         reason = f"substr(detail, length({_STORED_DETAIL_START}) + 1) as reason"

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from orchestration.ingest.readers.long_rows import numbered
 from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, table_ddl
+from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl
 from orchestration.ingest.seen import Sighting
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
@@ -135,13 +135,11 @@ def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) ->
         con.unregister("sighted_files")
 
 
-def _insert_with_lineage(
-    con: duckdb.DuckDBPyConnection, table: str, parts: list[tuple[pa.Table, StoredFile]], extra: str = ""
-) -> None:
-    """The files' rows with their file's lineage."""
+def _insert_with_lineage(con: duckdb.DuckDBPyConnection, table: str, parts: list[tuple[pa.Table, StoredFile]]) -> None:
+    """The files' rows with their file's lineage, and their count per file and unit."""
     parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
     if parts:
-        _insert(con, table, [_with_lineage(run) for run in _small_ones_together(parts)], extra)
+        _insert(con, table, [_with_lineage(run) for run in _small_ones_together(parts)], units=True)
 
 
 def _insert_rejections(con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]) -> None:
@@ -207,7 +205,9 @@ def _concatenated(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, combined: list[pa.Table], extra: str = "") -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, combined: list[pa.Table], extra: str = "", units: bool = False
+) -> None:
     if not combined:
         return
     rows = _concatenated(combined)
@@ -215,6 +215,8 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, combined: list[pa.Table]
     try:
         columns = f"*, {extra}" if extra else "*"
         con.execute(f"insert into raw.{table} by name select {columns} from incoming_rows")
+        if units:
+            record_file_units(con, "incoming_rows")
     finally:
         con.unregister("incoming_rows")
 

@@ -11,7 +11,8 @@ import pytest
 
 from orchestration.feedback.collect import collect_feedback
 from orchestration.feedback.pages import render_page, write_pages
-from orchestration.ingest.schema import ensure_raw_schema, store_rejections
+from orchestration.ingest.pipeline import ingest_new_files
+from orchestration.ingest.schema import ensure_raw_schema, record_file_units, store_rejections
 from orchestration.quality.schema import ensure_findings_table
 
 OLD, NEW = date(2008, 8, 1), date(2025, 7, 1)
@@ -45,6 +46,7 @@ def add_file(con, file_hash: str, name: str, *units: tuple[str, date, str]) -> N
             " date '2025-09-30', 'VNEID_ISSUED', 5, ?, ?, 1)",
             [file_hash, name, row, code, valid_from, period, AT, AT],
         )
+    record_file_units(con, f"(select * from raw.indicator_values where file_hash = '{file_hash}')")
 
 
 def reject(con, file_hash: str, name: str, row: int, rule: str, value: str, code=None, valid_from=None):
@@ -125,3 +127,35 @@ def test_only_the_pages_whose_content_changed_are_written_again(con, tmp_path):
     assert second[hanoi.name] != first[hanoi.name] and "hn_q2.csv" in hanoi.read_text(encoding="utf-8")
     assert hanoi.stat().st_mtime != long_ago
     assert second[hanoi.name] == hashlib.sha256(hanoi.read_bytes()).hexdigest()
+
+
+def test_a_warehouse_from_before_the_rows_counted_per_file_and_unit_shows_the_same_rows(tmp_path):
+    """Before issue 20 (session 11) no raw.file_units: it is counted once from the raw rows."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "two.csv").write_text(
+        "ma_tinh,tinh,ky_bao_cao,ma_chi_tieu,gia_tri\n"
+        "01,,2025-Q3,VNEID_ISSUED,5\n79,,2025-Q3,VNEID_ISSUED,6\n79,,2025-Q3,CCCD_ISSUED,7\n"
+    )
+    (raw / "tasks.csv").write_text(
+        "tinh,ky_bao_cao,ma_nhiem_vu,noi_dung,han_hoan_thanh,trang_thai,ngay_hoan_thanh\n"
+        "Hà Nội,2025-Q3,NV01,Cấp CCCD,30/09/2025,Hoàn thành,2025-09-20\n"
+        "Hà Nội,2025-Q3,NV02,Kích hoạt,30/09/2025,Đang thực hiện,\n"
+    )
+    with duckdb.connect(str(tmp_path / "work.duckdb")) as con:
+        ingest_new_files(raw, con, now=AT)
+        ensure_findings_table(con)
+
+        def accepted():
+            feedbacks = collect_feedback(con, date(2025, 11, 1))
+            return {f.file_name: sorted((file["name"], file["accepted"]) for file in f.files) for f in feedbacks}
+
+        at_ingestion = accepted()
+        con.execute("drop table raw.file_units")
+        ensure_raw_schema(con)
+        after_conversion = accepted()
+        assert at_ingestion == {
+            "01_ha-noi.html": [("tasks.csv", 2), ("two.csv", 1)],
+            "79_ho-chi-minh.html": [("two.csv", 2)],
+        }
+        assert after_conversion == at_ingestion

@@ -42,7 +42,7 @@ def fill(raw_dir):
 def raw_tables(con):
     return {
         name: con.execute(f"select * from raw.{name} order by all").fetchall()
-        for name in [*RAW_TABLES, "file_sightings"]
+        for name in [*RAW_TABLES, "file_sightings", "file_units"]
     }
 
 
