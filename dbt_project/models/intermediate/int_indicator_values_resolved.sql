@@ -12,10 +12,10 @@
 -- resubmission, before quarantine. A commune-level file counts as one version: its sum. Commune
 -- values of a non-additive indicator (rates, scores) cannot be added up: ingestion rejects them
 -- (commune_not_additive); the filter keeps the loads ingested before that rule as they were.
--- An incremental run ranks again only the province unit × period × indicator keys that loads newer
--- than its newest row sent values for (one new file: a few rows, not the whole history). The catalogue's
--- columns are copied as they were when a key was last ranked: a changed `indicators` seed needs
--- `p06 refresh --full-refresh`, as fct_indicator_value already does.
+-- An incremental run ranks again only the province unit × period × indicator keys that loads
+-- newer than its newest row sent values for (one new file: a few rows, not the whole history).
+-- The catalogue's columns are copied as they were when a key was last ranked: a changed
+-- `indicators` seed needs `p06 refresh --full-refresh`, as fct_indicator_value already does.
 
 with indicators as (
     select * from {{ ref('indicators') }}
