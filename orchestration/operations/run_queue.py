@@ -12,13 +12,13 @@ the coordinator (the webserver, a run) run no sensor loop; the constant is unuse
 Dagster's queue daemon waits `dequeue_interval_seconds` between its looks, in steps of 0.5 s
 (dagster/_daemon/daemon.py `IntervalDaemon`), so a queued run waited 0.25 s on average. The daemon
 process builds the coordinator before its daemons (dagster/_daemon/controller.py
-`create_daemon_of_type`): the queue daemon it builds then is `_QueueWokenBySubmit`, which also
-looks as soon as this process queues a run (the sensor daemon's thread does, for the inbox sensor).
+`create_daemon_of_type`): the queue daemon it builds then is `_QueueWokenBySubmit`, whose pause is
+in its look (`run_iteration`, Dagster's, after a wait that this process queuing a run ends: the
+sensor daemon's thread does, for the inbox sensor) rather than in Dagster's loop.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
 
 from dagster import QueuedRunCoordinator
@@ -47,26 +47,17 @@ class P06RunQueue(QueuedRunCoordinator):
 
 
 def _queue_daemon_class() -> type:
-    from dagster._daemon.daemon import SpanMarker
     from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
-    from dagster._utils.error import serializable_error_info_from_exc_info
 
     class _QueueWokenBySubmit(QueuedRunCoordinatorDaemon):
-        def core_loop(self, workspace_process_context, shutdown_event):  # noqa: ANN001, ANN202
-            """Dagster's loop (an iteration, its error yielded, a pause) with a pause that a
-            queued run ends; the daemon's runner checks `shutdown_event` at every yield."""
-            while True:
-                yield SpanMarker.START_SPAN
-                try:
-                    yield from self.run_iteration(workspace_process_context)
-                except Exception:
-                    error = serializable_error_info_from_exc_info(sys.exc_info())
-                    self._logger.error("Caught error:\n%s", error)
-                    yield error
-                yield SpanMarker.END_SPAN
-                # cleared before the next look: a run queued after it sets it again
-                if _run_queued.wait(self.interval_seconds):
-                    _run_queued.clear()
-                yield None
+        def __init__(self, interval_seconds: float, **kwargs) -> None:
+            super().__init__(0, **kwargs)  # Dagster's loop: no pause of its own between looks
+            self._pause_seconds = interval_seconds
+
+        def run_iteration(self, workspace_process_context, fixed_iteration_time=None):  # noqa: ANN001, ANN202
+            # cleared before the look: a run queued during it sets it again
+            if _run_queued.wait(self._pause_seconds):
+                _run_queued.clear()
+            yield from super().run_iteration(workspace_process_context, fixed_iteration_time)
 
     return _QueueWokenBySubmit

@@ -10,6 +10,7 @@ from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobO
 from dagster._core.run_coordinator import SubmitRunContext
 from dagster._core.test_utils import create_run_for_test
 from dagster._daemon import controller
+from dagster._daemon.run_coordinator import queued_run_coordinator_daemon
 from operations_support import wait_until
 
 from orchestration.operations import run_queue
@@ -17,6 +18,7 @@ from orchestration.operations import run_queue
 
 def test_a_queued_run_wakes_the_queue_daemon_the_daemon_process_builds(tmp_path, monkeypatch):
     monkeypatch.setattr(run_queue, "DEQUEUE_SECONDS", 600)  # without the wake: ten minutes
+    monkeypatch.setattr(run_queue, "_run_queued", threading.Event())  # not set by an earlier test's submit
     # P06RunQueue replaces the controller's class for the process: put Dagster's back after the test
     monkeypatch.setattr(controller, "QueuedRunCoordinatorDaemon", controller.QueuedRunCoordinatorDaemon)
     (tmp_path / "dagster.yaml").write_text(
@@ -27,11 +29,11 @@ def test_a_queued_run_wakes_the_queue_daemon_the_daemon_process_builds(tmp_path,
         daemon = controller.create_daemon_of_type("QUEUED_RUN_COORDINATOR", instance)
         looks = []
 
-        def look(_context):  # the queue's look at the run storage, counted
+        def look(_daemon, _context, _fixed_iteration_time=None):  # Dagster's look at the run storage, counted
             looks.append(instance.get_runs_count())
             yield None
 
-        daemon.run_iteration = look
+        monkeypatch.setattr(queued_run_coordinator_daemon.QueuedRunCoordinatorDaemon, "run_iteration", look)
         shutdown = threading.Event()
 
         def loop():
@@ -41,13 +43,12 @@ def test_a_queued_run_wakes_the_queue_daemon_the_daemon_process_builds(tmp_path,
 
         thread = threading.Thread(target=loop, daemon=True)
         thread.start()
-        wait_until(lambda: looks, 30, "the queue's first look")
         origin = RemoteJobOrigin(
             RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("p06"), "__repository__"), "refresh"
         )
         run = create_run_for_test(instance, job_name="refresh", remote_job_origin=origin)
         coordinator.submit_run(SubmitRunContext(run, workspace=None))
-        wait_until(lambda: looks[-1] == 1, 30, "a look that sees the queued run")
+        wait_until(lambda: looks[-1:] == [1], 30, "a look that sees the queued run")
         shutdown.set()
         run_queue._run_queued.set()  # ends the pause, so the loop sees the shutdown
         thread.join(timeout=30)

@@ -23,7 +23,6 @@ from orchestration.defs.transform.assets import DBT_STAGES
 from orchestration.ingest.pipeline import ingest_new_files
 from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.rules import all_rules
-from orchestration.resources import P06Settings
 from orchestration.settings import REPO_ROOT, WarehousePaths
 
 P06 = str(Path(sys.executable).parent / "p06")
@@ -40,9 +39,9 @@ def raw_dir(warehouse_paths, monkeypatch) -> Path:
 
 def evaluate(instance: DagsterInstance | None = None) -> RunRequest | SkipReason:
     """One tick of a sensor that never ran before (a fresh `make dev`)."""
-    settings = P06Settings.from_env()
-    # the code location's definitions, as the daemon passes them: the run's selection comes from its job
-    return raw_inbox_sensor(build_sensor_context(instance=instance, resources={"settings": settings}, definitions=defs))
+    # the code location's definitions, as the daemon passes them: the run's selection comes from its job;
+    # the raw and warehouse dirs from the environment (the raw_dir fixture's)
+    return raw_inbox_sensor(build_sensor_context(instance=instance, definitions=defs))
 
 
 def ingest(paths: WarehousePaths) -> None:
@@ -190,13 +189,12 @@ def test_a_tick_on_an_inbox_unchanged_since_all_was_ingested_reads_nothing_yet_s
 ):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
     ingest(warehouse_paths)
-    resources = {"settings": P06Settings.from_env()}
-    context = build_sensor_context(resources=resources, definitions=defs)
+    context = build_sensor_context(definitions=defs)
     assert "already ingested" in raw_inbox_sensor(context).skip_message
     looked = context.cursor
 
     def tick():
-        return raw_inbox_sensor(build_sensor_context(cursor=looked, resources=resources, definitions=defs))
+        return raw_inbox_sensor(build_sensor_context(cursor=looked, definitions=defs))
 
     # The same inbox again: skipped without a look at the work database (held by a writer here).
     with duckdb.connect(str(warehouse_paths.work_db)):
