@@ -20,6 +20,11 @@ def today_in_vietnam() -> date:
     return datetime.now(VIETNAM).date()
 
 
+def _path_named(env: os._Environ | dict, variable: str, default: str) -> Path:
+    value = env.get(variable, "")
+    return Path(value if value.strip() else default).resolve()
+
+
 @dataclass(frozen=True)
 class WarehousePaths:
     """Every file p06 owns, derived from the raw dir and the warehouse dir."""
@@ -29,9 +34,10 @@ class WarehousePaths:
 
     @classmethod
     def from_env(cls, env: os._Environ | dict = os.environ) -> WarehousePaths:
+        """A variable unset or blank means the default, as for the settings resource."""
         return cls(
-            raw_dir=Path(env.get("P06_RAW_DIR", "raw")).resolve(),
-            warehouse_dir=Path(env.get("P06_WAREHOUSE_DIR", "warehouse")).resolve(),
+            raw_dir=_path_named(env, "P06_RAW_DIR", "raw"),
+            warehouse_dir=_path_named(env, "P06_WAREHOUSE_DIR", "warehouse"),
         )
 
     @property

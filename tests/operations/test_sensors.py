@@ -86,6 +86,15 @@ def dbt_build_configs(request: RunRequest) -> list[dict]:
     return [op["config"] for name, op in request.run_config["ops"].items() if name.startswith("dbt_")]
 
 
+def test_a_blank_raw_dir_variable_means_the_default_raw_dir_the_run_reads(warehouse_paths, monkeypatch):
+    # the settings resource (the run's) keeps its default "raw" for a variable set to blanks
+    monkeypatch.chdir(warehouse_paths.raw_dir.parent)
+    monkeypatch.setenv("P06_RAW_DIR", "  ")
+    monkeypatch.setenv("P06_WAREHOUSE_DIR", "")
+    (warehouse_paths.raw_dir / "ha-noi.csv").write_text(LONG_CSV)
+    assert isinstance(evaluate(), RunRequest)
+
+
 def test_a_new_file_starts_the_fast_path_without_dbt_tests(raw_dir):
     (raw_dir / "ha-noi.csv").write_text(LONG_CSV)
     request = evaluate()
