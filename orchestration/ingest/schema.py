@@ -8,6 +8,8 @@ text (STORED_REJECTIONS), a million rows rejected for a few reasons storing each
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 
@@ -169,6 +171,18 @@ RAW_SCHEMA_DDL = "\n".join(
 )
 
 
+@contextmanager
+def transaction(con) -> Iterator[None]:
+    """The statements inside committed together, or none of them."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
 def record_file_units(con, rows: str) -> None:
     """The rows accepted per file and unit of ``rows`` (a relation of raw values or tasks with
     their lineage) added to raw.file_units."""
@@ -182,15 +196,10 @@ def _ensure_file_units(con) -> None:
     """raw.file_units, counted from the raw rows of a warehouse created before it."""
     if con.execute(_FILE_UNITS_EXIST).fetchone()[0]:
         return
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(table_ddl("file_units", FILE_UNITS))
         record_file_units(con, "raw.indicator_values")
         record_file_units(con, "raw.task_rows")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 # Warehouses created before the view stored every rejection whole in table raw.ingest_rejections;
@@ -232,16 +241,11 @@ def _store_each_reason_once(con, stored_whole: set[str]) -> None:
     if "detail" in stored_whole:
         reason = f"substr(detail, length({_STORED_DETAIL_START}) + 1) as reason"
         whole = f"select * exclude (detail), {reason} from raw.ingest_rejections_whole"
-    con.begin()
-    try:
+    with transaction(con):
         con.execute("alter table raw.ingest_rejections rename to ingest_rejections_whole")
         con.execute(RAW_SCHEMA_DDL)
         store_rejections(con, whole)
         con.execute("drop table raw.ingest_rejections_whole")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 def store_rejections(con, whole: str, parameters: list | None = None) -> None:

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from orchestration.ingest.readers.long_rows import numbered
 from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl
+from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl, transaction
 from orchestration.ingest.seen import Sighting
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
@@ -70,8 +70,7 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     if not files:
         return
     readable = [f for f in files if f.file_hash is not None and not f.repeat]
-    con.begin()
-    try:
+    with transaction(con):
         _insert_with_lineage(con, "indicator_values", [(f.parsed.values, f) for f in readable])
         _insert_with_lineage(con, "task_rows", [(f.parsed.tasks, f) for f in readable])
         _insert_rejections(
@@ -102,10 +101,6 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
             else [],
         )
         record_sightings(con, [f for f in files if f.sighting is not None and f.file_hash is not None])
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
