@@ -8,9 +8,9 @@ text (STORED_REJECTIONS), a million rows rejected for a few reasons storing each
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import NamedTuple
+
+from orchestration.warehouse.work_db import transaction
 
 
 class Column(NamedTuple):
@@ -169,18 +169,6 @@ RAW_SCHEMA_DDL = "\n".join(
         REJECTIONS_VIEW,
     ]
 )
-
-
-@contextmanager
-def transaction(con) -> Iterator[None]:
-    """The statements inside committed together, or none of them."""
-    con.begin()
-    try:
-        yield
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 def record_file_units(con, rows: str) -> None:

@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 
 from orchestration.ingest.readers.long_rows import numbered
 from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl, transaction
+from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl
 from orchestration.ingest.seen import Sighting
+from orchestration.warehouse.work_db import transaction
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
