@@ -173,10 +173,11 @@ def _counts_per_file(rows: pa.Table, reason_of_row: np.ndarray) -> pa.Table:
     of_rejection, rejection_count = _numbered_by(
         rows, ["province_code", "province_valid_from", "period"], of_row, row_count
     )
-    distinct_reasons = int(reason_of_row.max()) + 1
-    of_rejection, rejection_count = _renumbered(
-        of_rejection * distinct_reasons + reason_of_row, rejection_count * distinct_reasons
-    )
+    if reason_of_row.max() > 0:
+        distinct_reasons = int(reason_of_row.max()) + 1
+        of_rejection, rejection_count = _renumbered(
+            of_rejection * distinct_reasons + reason_of_row, rejection_count * distinct_reasons
+        )
     file_of_rejection = np.zeros(rejection_count, np.int64)
     file_of_rejection[of_rejection] = of_file
     rejected = rows["source_row"].is_valid().to_numpy(zero_copy_only=False)
@@ -200,7 +201,8 @@ def _numbered_by(
     number = np.zeros(rows.num_rows, np.int64) if number is None else number
     for name in names:
         codes, distinct = _codes(rows[name])
-        number, count = _renumbered(number * distinct + codes, count * distinct)
+        if codes.min() != codes.max():  # a column of one value tells no rows apart
+            number, count = _renumbered(number * distinct + codes, count * distinct)
     return number, count
 
 
@@ -209,10 +211,10 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     if not (pa.types.is_integer(column.type) or pa.types.is_date32(column.type)):
         return _text_codes(column)
     values = column.combine_chunks()
-    valid = values.is_valid().to_numpy(zero_copy_only=False)
-    plain = values.cast(pa.int32()) if pa.types.is_date32(values.type) else values
-    distinct, codes = np.unique(plain.fill_null(0).to_numpy(), return_inverse=True)
-    return np.where(valid, codes + 1, 0), len(distinct) + 1
+    values = values.cast(pa.int32()) if pa.types.is_date32(values.type) else values
+    low, high = (pc.min(values).as_py() or 0), (pc.max(values).as_py() or 0)
+    codes, distinct = _renumbered(values.fill_null(low).to_numpy().astype(np.int64) - low, high - low + 1)
+    return np.where(values.is_valid().to_numpy(zero_copy_only=False), codes + 1, 0), distinct + 1
 
 
 def _distinct_reasons(rows: pa.Table, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
