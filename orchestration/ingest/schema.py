@@ -8,9 +8,9 @@ text (STORED_REJECTIONS), a million rows rejected for a few reasons storing each
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import NamedTuple
+
+from orchestration.warehouse.work_db import transaction
 
 
 class Column(NamedTuple):
@@ -135,6 +135,33 @@ select count(*) from information_schema.tables
 where table_catalog = current_database() and table_schema = 'raw' and table_name = 'file_units'
 """
 
+# The rejections each stored file brought, counted as the store writes them (one row per file,
+# load and write): the quality report sums them instead of going over every stored rejection.
+# `rejections`: distinct by the report's key (quality/rejections.py); `rows_rejected`: distinct
+# (sheet, source_row).
+REJECTION_COUNTS: tuple[Column, ...] = (
+    Column("file_hash", "varchar"),
+    Column("source_file", "varchar", not_null=True),
+    Column("load_id", "bigint", not_null=True),
+    Column("rows_stored", "bigint", not_null=True),
+    Column("rejections", "bigint", not_null=True),
+    Column("rows_rejected", "bigint", not_null=True),
+)
+_REJECTION_COUNTS_EXIST = _FILE_UNITS_EXIST.replace("'file_units'", "'rejection_counts'")
+# Counted once from the stored rows of a warehouse created before the table.
+_FIRST_REJECTION_COUNTS = """
+insert into raw.rejection_counts
+with same_reasons as (
+    select reason_id, min(reason_id) over (partition by column_name, value_seen, rule, reason) as first_id
+    from raw.rejection_reasons
+)
+select file_hash, source_file, load_id, count(*),
+       count(distinct (sheet, source_row, province_code, province_valid_from, period, first_id)),
+       count(distinct (sheet, source_row)) filter (where source_row is not null)
+from raw.rejected_rows join same_reasons using (reason_id)
+group by file_hash, source_file, load_id
+"""
+
 # A cache in front of hashing (seen.py), not a record of what was ingested: not loaded anywhere.
 FILE_SIGHTINGS: tuple[Column, ...] = (
     Column("source_file", "varchar", key=True),
@@ -171,18 +198,6 @@ RAW_SCHEMA_DDL = "\n".join(
 )
 
 
-@contextmanager
-def transaction(con) -> Iterator[None]:
-    """The statements inside committed together, or none of them."""
-    con.begin()
-    try:
-        yield
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-
-
 def record_file_units(con, rows: str) -> None:
     """The rows accepted per file and unit of ``rows`` (a relation of raw values or tasks with
     their lineage) added to raw.file_units."""
@@ -200,6 +215,15 @@ def _ensure_file_units(con) -> None:
         con.execute(table_ddl("file_units", FILE_UNITS))
         record_file_units(con, "raw.indicator_values")
         record_file_units(con, "raw.task_rows")
+
+
+def _ensure_rejection_counts(con) -> None:
+    """raw.rejection_counts, counted from the stored rejections of a warehouse created before it."""
+    if con.execute(_REJECTION_COUNTS_EXIST).fetchone()[0]:
+        return
+    with transaction(con):
+        con.execute(table_ddl("rejection_counts", REJECTION_COUNTS))
+        con.execute(_FIRST_REJECTION_COUNTS)
 
 
 # Warehouses created before the view stored every rejection whole in table raw.ingest_rejections;
@@ -233,6 +257,7 @@ def ensure_raw_schema(con) -> None:
     else:
         con.execute(RAW_SCHEMA_DDL)
     _ensure_file_units(con)
+    _ensure_rejection_counts(con)
 
 
 def _store_each_reason_once(con, stored_whole: set[str]) -> None:
@@ -244,6 +269,7 @@ def _store_each_reason_once(con, stored_whole: set[str]) -> None:
     with transaction(con):
         con.execute("alter table raw.ingest_rejections rename to ingest_rejections_whole")
         con.execute(RAW_SCHEMA_DDL)
+        con.execute(table_ddl("rejection_counts", REJECTION_COUNTS))
         store_rejections(con, whole)
         con.execute("drop table raw.ingest_rejections_whole")
 

@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 
 from orchestration.ingest.readers.long_rows import numbered
 from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl, transaction
+from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl
 from orchestration.ingest.seen import Sighting
+from orchestration.warehouse.work_db import transaction
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
@@ -157,16 +158,68 @@ def insert_rejections(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
     ids = pa.array(np.arange(first_id, first_id + len(a_row_of)), pa.int64())
     errors = "" if "severity" in texts else "'error' as severity"  # every rejection ingestion writes is an error
     _insert(con, "rejection_reasons", [reasons.append_column("reason_id", ids)], errors)
+    # the report tells rejections apart by their reason's texts, severity aside
+    told_apart = reason_of_row if errors else _numbered_by(rows, [name for name in texts if name != "severity"])[0]
+    _insert(con, "rejection_counts", [_counts_per_file(rows, told_apart)])
     rows = rows.drop_columns(texts).append_column("reason_id", pa.array(reason_of_row + first_id))
     _insert(con, "rejected_rows", [rows])
 
 
+def _counts_per_file(rows: pa.Table, reason_of_row: np.ndarray) -> pa.Table:
+    """raw.rejection_counts of these rejections: per file and load, the rows stored, the distinct
+    rejections (the report's key: where, what was resolved, the reason's texts) and rows."""
+    of_file, files = _numbered_by(rows, ["file_hash", "source_file", "load_id"])
+    of_row, row_count = _numbered_by(rows, ["sheet", "source_row"], of_file, files)
+    of_rejection, rejection_count = _numbered_by(
+        rows, ["province_code", "province_valid_from", "period"], of_row, row_count
+    )
+    if reason_of_row.max() > 0:
+        distinct_reasons = int(reason_of_row.max()) + 1
+        of_rejection, rejection_count = _renumbered(
+            of_rejection * distinct_reasons + reason_of_row, rejection_count * distinct_reasons
+        )
+    file_of_rejection = np.zeros(rejection_count, np.int64)
+    file_of_rejection[of_rejection] = of_file
+    rejected = rows["source_row"].is_valid().to_numpy(zero_copy_only=False)
+    file_of_row = np.full(row_count, -1, np.int64)
+    file_of_row[of_row[rejected]] = of_file[rejected]
+    a_row_of = np.zeros(files, np.int64)
+    a_row_of[of_file] = np.arange(rows.num_rows)
+    return (
+        rows.select(["file_hash", "source_file", "load_id"])
+        .take(pa.array(a_row_of))
+        .append_column("rows_stored", pa.array(np.bincount(of_file, minlength=files)))
+        .append_column("rejections", pa.array(np.bincount(file_of_rejection, minlength=files)))
+        .append_column("rows_rejected", pa.array(np.bincount(file_of_row[file_of_row >= 0], minlength=files)))
+    )
+
+
+def _numbered_by(
+    rows: pa.Table, names: list[str], number: np.ndarray | None = None, count: int = 1
+) -> tuple[np.ndarray, int]:
+    """A number per distinct value of ``names`` (within ``number``'s), and their count."""
+    number = np.zeros(rows.num_rows, np.int64) if number is None else number
+    for name in names:
+        codes, distinct = _codes(rows[name])
+        if codes.min() != codes.max():  # a column of one value tells no rows apart
+            number, count = _renumbered(number * distinct + codes, count * distinct)
+    return number, count
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """A number per distinct value (null included) of each row: text by its dictionary, else sorted."""
+    if not (pa.types.is_integer(column.type) or pa.types.is_date32(column.type)):
+        return _text_codes(column)
+    values = column.combine_chunks()
+    values = values.cast(pa.int32()) if pa.types.is_date32(values.type) else values
+    low, high = (pc.min(values).as_py() or 0), (pc.max(values).as_py() or 0)
+    codes, distinct = _renumbered(values.fill_null(low).to_numpy().astype(np.int64) - low, high - low + 1)
+    return np.where(values.is_valid().to_numpy(zero_copy_only=False), codes + 1, 0), distinct + 1
+
+
 def _distinct_reasons(rows: pa.Table, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The number of each row's reason (its distinct texts), and a row of each reason."""
-    number, count = np.zeros(rows.num_rows, np.int64), 1
-    for name in texts:
-        codes, distinct = _text_codes(rows[name])
-        number, count = _renumbered(number * distinct + codes, count * distinct)
+    number, count = _numbered_by(rows, texts)
     first = np.zeros(count, np.int64)
     first[number] = np.arange(rows.num_rows)  # any row of a reason has its texts
     return number, first

@@ -15,6 +15,7 @@ from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.quality.rules import all_rules
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import VIETNAM
+from orchestration.warehouse.work_db import transaction
 
 RECORD_SQL = """
 with previous as (
@@ -64,13 +65,7 @@ def record_history(con: duckdb.DuckDBPyConnection, run_id: str, refreshed_at: da
     rules = [(rule.id, rule.severity) for rule in all_rules()]
     con.execute("create or replace temp table quality_rules (rule varchar, severity varchar)")
     con.executemany("insert into quality_rules values (?, ?)", rules)
-    con.begin()
-    try:
+    with transaction(con):
         con.execute("delete from quality.history where run_id = ?", [run_id])
         con.execute(f"insert into quality.history {RECORD_SQL}", {"run_id": run_id, "refreshed_at": refreshed_at})
-        count = con.execute("select count(*) from quality.history where run_id = ?", [run_id]).fetchone()[0]
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    return count
+        return con.execute("select count(*) from quality.history where run_id = ?", [run_id]).fetchone()[0]

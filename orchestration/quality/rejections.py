@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.ingest.records import sentence
+from orchestration.ingest.schema import ensure_raw_schema
 from orchestration.quality.check_tables import table_columns
 
 COLUMNS = [
@@ -25,29 +26,54 @@ COLUMNS = [
     "detail",
 ]
 ORDER = "source_file, sheet nulls first, source_row nulls first, rule"
-# One pass over the distinct rejections (a file may be reported again under the same name) for
-# both the first ones and the counts; the counts' row comes alone when nothing was rejected.
-# Distinct over the stored rows (raw.ingest_rejections is their view): a reason as its number, the
-# first of the reasons with its texts (a later load stores them again), worded for the shown rows.
+# The distinct rejections (a file may be reported again under the same name), their first ones
+# and counts; the counts' row comes alone when nothing was rejected. A reason is its first number
+# among those with its texts (a later load stores them again). The store counted each file's
+# rejections as it wrote them (raw.rejection_counts): a file written once whose rows are distinct
+# is taken as counted; the rest (a file written again, under another name too) are counted here.
 FIRST_AND_COUNTS_SQL = f"""
 with same_reasons as (
     select reason_id, min(reason_id) over (partition by column_name, value_seen, rule, reason) as first_id
     from raw.rejection_reasons
 ),
-distinct_rows as materialized (
-    select distinct source_file, file_hash, sheet, source_row, province_code, province_valid_from, period,
-           first_id as reason_id
-    from raw.rejected_rows join same_reasons using (reason_id)
+counted_files as (
+    select file_hash, source_file, min(rejections) as rejections
+    from raw.rejection_counts
+    where file_hash is not null
+    group by file_hash, source_file
+    having count(*) = 1 and min(rejections) = min(rows_stored)
+),
+counted_contents as (
+    select file_hash, min(rows_rejected) as rows_rejected
+    from raw.rejection_counts
+    where file_hash is not null
+    group by file_hash
+    having count(*) = 1
+),
+stored as (
+    select stored.source_file, stored.file_hash, sheet, source_row, province_code, province_valid_from, period,
+           first_id, counted_files.file_hash is not null as counted
+    from raw.rejected_rows as stored
+    join same_reasons using (reason_id)
+    left join counted_files
+        on stored.file_hash = counted_files.file_hash and stored.source_file = counted_files.source_file
+),
+uncounted as materialized (
+    select distinct * exclude (counted) from stored where not counted
 ),
 distinct_rejections as (
-    select distinct_rows.* exclude (reason_id), reasons.column_name, reasons.value_seen, reasons.rule, reasons.reason
-    from distinct_rows join raw.rejection_reasons as reasons using (reason_id)
+    select rejection.* exclude (first_id), reasons.column_name, reasons.value_seen, reasons.rule, reasons.reason
+    from (select * exclude (counted) from stored where counted union all select * from uncounted) as rejection
+    join raw.rejection_reasons as reasons on reasons.reason_id = rejection.first_id
 ),
 counts as (
-    select count(*) as total,
-           count(distinct source_file) filter (where source_row is null) as files_rejected,
-           count(distinct (file_hash, sheet, source_row)) filter (where source_row is not null) as rows_rejected
-    from distinct_rows
+    select (select coalesce(sum(rejections), 0) from counted_files) + (select count(*) from uncounted) as total,
+           (select count(distinct source_file) from raw.rejected_rows where source_row is null) as files_rejected,
+           (select coalesce(sum(rows_rejected), 0) from counted_contents)
+           + (select count(distinct (file_hash, sheet, source_row)) from raw.rejected_rows
+              where source_row is not null
+                and (file_hash is null or file_hash not in (select file_hash from counted_contents)))
+             as rows_rejected
 ),
 first_rejections as (select * from distinct_rejections order by {ORDER} limit $limit)
 select first_rejections.*, counts.* from counts left join first_rejections on true
@@ -85,6 +111,7 @@ def ingest_rejections(con: duckdb.DuckDBPyConnection, *, limit: int) -> IngestRe
     """The first ``limit`` rejections and the counts; nothing before any ingest."""
     if table_columns(con, "raw.rejected_rows") is None:
         return IngestRejections(pd.DataFrame(columns=COLUMNS), 0, 0, 0)
+    ensure_raw_schema(con)  # raw.rejection_counts of a warehouse no ingestion has brought up to date
     frame = _first_and_counts(con, limit)
     total, files, rows = (int(frame[column].iloc[0]) for column in ("total", "files_rejected", "rows_rejected"))
     first = frame[frame["rule"].notna()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,3 +18,15 @@ WORK_DB_CONFIG = {"storage_compatibility_version": "v1.5.0"}
 def connect_work_db(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Every opening of a work database (the warehouse's, or `p06 validate`'s scratch one)."""
     return duckdb.connect(str(path), read_only=read_only, config=WORK_DB_CONFIG)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements inside committed together, or none of them."""
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise

@@ -265,3 +265,46 @@ def test_rejections_stored_after_a_report_are_in_the_next_one_and_nothing_else_c
     assert (later.total, later.files, later.rows) == (4, 1, 2)
     assert later.first["source_file"].tolist() == ["an-giang/2025-Q3.csv", *first.first["source_file"]]
     assert len(ingest_rejections(work_db, limit=2).first) == 2
+
+
+def test_the_same_content_rejected_under_another_name_has_its_rows_counted_once(work_db):
+    ensure_raw_schema(work_db)
+    store_rejections(work_db, REJECTIONS)
+    store_rejections(  # the content of gia-lai/2025-Q3.csv arrives again as a copy
+        work_db,
+        f"select * replace ('gia-lai/copy.csv' as source_file, 2 as load_id) from ({REJECTIONS})"
+        " where file_hash = 'h1'",
+    )
+
+    rejections = ingest_rejections(work_db, limit=500)
+
+    assert (rejections.total, rejections.files, rejections.rows) == (5, 1, 1)
+    assert rejections.first["source_file"].tolist().count("gia-lai/copy.csv") == 2
+
+
+# A file whose row 7 is stored twice with the same reason (one rejection), and rows 8 and 9.
+REPEATED_ROW = """
+select 'h4' as file_hash, 'kon-tum/2025-Q3.csv' as source_file, row as source_row, 'ma_tinh' as column_name,
+    '62' as value_seen, 'province_not_valid_in_period' as rule, 'error' as severity,
+    ', column ma_tinh: value ''62'' — province_not_valid_in_period: expected a unit valid in 2025-Q3' as reason,
+    now() as ingested_at, 3 as load_id
+from (values (7), (7), (8), (9)) as rows(row)
+"""
+
+
+def test_the_stored_counts_are_those_of_the_stored_rejections_and_an_older_warehouse_gets_them(work_db):
+    ensure_raw_schema(work_db)
+    store_rejections(work_db, REJECTIONS)
+    store_rejections(work_db, f"select * replace (2 as load_id) from ({REJECTIONS})")  # again, same names
+    store_rejections(work_db, REPEATED_ROW)
+    as_stored = work_db.execute("select * from raw.rejection_counts order by all").fetchall()
+    first = ingest_rejections(work_db, limit=500)
+    work_db.execute("drop table raw.rejection_counts")  # a warehouse written before the table
+    work_db.execute("drop table quality.ingest_rejections_shown")
+
+    again = ingest_rejections(work_db, limit=500)
+
+    assert work_db.execute("select * from raw.rejection_counts order by all").fetchall() == as_stored
+    assert (first.total, first.files, first.rows) == (again.total, again.files, again.rows) == (6, 1, 4)
+    assert again.first.equals(first.first)
+    assert first.first["source_row"].tolist()[-3:] == [7, 8, 9]
