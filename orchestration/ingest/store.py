@@ -7,6 +7,7 @@ in the same transaction, so a crash never leaves part of a file. Small files sha
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,14 +15,27 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from orchestration.ingest.readers.long_rows import numbered
-from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl
+from orchestration.ingest.records import TEXT, ParsedFile, arrow_schema, decoded, rejection_rows, sentence
+from orchestration.ingest.schema import (
+    FILE_SIGHTINGS,
+    RAW_TABLES,
+    REASON_COLUMNS,
+    record_file_units,
+    table_ddl,
+    values_dir,
+    values_view_ddl,
+)
 from orchestration.ingest.seen import Sighting
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
+# every value file has the same columns and types: its text dictionary-encoded, as readers give it
+STORED_VALUE_SCHEMA = pa.schema(
+    [f.with_type(TEXT) if f.type == pa.string() else f for f in arrow_schema(list(RAW_TABLES["indicator_values"]))]
+)
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
 
 
@@ -43,7 +57,13 @@ class StoredFile:
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
+    """The sightings table, and no value file that a failed flush left unlisted."""
     con.execute(SIGHTINGS_DDL)
+    directory = values_dir(con)
+    listed = {row[0] for row in con.execute("select value_file from raw.value_files").fetchall()}
+    for path in directory.glob("*.parquet") if directory.is_dir() else []:
+        if path.name not in listed:
+            path.unlink()
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -70,9 +90,11 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     if not files:
         return
     readable = [f for f in files if f.file_hash is not None and not f.repeat]
+    values = _write_values(con, [(f.parsed.values, f) for f in readable])
     con.begin()
     try:
-        _insert_with_lineage(con, "indicator_values", [(f.parsed.values, f) for f in readable])
+        if values is not None:
+            _list_values(con, *values)
         _insert_with_lineage(con, "task_rows", [(f.parsed.tasks, f) for f in readable])
         _insert_rejections(
             con, [(_rejections(f.parsed), f) for f in files if f.parsed.rejected_rows.num_rows or f.parsed.listed]
@@ -106,6 +128,38 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     except BaseException:
         con.rollback()
         raise
+
+
+def _write_values(
+    con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]
+) -> tuple[str, pa.Table, int] | None:
+    """The files' values with their lineage as one new value file (outside the transaction: it
+    counts once listed); its name, rows and load."""
+    parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
+    if not parts:
+        return None
+    rows = _concatenated([_with_lineage(run) for run in _small_ones_together(parts)])
+    for name in STORED_VALUE_SCHEMA.names:
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows, STORED_VALUE_SCHEMA.field(name).type))
+    rows = rows.select(STORED_VALUE_SCHEMA.names).cast(STORED_VALUE_SCHEMA)
+    load_id = parts[0][1].load_id
+    name = f"{load_id:08d}-{uuid.uuid4().hex}.parquet"
+    directory = values_dir(con)
+    directory.mkdir(exist_ok=True)
+    pq.write_table(rows, directory / name)
+    return name, rows, load_id
+
+
+def _list_values(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table, load_id: int) -> None:
+    """A value file written by _write_values listed, counted per file and unit, in the view."""
+    con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows.num_rows])
+    con.register("incoming_rows", rows)
+    try:
+        record_file_units(con, "incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+    con.execute(values_view_ddl(con))
 
 
 def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
