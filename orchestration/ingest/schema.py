@@ -190,11 +190,16 @@ RAW_SCHEMA_DDL = "\n".join(
 
 
 def values_dir(con) -> Path:
-    """Where the value files of this work database are: beside it, `<name>.values/`."""
+    """Where the value files of this work database are (values_beside)."""
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
     if not path:
         raise ValueError("raw values are stored beside a work database file, not in memory")
-    return Path(path).with_suffix(".values")
+    return values_beside(Path(path))
+
+
+def values_beside(database: Path) -> Path:
+    """The directory of a work database's value files: `work.values/` beside `work.duckdb`."""
+    return database.with_suffix(".values")
 
 
 def values_view_ddl(con) -> str:

@@ -132,27 +132,44 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
 
 def _write_values(
     con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]
-) -> tuple[str, pa.Table, int] | None:
-    """The files' values with their lineage as one new value file (outside the transaction: it
-    counts once listed); its name, rows and load."""
+) -> tuple[str, pa.Table] | None:
+    """The files' values with their lineage as one new value file: its name and rows."""
     parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
     if not parts:
         return None
-    rows = _concatenated([_with_lineage(run) for run in _small_ones_together(parts)])
+    return _write_value_file(con, _concatenated([_with_lineage(run) for run in _small_ones_together(parts)]))
+
+
+def _write_value_file(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> tuple[str, pa.Table]:
+    """Values with their lineage written as a value file, outside any transaction: the file counts
+    once listed (_list_values)."""
     for name in STORED_VALUE_SCHEMA.names:
         if name not in rows.column_names:
             rows = rows.append_column(name, pa.nulls(rows.num_rows, STORED_VALUE_SCHEMA.field(name).type))
     rows = rows.select(STORED_VALUE_SCHEMA.names).cast(STORED_VALUE_SCHEMA)
-    load_id = parts[0][1].load_id
-    name = f"{load_id:08d}-{uuid.uuid4().hex}.parquet"
+    name = f"{pc.max(rows['load_id']).as_py():08d}-{uuid.uuid4().hex}.parquet"
     directory = values_dir(con)
     directory.mkdir(exist_ok=True)
-    pq.write_table(rows, directory / name)
-    return name, rows, load_id
+    # row groups of DuckDB's size: a file's groups are read on every core
+    pq.write_table(rows, directory / name, row_group_size=_BATCH_ROWS)
+    return name, rows
 
 
-def _list_values(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table, load_id: int) -> None:
-    """A value file written by _write_values listed, counted per file and unit, in the view."""
+def append_values(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Values with their lineage (raw.indicator_values' columns) stored as ingestion stores them."""
+    written = _write_value_file(con, rows)
+    con.begin()
+    try:
+        _list_values(con, *written)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _list_values(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table) -> None:
+    """A value file listed, its rows counted per file and unit, the view over it."""
+    load_id = pc.max(rows["load_id"]).as_py()
     con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows.num_rows])
     con.register("incoming_rows", rows)
     try:
