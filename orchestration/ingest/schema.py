@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -121,6 +122,20 @@ from raw.rejected_rows as stored
 join raw.rejection_reasons as reasons using (reason_id);
 """
 
+# The accepted values are Parquet files written by Arrow beside the work database (DuckDB's insert
+# of them cost ~2.3 CPU s a million), each listed here in the transaction that stores the rest of
+# its flush; raw.indicator_values is a view over the listed files. A file not listed (a flush that
+# failed after writing it) is deleted at the next ingestion.
+VALUE_FILES: tuple[Column, ...] = (
+    Column("value_file", "varchar", key=True),  # its name in values_dir
+    Column("load_id", "bigint", not_null=True),
+    Column("rows", "bigint", not_null=True),
+)
+_TABLE_TYPE = """
+select table_type from information_schema.tables
+where table_catalog = current_database() and table_schema = 'raw' and table_name = ?
+"""
+
 # Rows accepted per ingested file and unit (province code and era), counted as the store writes
 # them (one row per file, unit and raw table): the feedback pages read them without counting
 # every raw row on every refresh.
@@ -164,7 +179,12 @@ def table_ddl(table: str, columns: tuple[Column, ...]) -> str:
 RAW_SCHEMA_DDL = "\n".join(
     [
         "create schema if not exists raw;",
-        *(table_ddl(table, columns) for table, columns in RAW_TABLES.items() if table != "ingest_rejections"),
+        *(
+            table_ddl(table, columns)
+            for table, columns in RAW_TABLES.items()
+            if table not in ("ingest_rejections", "indicator_values")
+        ),
+        table_ddl("value_files", VALUE_FILES),
         *(table_ddl(table, columns) for table, columns in STORED_REJECTIONS.items()),
         REJECTIONS_VIEW,
     ]
@@ -181,6 +201,54 @@ def transaction(con) -> Iterator[None]:
     except BaseException:
         con.rollback()
         raise
+
+
+def values_dir(con) -> Path:
+    """Where the value files of this work database are (values_beside)."""
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    if not path:
+        raise ValueError("raw values are stored beside a work database file, not in memory")
+    return values_beside(Path(path))
+
+
+def values_beside(database: Path) -> Path:
+    """The directory of a work database's value files: `work.values/` beside `work.duckdb`."""
+    return database.with_suffix(".values")
+
+
+def values_view_ddl(con) -> str:
+    """raw.indicator_values over the listed value files (absolute paths: built again at each
+    ingestion, so a moved warehouse reads its own); without files, no rows of the same columns."""
+    columns = RAW_TABLES["indicator_values"]
+    names = [row[0] for row in con.execute("select value_file from raw.value_files order by value_file").fetchall()]
+    if not names:
+        nulls = ", ".join(f"null::{column.type} as {column.name}" for column in columns)
+        return f"create or replace view raw.indicator_values as select {nulls} where false"
+    directory = values_dir(con)
+    paths = ", ".join("'" + str(directory / name).replace("'", "''") + "'" for name in names)
+    selected = ", ".join(column.name for column in columns)
+    return f"create or replace view raw.indicator_values as select {selected} from read_parquet([{paths}])"
+
+
+def _ensure_value_files(con) -> None:
+    """A table raw.indicator_values (warehouses before issue 20, session 11) written as one value
+    file; the view built again over the listed files."""
+    kind = con.execute(_TABLE_TYPE, ["indicator_values"]).fetchone()
+    if kind and kind[0] == "BASE TABLE":
+        con.execute(table_ddl("indicator_values", RAW_TABLES["indicator_values"]))  # columns added later
+        directory = values_dir(con)
+        directory.mkdir(exist_ok=True)
+        name = "converted.parquet"
+        con.execute(f"copy raw.indicator_values to '{directory / name}' (format parquet)")
+        with transaction(con):
+            rows, load_id = con.execute(
+                "select count(*), coalesce(max(load_id), 0) from raw.indicator_values"
+            ).fetchone()
+            con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows])
+            con.execute("drop table raw.indicator_values")
+            con.execute(values_view_ddl(con))
+    else:
+        con.execute(values_view_ddl(con))
 
 
 def record_file_units(con, rows: str) -> None:
@@ -232,6 +300,7 @@ def ensure_raw_schema(con) -> None:
         _store_each_reason_once(con, stored_whole)
     else:
         con.execute(RAW_SCHEMA_DDL)
+    _ensure_value_files(con)
     _ensure_file_units(con)
 
 

@@ -7,6 +7,7 @@ in the same transaction, so a crash never leaves part of a file. Small files sha
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,14 +15,28 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from orchestration.ingest.readers.long_rows import numbered
-from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl, transaction
+from orchestration.ingest.records import TEXT, ParsedFile, arrow_schema, decoded, rejection_rows, sentence
+from orchestration.ingest.schema import (
+    FILE_SIGHTINGS,
+    RAW_TABLES,
+    REASON_COLUMNS,
+    record_file_units,
+    table_ddl,
+    transaction,
+    values_dir,
+    values_view_ddl,
+)
 from orchestration.ingest.seen import Sighting
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
+# every value file has the same columns and types: its text dictionary-encoded, as readers give it
+STORED_VALUE_SCHEMA = pa.schema(
+    [f.with_type(TEXT) if f.type == pa.string() else f for f in arrow_schema(list(RAW_TABLES["indicator_values"]))]
+)
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
 
 
@@ -43,7 +58,13 @@ class StoredFile:
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
+    """The sightings table, and no value file that a failed flush left unlisted."""
     con.execute(SIGHTINGS_DDL)
+    directory = values_dir(con)
+    listed = {row[0] for row in con.execute("select value_file from raw.value_files").fetchall()}
+    for path in directory.glob("*.parquet") if directory.is_dir() else []:
+        if path.name not in listed:
+            path.unlink()
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -70,8 +91,10 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     if not files:
         return
     readable = [f for f in files if f.file_hash is not None and not f.repeat]
+    values = _write_values(con, [(f.parsed.values, f) for f in readable])
     with transaction(con):
-        _insert_with_lineage(con, "indicator_values", [(f.parsed.values, f) for f in readable])
+        if values is not None:
+            _list_values(con, *values)
         _insert_with_lineage(con, "task_rows", [(f.parsed.tasks, f) for f in readable])
         _insert_rejections(
             con, [(_rejections(f.parsed), f) for f in files if f.parsed.rejected_rows.num_rows or f.parsed.listed]
@@ -101,6 +124,50 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
             else [],
         )
         record_sightings(con, [f for f in files if f.sighting is not None and f.file_hash is not None])
+
+
+def _write_values(
+    con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]
+) -> tuple[str, pa.Table] | None:
+    """The files' values with their lineage as one new value file: its name and rows."""
+    parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
+    if not parts:
+        return None
+    return _write_value_file(con, _concatenated([_with_lineage(run) for run in _small_ones_together(parts)]))
+
+
+def _write_value_file(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> tuple[str, pa.Table]:
+    """Values with their lineage written as a value file, outside any transaction: the file counts
+    once listed (_list_values)."""
+    for name in STORED_VALUE_SCHEMA.names:
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows, STORED_VALUE_SCHEMA.field(name).type))
+    rows = rows.select(STORED_VALUE_SCHEMA.names).cast(STORED_VALUE_SCHEMA)
+    name = f"{pc.max(rows['load_id']).as_py():08d}-{uuid.uuid4().hex}.parquet"
+    directory = values_dir(con)
+    directory.mkdir(exist_ok=True)
+    # row groups of DuckDB's size: a file's groups are read on every core
+    pq.write_table(rows, directory / name, row_group_size=_BATCH_ROWS)
+    return name, rows
+
+
+def append_values(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Values with their lineage (raw.indicator_values' columns) stored as ingestion stores them."""
+    written = _write_value_file(con, rows)
+    with transaction(con):
+        _list_values(con, *written)
+
+
+def _list_values(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table) -> None:
+    """A value file listed, its rows counted per file and unit, the view over it."""
+    load_id = pc.max(rows["load_id"]).as_py()
+    con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows.num_rows])
+    con.register("incoming_rows", rows)
+    try:
+        record_file_units(con, "incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+    con.execute(values_view_ddl(con))
 
 
 def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
