@@ -203,16 +203,15 @@ def transaction(con) -> Iterator[None]:
         raise
 
 
-def values_dir(con) -> Path:
-    """Where the value files of this work database are (values_beside)."""
+def values_dir(con) -> Path | None:
+    """Where the value files of this work database are (values_beside); None in memory."""
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    if not path:
-        raise ValueError("raw values are stored beside a work database file, not in memory")
-    return values_beside(Path(path))
+    return values_beside(Path(path)) if path else None
 
 
 def values_beside(database: Path) -> Path:
-    """The directory of a work database's value files: `work.values/` beside `work.duckdb`."""
+    """The directory of a work database's value files: `work.values/` beside `work.duckdb`; whatever
+    copies or moves a work database takes it along."""
     return database.with_suffix(".values")
 
 
@@ -231,23 +230,22 @@ def values_view_ddl(con) -> str:
 
 
 def _ensure_value_files(con) -> None:
-    """A table raw.indicator_values (warehouses before issue 20, session 11) written as one value
+    """A table raw.indicator_values (warehouses before issue 20, session 12) written as one value
     file; the view built again over the listed files."""
     kind = con.execute(_TABLE_TYPE, ["indicator_values"]).fetchone()
-    if kind and kind[0] == "BASE TABLE":
-        con.execute(table_ddl("indicator_values", RAW_TABLES["indicator_values"]))  # columns added later
-        directory = values_dir(con)
-        directory.mkdir(exist_ok=True)
-        name = "converted.parquet"
-        con.execute(f"copy raw.indicator_values to '{directory / name}' (format parquet)")
-        with transaction(con):
-            rows, load_id = con.execute(
-                "select count(*), coalesce(max(load_id), 0) from raw.indicator_values"
-            ).fetchone()
-            con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows])
-            con.execute("drop table raw.indicator_values")
-            con.execute(values_view_ddl(con))
-    else:
+    if not kind or kind[0] != "BASE TABLE":
+        con.execute(values_view_ddl(con))
+        return
+    con.execute(table_ddl("indicator_values", RAW_TABLES["indicator_values"]))  # columns added later
+    directory = values_dir(con)
+    directory.mkdir(exist_ok=True)
+    name = "converted.parquet"
+    selected = ", ".join(column.name for column in RAW_TABLES["indicator_values"])
+    con.execute(f"copy (select {selected} from raw.indicator_values) to '{directory / name}' (format parquet)")
+    with transaction(con):
+        rows, load_id = con.execute("select count(*), coalesce(max(load_id), 0) from raw.indicator_values").fetchone()
+        con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows])
+        con.execute("drop table raw.indicator_values")
         con.execute(values_view_ddl(con))
 
 
