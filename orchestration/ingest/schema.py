@@ -4,6 +4,7 @@ The DDL and the Arrow schemas the readers and the store build rows in (records.p
 derive from RAW_TABLES. The layout is documented in docs/architecture.md; dbt reads these
 tables as sources. ``raw.ingest_rejections`` is a view: its rows are stored without their reason's
 text (STORED_REJECTIONS), a million rows rejected for a few reasons storing each text once.
+``raw.indicator_values`` is a view over Parquet files beside the database (VALUE_FILES).
 """
 
 from __future__ import annotations

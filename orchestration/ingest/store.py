@@ -2,7 +2,8 @@
 
 Files are written whole: every row, rejection, ``ingested_files`` row and sighting of a file are
 in the same transaction, so a crash never leaves part of a file. Small files share a transaction
-(one commit per file would cost more than parsing them).
+(one commit per file would cost more than parsing them). The accepted values are written as a
+Parquet file before the transaction and count once the transaction lists it (schema.VALUE_FILES).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ STORED_VALUE_SCHEMA = pa.schema(
     [f.with_type(TEXT) if f.type == pa.string() else f for f in arrow_schema(list(RAW_TABLES["indicator_values"]))]
 )
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
-SMALL_FILES = 64
+SMALL_FILES = 64  # value files smaller than a row group, from which they are joined into one
 # Value file columns nearly unique per row: Arrow would try a dictionary page for them and drop it
 # (~0.15 CPU s a million rows); the other columns repeat and are stored as dictionaries.
 _UNIQUE_PER_ROW = ("value", "source_row")
@@ -168,6 +169,7 @@ def _with_lineage_together(parts: list[tuple[pa.Table, StoredFile]]) -> pa.Table
 
 
 def _values_dir_of_file(con: duckdb.DuckDBPyConnection) -> Path:
+    """The values dir of a work database file: values are not stored in memory."""
     directory = values_dir(con)
     if directory is None:
         raise ValueError("raw values are stored beside a work database file, not in memory")
