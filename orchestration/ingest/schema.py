@@ -4,10 +4,12 @@ The DDL and the Arrow schemas the readers and the store build rows in (records.p
 derive from RAW_TABLES. The layout is documented in docs/architecture.md; dbt reads these
 tables as sources. ``raw.ingest_rejections`` is a view: its rows are stored without their reason's
 text (STORED_REJECTIONS), a million rows rejected for a few reasons storing each text once.
+``raw.indicator_values`` is a view over Parquet files beside the database (VALUE_FILES).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 from orchestration.warehouse.work_db import transaction
@@ -121,6 +123,20 @@ from raw.rejected_rows as stored
 join raw.rejection_reasons as reasons using (reason_id);
 """
 
+# The accepted values are Parquet files written by Arrow beside the work database (DuckDB's insert
+# of them cost ~2.3 CPU s a million), each listed here in the transaction that stores the rest of
+# its flush; raw.indicator_values is a view over the listed files. A file not listed (a flush that
+# failed after writing it) is deleted at the next ingestion.
+VALUE_FILES: tuple[Column, ...] = (
+    Column("value_file", "varchar", key=True),  # its name in values_dir
+    Column("load_id", "bigint", not_null=True),
+    Column("rows", "bigint", not_null=True),
+)
+_TABLE_TYPE = """
+select table_type from information_schema.tables
+where table_catalog = current_database() and table_schema = 'raw' and table_name = ?
+"""
+
 # Rows accepted per ingested file and unit (province code and era), counted as the store writes
 # them (one row per file, unit and raw table): the feedback pages read them without counting
 # every raw row on every refresh.
@@ -191,11 +207,62 @@ def table_ddl(table: str, columns: tuple[Column, ...]) -> str:
 RAW_SCHEMA_DDL = "\n".join(
     [
         "create schema if not exists raw;",
-        *(table_ddl(table, columns) for table, columns in RAW_TABLES.items() if table != "ingest_rejections"),
+        *(
+            table_ddl(table, columns)
+            for table, columns in RAW_TABLES.items()
+            if table not in ("ingest_rejections", "indicator_values")
+        ),
+        table_ddl("value_files", VALUE_FILES),
         *(table_ddl(table, columns) for table, columns in STORED_REJECTIONS.items()),
         REJECTIONS_VIEW,
     ]
 )
+
+
+def values_dir(con) -> Path | None:
+    """Where the value files of this work database are (values_beside); None in memory."""
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    return values_beside(Path(path)) if path else None
+
+
+def values_beside(database: Path) -> Path:
+    """The directory of a work database's value files: `work.values/` beside `work.duckdb`; whatever
+    copies or moves a work database takes it along."""
+    return database.with_suffix(".values")
+
+
+def values_view_ddl(con) -> str:
+    """raw.indicator_values over the listed value files (absolute paths: built again at each
+    ingestion, so a moved warehouse reads its own); without files, no rows of the same columns."""
+    columns = RAW_TABLES["indicator_values"]
+    names = [row[0] for row in con.execute("select value_file from raw.value_files order by value_file").fetchall()]
+    if not names:
+        nulls = ", ".join(f"null::{column.type} as {column.name}" for column in columns)
+        return f"create or replace view raw.indicator_values as select {nulls} where false"
+    directory = values_dir(con)
+    paths = ", ".join("'" + str(directory / name).replace("'", "''") + "'" for name in names)
+    selected = ", ".join(column.name for column in columns)
+    return f"create or replace view raw.indicator_values as select {selected} from read_parquet([{paths}])"
+
+
+def _ensure_value_files(con) -> None:
+    """A table raw.indicator_values (warehouses before issue 20, session 12) written as one value
+    file; the view built again over the listed files."""
+    kind = con.execute(_TABLE_TYPE, ["indicator_values"]).fetchone()
+    if not kind or kind[0] != "BASE TABLE":
+        con.execute(values_view_ddl(con))
+        return
+    con.execute(table_ddl("indicator_values", RAW_TABLES["indicator_values"]))  # columns added later
+    directory = values_dir(con)
+    directory.mkdir(exist_ok=True)
+    name = "converted.parquet"
+    selected = ", ".join(column.name for column in RAW_TABLES["indicator_values"])
+    con.execute(f"copy (select {selected} from raw.indicator_values) to '{directory / name}' (format parquet)")
+    with transaction(con):
+        rows, load_id = con.execute("select count(*), coalesce(max(load_id), 0) from raw.indicator_values").fetchone()
+        con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows])
+        con.execute("drop table raw.indicator_values")
+        con.execute(values_view_ddl(con))
 
 
 def record_file_units(con, rows: str) -> None:
@@ -256,6 +323,7 @@ def ensure_raw_schema(con) -> None:
         _store_each_reason_once(con, stored_whole)
     else:
         con.execute(RAW_SCHEMA_DDL)
+    _ensure_value_files(con)
     _ensure_file_units(con)
     _ensure_rejection_counts(con)
 

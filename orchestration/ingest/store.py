@@ -2,28 +2,48 @@
 
 Files are written whole: every row, rejection, ``ingested_files`` row and sighting of a file are
 in the same transaction, so a crash never leaves part of a file. Small files share a transaction
-(one commit per file would cost more than parsing them).
+(one commit per file would cost more than parsing them). The accepted values are written as a
+Parquet file before the transaction and count once the transaction lists it (schema.VALUE_FILES).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from orchestration.ingest.readers.long_rows import numbered
-from orchestration.ingest.records import ParsedFile, arrow_schema, decoded, rejection_rows, sentence
-from orchestration.ingest.schema import FILE_SIGHTINGS, REASON_COLUMNS, record_file_units, table_ddl
+from orchestration.ingest.records import TEXT, ParsedFile, arrow_schema, decoded, rejection_rows, sentence
+from orchestration.ingest.schema import (
+    FILE_SIGHTINGS,
+    RAW_TABLES,
+    REASON_COLUMNS,
+    record_file_units,
+    table_ddl,
+    values_dir,
+    values_view_ddl,
+)
 from orchestration.ingest.seen import Sighting
 from orchestration.warehouse.work_db import transaction
 
 SIGHTINGS_DDL = table_ddl("file_sightings", FILE_SIGHTINGS)
 SIGHTINGS_SCHEMA = arrow_schema(list(FILE_SIGHTINGS))
+# every value file has the same columns and types: its text dictionary-encoded, as readers give it
+STORED_VALUE_SCHEMA = pa.schema(
+    [f.with_type(TEXT) if f.type == pa.string() else f for f in arrow_schema(list(RAW_TABLES["indicator_values"]))]
+)
 _BATCH_ROWS = 122_880  # DuckDB's row group size: batches are inserted in parallel
+SMALL_FILES = 64  # value files smaller than a row group, from which they are joined into one
+# Value file columns nearly unique per row: Arrow would try a dictionary page for them and drop it
+# (~0.15 CPU s a million rows); the other columns repeat and are stored as dictionaries.
+_UNIQUE_PER_ROW = ("value", "source_row")
 
 
 @dataclass(frozen=True)
@@ -44,7 +64,34 @@ class StoredFile:
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
+    """The sightings table; the small value files joined once they are many; no value file that
+    is not listed (a failed flush's, or one joined)."""
     con.execute(SIGHTINGS_DDL)
+    directory = values_dir(con)
+    if directory is None or not directory.is_dir():
+        return
+    _join_small_files(con, directory)
+    listed = {row[0] for row in con.execute("select value_file from raw.value_files").fetchall()}
+    for path in directory.glob("*.parquet"):
+        if path.name not in listed:
+            path.unlink()
+
+
+def _join_small_files(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Value files smaller than a row group (a flush of a few files: one per sensor run) written
+    again as one once there are SMALL_FILES of them: every read of raw.indicator_values opens
+    each file."""
+    small = con.execute(
+        "select value_file from raw.value_files where rows < ? order by value_file", [_BATCH_ROWS]
+    ).fetchall()
+    if len(small) < SMALL_FILES:
+        return
+    names = [row[0] for row in small]
+    joined = pa.concat_tables([pq.read_table(directory / name, schema=STORED_VALUE_SCHEMA) for name in names])
+    name = _write_value_file(directory, joined)
+    with transaction(con):
+        con.execute("delete from raw.value_files where list_contains(?, value_file)", [names])
+        _list_values(con, name, joined, count_units=False)
 
 
 def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -71,37 +118,102 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
     if not files:
         return
     readable = [f for f in files if f.file_hash is not None and not f.repeat]
+    values = _with_lineage_together([(f.parsed.values, f) for f in readable])
+    name = _write_value_file(_values_dir_of_file(con), values) if values is not None else None
+    try:
+        with transaction(con):
+            if name is not None:
+                _list_values(con, name, values)
+            _insert_with_lineage(con, "task_rows", [(f.parsed.tasks, f) for f in readable])
+            _insert_rejections(
+                con,
+                [(_rejections(f.parsed), f) for f in files if f.parsed.rejected_rows.num_rows or f.parsed.listed],
+            )
+            _insert(
+                con,
+                "ingested_files",
+                [
+                    pa.Table.from_pylist(
+                        [
+                            {
+                                "file_hash": f.file_hash,
+                                "source_file": f.source_file,
+                                "file_format": f.parsed.file_format,
+                                "file_size": f.sighting.size,
+                                "status": "rejected" if f.parsed.file_rejected else "ingested",
+                                "rows_accepted": f.parsed.rows_accepted,
+                                "rows_rejected": f.parsed.rows_rejected,
+                                "load_id": f.load_id,
+                                "ingested_at": f.ingested_at,
+                            }
+                            for f in readable
+                        ]
+                    )
+                ]
+                if readable
+                else [],
+            )
+            record_sightings(con, [f for f in files if f.sighting is not None and f.file_hash is not None])
+    except BaseException:
+        if name is not None:  # not listed: no reader sees it (ensure_store deletes it otherwise)
+            (_values_dir_of_file(con) / name).unlink(missing_ok=True)
+        raise
+
+
+def _with_lineage_together(parts: list[tuple[pa.Table, StoredFile]]) -> pa.Table | None:
+    """The files' values with their lineage as one table (None: no value)."""
+    parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
+    if not parts:
+        return None
+    return _stored_values(_concatenated([_with_lineage(run) for run in _small_ones_together(parts)]))
+
+
+def _values_dir_of_file(con: duckdb.DuckDBPyConnection) -> Path:
+    """The values dir of a work database file: values are not stored in memory."""
+    directory = values_dir(con)
+    if directory is None:
+        raise ValueError("raw values are stored beside a work database file, not in memory")
+    return directory
+
+
+def _write_value_file(directory: Path, rows: pa.Table) -> str:
+    """Values with their lineage written as a new value file, outside any transaction: the file
+    counts once listed (_list_values). Its name."""
+    name = f"{pc.max(rows['load_id']).as_py():08d}-{uuid.uuid4().hex}.parquet"
+    directory.mkdir(exist_ok=True)
+    # row groups of DuckDB's size: a file's groups are read on every core
+    repeated = [column for column in rows.column_names if column not in _UNIQUE_PER_ROW]
+    pq.write_table(rows, directory / name, row_group_size=_BATCH_ROWS, use_dictionary=repeated)
+    return name
+
+
+def append_values(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Values with their lineage (raw.indicator_values' columns) stored as ingestion stores them."""
+    rows = _stored_values(rows)
+    name = _write_value_file(_values_dir_of_file(con), rows)
     with transaction(con):
-        _insert_with_lineage(con, "indicator_values", [(f.parsed.values, f) for f in readable])
-        _insert_with_lineage(con, "task_rows", [(f.parsed.tasks, f) for f in readable])
-        _insert_rejections(
-            con, [(_rejections(f.parsed), f) for f in files if f.parsed.rejected_rows.num_rows or f.parsed.listed]
-        )
-        _insert(
-            con,
-            "ingested_files",
-            [
-                pa.Table.from_pylist(
-                    [
-                        {
-                            "file_hash": f.file_hash,
-                            "source_file": f.source_file,
-                            "file_format": f.parsed.file_format,
-                            "file_size": f.sighting.size,
-                            "status": "rejected" if f.parsed.file_rejected else "ingested",
-                            "rows_accepted": f.parsed.rows_accepted,
-                            "rows_rejected": f.parsed.rows_rejected,
-                            "load_id": f.load_id,
-                            "ingested_at": f.ingested_at,
-                        }
-                        for f in readable
-                    ]
-                )
-            ]
-            if readable
-            else [],
-        )
-        record_sightings(con, [f for f in files if f.sighting is not None and f.file_hash is not None])
+        _list_values(con, name, rows)
+
+
+def _stored_values(rows: pa.Table) -> pa.Table:
+    """Rows in STORED_VALUE_SCHEMA: every value file has its columns and types."""
+    for name in STORED_VALUE_SCHEMA.names:
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows, STORED_VALUE_SCHEMA.field(name).type))
+    return rows.select(STORED_VALUE_SCHEMA.names).cast(STORED_VALUE_SCHEMA)
+
+
+def _list_values(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table, count_units: bool = True) -> None:
+    """A value file listed, its rows counted per file and unit, the view over it."""
+    load_id = pc.max(rows["load_id"]).as_py()
+    con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows.num_rows])
+    if count_units:
+        con.register("incoming_rows", rows)
+        try:
+            record_file_units(con, "incoming_rows")
+        finally:
+            con.unregister("incoming_rows")
+    con.execute(values_view_ddl(con))
 
 
 def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ import pandas as pd
 from orchestration.ingest.listing import SUFFIXES, escape_name, list_submissions
 from orchestration.ingest.pipeline import ingest_files
 from orchestration.ingest.records import Rejection, format_rejection
+from orchestration.ingest.schema import values_beside
 from orchestration.operations.lock import warehouse_lock
 from orchestration.quality.check_tables import ROW_LOCAL_TABLES
 from orchestration.quality.evaluate import CANDIDATES, evaluate
@@ -97,6 +99,7 @@ def validate_paths(paths: list[Path]) -> Validation:
 def _remove(database: Path) -> None:
     for path in (database, database.with_name(f"{database.name}.wal")):
         path.unlink(missing_ok=True)
+    shutil.rmtree(values_beside(database), ignore_errors=True)
 
 
 def _rule_findings(work_db: Path) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from dbt.cli.main import dbtRunner
 
 from orchestration.ingest.parsing.periods import parse_period
 from orchestration.ingest.schema import ensure_raw_schema, store_rejections
+from orchestration.ingest.store import append_values
 from orchestration.quality.history import record_history
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.settings import DBT_PROJECT_DIR
@@ -89,10 +90,9 @@ class WorkDb:
                 )
             )
         with self.connect() as con:
-            con.executemany(
-                "insert into raw.indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            con.execute("create temp table new_values as select * from raw.indicator_values limit 0")
+            con.executemany("insert into new_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            append_values(con, con.execute("select * from new_values").arrow().read_all())
 
     def add_tasks(self, *tasks: Task) -> None:
         rows = []

@@ -12,7 +12,8 @@ import pytest
 from orchestration.feedback.collect import collect_feedback
 from orchestration.feedback.pages import render_page, write_pages
 from orchestration.ingest.pipeline import ingest_new_files
-from orchestration.ingest.schema import ensure_raw_schema, record_file_units, store_rejections
+from orchestration.ingest.schema import ensure_raw_schema, store_rejections
+from orchestration.ingest.store import append_values
 from orchestration.quality.schema import ensure_findings_table
 
 OLD, NEW = date(2008, 8, 1), date(2025, 7, 1)
@@ -20,8 +21,8 @@ AT = datetime(2025, 10, 20, 9, 30)
 
 
 @pytest.fixture
-def con():
-    con = duckdb.connect()
+def con(tmp_path):
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
     ensure_raw_schema(con)
     ensure_findings_table(con)
     con.execute("create schema marts")
@@ -38,15 +39,16 @@ def add_file(con, file_hash: str, name: str, *units: tuple[str, date, str]) -> N
         "insert into raw.ingested_files values (?, ?, 'csv_long', 1, 'ingested', ?, 0, 1, ?)",
         [file_hash, name, len(units), AT],
     )
+    con.execute("create or replace temp table new_values as select * from raw.indicator_values limit 0")
     for row, (code, valid_from, period) in enumerate(units, start=2):
         con.execute(
-            "insert into raw.indicator_values (file_hash, source_file, source_row, province_code,"
+            "insert into new_values (file_hash, source_file, source_row, province_code,"
             " province_valid_from, period, period_grain, period_start, period_end, indicator_code, value,"
             " submitted_at, ingested_at, load_id) values (?, ?, ?, ?, ?, ?, 'quarter', date '2025-07-01',"
             " date '2025-09-30', 'VNEID_ISSUED', 5, ?, ?, 1)",
             [file_hash, name, row, code, valid_from, period, AT, AT],
         )
-    record_file_units(con, f"(select * from raw.indicator_values where file_hash = '{file_hash}')")
+    append_values(con, con.execute("select * from new_values").arrow().read_all())
 
 
 def reject(con, file_hash: str, name: str, row: int, rule: str, value: str, code=None, valid_from=None):

@@ -210,11 +210,12 @@ def test_a_file_is_stored_all_or_nothing(raw_dir, con, monkeypatch):
     monkeypatch.setattr(store, "record_sightings", crash)
     with pytest.raises(RuntimeError):
         ingest_new_files(raw_dir, con, now=NOW)
-    tables = ["indicator_values", "ingest_rejections", "ingested_files"]
-    assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [0, 0, 0]
+    tables = ["indicator_values", "ingest_rejections", "ingested_files", "value_files"]
+    assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [0, 0, 0, 0]
+    assert list((raw_dir.parent / "work.values").glob("*")) == []  # its value file deleted with it
     monkeypatch.undo()
     assert ingest_new_files(raw_dir, con, now=NOW).files_ingested == 1
-    assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [1, 1, 1]
+    assert [con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables] == [1, 1, 1, 1]
 
 
 def test_a_missing_file_ingested_by_name_is_rejected_instead_of_crashing(con, tmp_path):
@@ -350,3 +351,105 @@ def test_rows_rejected_each_for_its_own_value_keep_their_own_value_and_reason(ra
             (("ma_chi_tieu", code) if value == "1" else ("gia_tri", value) for code, value in rows), start=2
         )
     ]
+
+
+VALUES = "select source_file, source_row, province_code, period, indicator_code, value, load_id, note"
+
+
+def values_of(con):
+    return con.execute(f"{VALUES} from raw.indicator_values order by load_id, source_file, source_row").fetchall()
+
+
+def value_files(folder):
+    return sorted(path.name for path in folder.glob("*"))
+
+
+def test_a_warehouse_with_its_values_in_a_table_keeps_them_as_a_value_file(raw_dir, con, tmp_path):
+    """Before issue 20 (session 12), raw.indicator_values was a table (the oldest without `note`)."""
+    con.execute("create schema raw")
+    con.execute(table_ddl("indicator_values", RAW_TABLES["indicator_values"]))
+    con.execute("alter table raw.indicator_values drop column note")
+    con.execute(
+        "insert into raw.indicator_values values ('h0', 'old.csv', null, 2, '52', date '2008-08-01', null, '2023',"
+        " 'year', date '2023-01-01', date '2023-12-31', 'VNEID_ISSUED', 7.5, ?, ?, 3)",
+        [NOW, NOW],
+    )
+    con.execute(table_ddl("ingested_files", RAW_TABLES["ingested_files"]))
+    con.execute("insert into raw.ingested_files values ('h0', 'old.csv', 'csv_long', 9, 'ingested', 1, 0, 3, ?)", [NOW])
+    write(raw_dir / "q1.csv", HEADER + "52,,2024-Q1,VNEID_ISSUED,12\n")
+
+    assert ingest_new_files(raw_dir, con, now=NOW).rows_accepted == 1
+
+    assert values_of(con) == [
+        ("old.csv", 2, "52", "2023", "VNEID_ISSUED", 7.5, 3, None),
+        ("q1.csv", 2, "52", "2024-Q1", "VNEID_ISSUED", 12.0, 4, None),
+    ]
+    kind = "select table_type from information_schema.tables where table_name = 'indicator_values'"
+    assert con.execute(kind).fetchall() == [("VIEW",)]
+    listed = con.execute("select value_file, load_id, rows from raw.value_files order by load_id").fetchall()
+    assert listed[0] == ("converted.parquet", 3, 1)
+    assert value_files(tmp_path / "work.values") == sorted(name for name, *_ in listed)
+
+
+def test_a_value_file_no_row_lists_is_never_read_and_deleted_at_the_next_ingestion(raw_dir, con, tmp_path):
+    write(raw_dir / "q1.csv", HEADER + "52,,2024-Q1,VNEID_ISSUED,12\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+    folder = tmp_path / "work.values"
+    (listed,) = value_files(folder)
+    shutil.copy(folder / listed, folder / "00000002-left-by-a-crash.parquet")  # written, never listed
+    assert len(values_of(con)) == 1
+
+    ingest_new_files(raw_dir, con, now=NOW)
+
+    assert value_files(folder) == [listed]
+    assert len(values_of(con)) == 1
+
+
+def test_a_moved_warehouse_reads_its_own_value_files_after_its_next_ingestion(raw_dir, tmp_path):
+    (tmp_path / "a").mkdir()
+    with duckdb.connect(str(tmp_path / "a" / "work.duckdb")) as con:
+        write(raw_dir / "q1.csv", HEADER + "52,,2024-Q1,VNEID_ISSUED,12\n")
+        ingest_new_files(raw_dir, con, now=NOW)
+        before = values_of(con)
+    shutil.move(tmp_path / "a", tmp_path / "b")
+    write(raw_dir / "q2.csv", HEADER + "52,,2024-Q2,VNEID_ISSUED,13\n")
+
+    with duckdb.connect(str(tmp_path / "b" / "work.duckdb")) as con:
+        ingest_new_files(raw_dir, con, now=NOW)
+        after = values_of(con)
+
+    assert after[:1] == before and [row[3] for row in after] == ["2024-Q1", "2024-Q2"]
+
+
+def test_no_value_yet_has_the_columns_and_types_of_stored_values(raw_dir, con):
+    in_memory = duckdb.connect()
+    ensure_raw_schema(in_memory)
+    write(raw_dir / "q1.csv", HEADER + "52,,2024-Q1,VNEID_ISSUED,12\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+
+    columns = "select column_name, data_type from information_schema.columns where table_name = 'indicator_values'"
+    empty = in_memory.execute(columns).fetchall()
+    assert in_memory.execute("select count(*) from raw.indicator_values").fetchone() == (0,)
+    assert empty == con.execute(columns).fetchall()
+    assert [name for name, _ in empty] == [column.name for column in RAW_TABLES["indicator_values"]]
+
+
+def test_small_value_files_are_joined_into_one_once_they_are_many(raw_dir, con, tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "SMALL_FILES", 3)
+    for quarter in range(1, 4):  # one sensor run per file: one small value file each
+        write(raw_dir / f"q{quarter}.csv", HEADER + f"52,,2024-Q{quarter},VNEID_ISSUED,{quarter}\n")
+        ingest_new_files(raw_dir, con, now=NOW)
+    assert len(value_files(tmp_path / "work.values")) == 3
+    before = values_of(con)
+    units = "select * from raw.file_units order by all"
+    counted = con.execute(units).fetchall()
+
+    write(raw_dir / "q4.csv", HEADER + "52,,2024-Q4,VNEID_ISSUED,4\n")
+    ingest_new_files(raw_dir, con, now=NOW)
+
+    listed = con.execute("select value_file, rows from raw.value_files order by value_file").fetchall()
+    assert [rows for _, rows in listed] == [3, 1]
+    assert value_files(tmp_path / "work.values") == [name for name, _ in listed]
+    assert values_of(con)[:3] == before and [row[3] for row in values_of(con)][3:] == ["2024-Q4"]
+    after = con.execute(units).fetchall()
+    assert set(counted) < set(after) and len(after) == 4  # the rows of each file counted once

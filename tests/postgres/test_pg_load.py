@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.ingest.store import append_values
 from orchestration.postgres.load import pull_table, push_tables
 from orchestration.quality.schema import ensure_findings_table
 from orchestration.warehouse.layout import FINDINGS_TABLE, RAW_TABLES
@@ -26,9 +27,10 @@ TRICKY_SOURCES = [
 def _add_values(
     con: duckdb.DuckDBPyConnection, load_id: int, rows: list[tuple], ingested_at=datetime(2025, 1, 16, 0, 0, 0, 7)
 ) -> None:
+    con.execute("create or replace temp table new_values as select * from raw.indicator_values limit 0")
     for n, (source_file, sheet, value) in enumerate(rows, start=2):
         con.execute(
-            "insert into raw.indicator_values values "
+            "insert into new_values values "
             "(?, ?, ?, ?, '52', date '2008-08-01', null, '2024', 'year', date '2024-01-01', "
             "date '2024-12-31', 'VNEID_ISSUED', ?, ?, ?, ?, null)",
             [
@@ -42,6 +44,7 @@ def _add_values(
                 load_id,
             ],
         )
+    append_values(con, con.execute("select * from new_values").arrow().read_all())
     con.execute(
         "insert into raw.ingested_files values (?, ?, 'csv_long', 100, 'ingested', ?, 0, ?, ?)",
         [f"hash{load_id}", rows[0][0], len(rows), load_id, ingested_at],

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import duckdb
 
 from orchestration.ingest.schema import ensure_raw_schema
+from orchestration.ingest.store import append_values
 from orchestration.postgres import refresh
 from orchestration.publish.marts import PUBLISHED_MARTS
 from orchestration.quality.schema import ensure_findings_table
@@ -72,7 +73,9 @@ def test_steps_carry_each_table_where_the_next_step_reads_it(tmp_path, pg_target
     duck = duckdb.connect(str(tmp_path / "work.duckdb"))
     ensure_raw_schema(duck)
     ensure_findings_table(duck)
-    duck.execute(f"insert into raw.indicator_values values ({', '.join('?' * len(VALUE))})", list(VALUE))
+    duck.execute("create temp table new_values as select * from raw.indicator_values limit 0")
+    duck.execute(f"insert into new_values values ({', '.join('?' * len(VALUE))})", list(VALUE))
+    append_values(duck, duck.execute("select * from new_values").arrow().read_all())
 
     refresh.push_raw(duck, pg_target)
     assert _pg_rows(pg_target, "select * from raw.indicator_values") == [VALUE]
