@@ -73,22 +73,25 @@ def refresh(args: argparse.Namespace) -> int:
             if summary := skip_unchanged_refresh(paths):
                 print(format_noop(summary))
                 return summary["exit_code"]
-        from dagster import DagsterInstance
-        from dagster._core.instance.ref import InstanceRef
+        from orchestration.operations.heap import imports_left_unscanned
 
-        from orchestration.definitions import build_definitions
-        from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, events_written_behind
-        from orchestration.operations.finish import finish_refresh
-        from orchestration.operations.lock import warehouse_lock
-        from orchestration.resources import P06Settings
+        with imports_left_unscanned():
+            from dagster import DagsterInstance
+            from dagster._core.instance.ref import InstanceRef
 
-        defs = build_definitions(
-            P06Settings.from_env(raw_dir=str(paths.raw_dir), warehouse_dir=str(paths.warehouse_dir))
-        )
-        home = dagster_home(paths)
-        # Two first refreshes at once would both migrate the new instance's database.
-        with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
-            instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=INSTANCE_CLASS_OVERRIDE))
+            from orchestration.definitions import build_definitions
+            from orchestration.operations.event_log import INSTANCE_CLASS_OVERRIDE, events_written_behind
+            from orchestration.operations.finish import finish_refresh
+            from orchestration.operations.lock import warehouse_lock
+            from orchestration.resources import P06Settings
+
+            defs = build_definitions(
+                P06Settings.from_env(raw_dir=str(paths.raw_dir), warehouse_dir=str(paths.warehouse_dir))
+            )
+            home = dagster_home(paths)
+            # Two first refreshes at once would both migrate the new instance's database.
+            with warehouse_lock(home / ".instance.lock", timeout_seconds=60):
+                instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=INSTANCE_CLASS_OVERRIDE))
         job = defs.resolve_job_def("refresh")
         if args.skip_dbt_tests:
             from orchestration.defs.transform.assets import selection_without_dbt_tests

@@ -33,6 +33,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from orchestration.operations.heap import imports_left_unscanned
+
 SOCKET_NAME = "run_worker.sock"
 CODE_LOCATION = "orchestration.definitions"  # workspace.yaml's module
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -187,17 +189,18 @@ def _spare_child(pipe: int) -> None:
     request = ""
     try:
         sources = sources_state()  # before the import: an edit made during it counts as one
-        try:
-            importlib.import_module(CODE_LOCATION)
-        except Exception:  # the run imports it again and reports why it fails
-            forget_own_modules()
-        env = dict(os.environ)  # what the import saw, and what it set
-        instance = InstanceAhead.open()
-        if CODE_LOCATION in sys.modules:  # forked once the previous run ended: dbt parses for the next
-            from orchestration.transform.ahead import parse_before_the_run
+        with imports_left_unscanned():
+            try:
+                importlib.import_module(CODE_LOCATION)
+            except Exception:  # the run imports it again and reports why it fails
+                forget_own_modules()
+            env = dict(os.environ)  # what the import saw, and what it set
+            instance = InstanceAhead.open()
+            if CODE_LOCATION in sys.modules:  # forked once the previous run ended: dbt parses for the next
+                from orchestration.transform.ahead import parse_before_the_run
 
-            parse_before_the_run()
-            _validation_context_ahead()
+                parse_before_the_run()
+                _validation_context_ahead()
         print(f"run worker: spare ready, pid {os.getpid()}", flush=True)
         with open(pipe, "rb") as requests:
             request = requests.read().decode()
