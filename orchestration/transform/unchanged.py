@@ -69,6 +69,14 @@ def record_state(manifest: Manifest, state: Path) -> None:
     partial.replace(state / STATE_FILE)  # never half a state where dbt looks
 
 
+def warm_state(manifest: Manifest, state: Path) -> None:
+    """A state written and read as dbt's --state reads it, for a process that forks runs."""
+    from dbt.contracts.graph.manifest import WritableManifest
+
+    record_state(manifest, state)
+    WritableManifest.read_and_check_versions(str(state / STATE_FILE))
+
+
 def forget_state(state: Path) -> None:
     shutil.rmtree(state, ignore_errors=True)
 
