@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.transform.borrowed import BORROWED, DuckDBConnectionManager
-from orchestration.transform.unchanged import warm_state
 
 if TYPE_CHECKING:
     from dbt.cli.main import dbtRunnerResult
@@ -71,15 +70,14 @@ def warm_up() -> None:
     """One `dbt parse` of the project in a throwaway target, for a process that forks runs
     (operations/run_worker.py): dbt's first call in a process builds its (de)serializers and the
     JSON schemas of project and profile (3-7 s); in a child forked afterwards the first parse takes
-    0.3-0.9 s. A stage's state is written and read back once as well (its (de)serializers, built on
-    first use: 0.2 s).
+    0.3-0.9 s.
 
     Without dbt's static parser: its Rust extractor (dbt_extractor) starts a thread pool on first
     use, and a child forked after that waits forever for threads it does not have (the runs
     keep the static parser: their pool is their own).
     """
     with tempfile.TemporaryDirectory(prefix="p06-dbt-warm-up-") as target:
-        result = invoke(
+        invoke(
             [
                 "parse",
                 *scratch_target_args(target, {"work_db": f"{target}/work.duckdb"}),
@@ -90,8 +88,6 @@ def warm_up() -> None:
                 "none",
             ]
         )
-        if result.success:
-            warm_state(result.result, Path(target) / "state")
 
 
 def scratch_target_args(target: str, dbt_vars: dict) -> list[str]:

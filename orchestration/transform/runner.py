@@ -44,9 +44,10 @@ from orchestration.transform.dbt_calls import (
 from orchestration.transform.unchanged import (
     UNCHANGED,
     changed_selection,
+    fingerprint,
     forget_state,
-    has_state,
     record_state,
+    recorded_fingerprint,
     relations,
     state_dir,
 )
@@ -102,24 +103,21 @@ class DbtInProcess(ConfigurableResource):
         parsed = _parse(context.run.run_id, Path(self.project_dir), parse_args, target_path, secrets)
 
         state = state_dir(target_path, context.op_execution_context.op.name)
-        stage_keys = set(context.assets_def.node_keys_by_output_name.values())
-        whole_stage = set(context.selected_asset_keys) == stage_keys
-        nodes = [
-            uid
-            for uid, props in manifest["nodes"].items()
-            if props["resource_type"] in ("model", "seed") and translator.get_asset_key(props) in stage_keys
-        ]
+        recorded, parse = recorded_fingerprint(state), fingerprint(parsed)
+        whole_stage = set(context.selected_asset_keys) == set(context.assets_def.node_keys_by_output_name.values())
         narrowed = (
             whole_stage
             and not full_refresh
             and not data_tests
             and warehouse_relations is not None
-            and has_state(state)
-            and relations(parsed, nodes) <= warehouse_relations()
+            and recorded is not None
+            and relations(parsed, _stage_nodes(context, manifest, translator)) <= warehouse_relations()
         )
         if narrowed:
             selection = changed_selection(
-                tags[DAGSTER_DBT_SELECT_METADATA_KEY], tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY), state
+                tags[DAGSTER_DBT_SELECT_METADATA_KEY],
+                tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+                None if recorded == parse else state,
             )
         args = [
             "build",
@@ -166,7 +164,7 @@ class DbtInProcess(ConfigurableResource):
         _raise_interrupt(result)
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
-        if whole_stage:
+        if whole_stage and warehouse_relations is not None and recorded != parse:
             record_state(parsed, state)
 
     def parse_ahead(self, *, target_path: Path, dbt_target: str, dbt_vars: Mapping[str, str]) -> None:
@@ -197,12 +195,22 @@ class DbtInProcess(ConfigurableResource):
         ]
 
 
+def _stage_nodes(context: AssetExecutionContext, manifest: Mapping, translator: Any) -> list[str]:
+    """The unique ids of the stage's models and seeds."""
+    keys = context.assets_def.keys
+    return [
+        uid
+        for uid, props in manifest["nodes"].items()
+        if props["resource_type"] in ("model", "seed") and translator.get_asset_key(props) in keys
+    ]
+
+
 def _with_unchanged(events: list, context: AssetExecutionContext, manifest: Mapping, translator: Any) -> list:
     """A narrowed build's events with an output for each selected node dbt left out (so the steps
     that depend on it run), every output after those of the nodes it depends on: the order Dagster
     requires of a multi-asset."""
     outputs = {event.output_name: event for event in events if isinstance(event, Output)}
-    for name in set(context.selected_output_names) - outputs.keys():
+    for name in set(context.op_execution_context.selected_output_names) - outputs.keys():
         outputs[name] = Output(None, output_name=name, metadata={"dbt": UNCHANGED})
     graph = {uid: props.get("depends_on", {}).get("nodes", []) for uid, props in manifest["nodes"].items()}
     order = {}
