@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dagster import AssetExecutionContext, ConfigurableResource, Failure
+from dagster import AssetExecutionContext, ConfigurableResource, Failure, Output
 
 from orchestration.transform.borrowed import (
     DAGSTER_DBT_EXCLUDE_METADATA_KEY,
@@ -39,6 +40,16 @@ from orchestration.transform.dbt_calls import (
     invoke,
     parse_from_seed,
     parse_vars,
+)
+from orchestration.transform.unchanged import (
+    UNCHANGED,
+    changed_selection,
+    fingerprint,
+    forget_state,
+    record_state,
+    recorded_fingerprint,
+    relations,
+    state_dir,
 )
 
 if TYPE_CHECKING:
@@ -61,14 +72,18 @@ class DbtInProcess(ConfigurableResource):
         full_refresh: bool = False,
         data_tests: bool = True,
         threads_with_tests: int | None = None,
+        warehouse_relations: Callable[[], set[tuple[str, str]]] | None = None,
     ) -> Iterator[Any]:
         """Build the stage's selection (or the subset Dagster selected) and yield its events.
 
         dbt's unit tests never run here. Without data_tests, its data tests do not run either (their
         Dagster checks are left out of such runs' selection: selection_without_dbt_tests in
-        defs/transform/assets.py); with them, dbt runs threads_with_tests threads when given. Raises
-        Failure naming every model and test that failed, after the events of those that succeeded,
-        as dagster-dbt does.
+        defs/transform/assets.py); with them, dbt runs threads_with_tests threads when given. Without
+        data tests nor full_refresh, a whole stage builds only what new data or a changed project
+        changes (transform/unchanged.py) when warehouse_relations (the warehouse's (schema, name)
+        pairs; None where the engine cannot tell) has every relation of the stage; the nodes left
+        out still yield their output, so the next steps run. Raises Failure naming every model and
+        test that failed, after the events of those that succeeded, as dagster-dbt does.
         """
         manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
         tags = context.op_execution_context.op.tags
@@ -83,6 +98,27 @@ class DbtInProcess(ConfigurableResource):
         )
         vars_json = json.dumps(dict(dbt_vars))
         common_args = self._common_args(target_path, dbt_target)
+        secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
+        parse_args = (*common_args, *_vars_args(parse_vars(dbt_vars)))
+        parsed = _parse(context.run.run_id, Path(self.project_dir), parse_args, target_path, secrets)
+
+        state = state_dir(target_path, context.op_execution_context.op.name)
+        recorded, parse = recorded_fingerprint(state), fingerprint(parsed)
+        whole_stage = set(context.selected_asset_keys) == set(context.assets_def.node_keys_by_output_name.values())
+        narrowed = (
+            whole_stage
+            and not full_refresh
+            and not data_tests
+            and warehouse_relations is not None
+            and recorded is not None
+            and relations(parsed, _stage_nodes(context, manifest, translator)) <= warehouse_relations()
+        )
+        if narrowed:
+            selection = changed_selection(
+                tags[DAGSTER_DBT_SELECT_METADATA_KEY],
+                tags.get(DAGSTER_DBT_EXCLUDE_METADATA_KEY),
+                None if recorded == parse else state,
+            )
         args = [
             "build",
             *common_args,
@@ -99,10 +135,7 @@ class DbtInProcess(ConfigurableResource):
             "--no-write-json",
         ]
         context.log.info(f"dbt {' '.join(args)}".replace(vars_json, _masked(dbt_vars)))
-        secrets = tuple(value for key, value in dbt_vars.items() if _is_secret(key) and value)
         events: list = []
-        parse_args = (*common_args, *_vars_args(parse_vars(dbt_vars)))
-        parsed = _parse(context.run.run_id, Path(self.project_dir), parse_args, target_path, secrets)
         try:
             result = invoke(args, manifest=parsed, callbacks=[events.append])
             if hasattr(result.result, "write"):
@@ -110,18 +143,29 @@ class DbtInProcess(ConfigurableResource):
         finally:
             scrub_secrets(target_path, secrets)
 
-        for event in events:
-            message = DbtCoreCliEventMessage(raw_event=msg_to_dict(event), event_history_metadata={})
-            yield from message.to_default_asset_events(
+        dagster_events = [
+            dagster_event
+            for event in events
+            for dagster_event in DbtCoreCliEventMessage(
+                raw_event=msg_to_dict(event), event_history_metadata={}
+            ).to_default_asset_events(
                 manifest=manifest,
                 dagster_dbt_translator=translator,
                 context=context,
                 target_path=target_path,
                 project=project,
             )
+        ]
+        if narrowed and result.success:
+            dagster_events = _with_unchanged(dagster_events, context, manifest, translator)
+        yield from dagster_events
+        if not result.success:
+            forget_state(state)
         _raise_interrupt(result)
         if not result.success:
             raise Failure(description=f"dbt build failed: {failure_summary(result)}")
+        if whole_stage and warehouse_relations is not None and recorded != parse:
+            record_state(parsed, state)
 
     def parse_ahead(self, *, target_path: Path, dbt_target: str, dbt_vars: Mapping[str, str]) -> None:
         """Parse the project as `build` will for a run with these vars (the run's date aside), before
@@ -149,6 +193,34 @@ class DbtInProcess(ConfigurableResource):
             str(target_path),
             "--no-use-colors",
         ]
+
+
+def _stage_nodes(context: AssetExecutionContext, manifest: Mapping, translator: Any) -> list[str]:
+    """The unique ids of the stage's models and seeds."""
+    keys = context.assets_def.keys
+    return [
+        uid
+        for uid, props in manifest["nodes"].items()
+        if props["resource_type"] in ("model", "seed") and translator.get_asset_key(props) in keys
+    ]
+
+
+def _with_unchanged(events: list, context: AssetExecutionContext, manifest: Mapping, translator: Any) -> list:
+    """A narrowed build's events with an output for each selected node dbt left out (so the steps
+    that depend on it run), every output after those of the nodes it depends on: the order Dagster
+    requires of a multi-asset."""
+    outputs = {event.output_name: event for event in events if isinstance(event, Output)}
+    for name in set(context.op_execution_context.selected_output_names) - outputs.keys():
+        outputs[name] = Output(None, output_name=name, metadata={"dbt": UNCHANGED})
+    graph = {uid: props.get("depends_on", {}).get("nodes", []) for uid, props in manifest["nodes"].items()}
+    order = {}
+    for uid in TopologicalSorter(graph).static_order():
+        props = manifest["nodes"].get(uid)
+        key = translator.get_asset_key(props) if props else None
+        if key in context.assets_def.keys:
+            order[context.assets_def.get_output_name_for_asset_key(key)] = len(order)
+    ordered = sorted(outputs.values(), key=lambda output: order.get(output.output_name, len(order)))
+    return [*ordered, *(event for event in events if not isinstance(event, Output))]
 
 
 def _raise_interrupt(result: Any) -> None:

@@ -5,6 +5,8 @@ dbt_facts      fct_indicator_value and what it needs after quarantine (the gate 
 dbt_reporting  the marts built from the facts: not built when a blocking check failed
 """
 
+from collections.abc import Callable
+
 from dagster import AssetCheckKey, AssetExecutionContext, AssetKey, AssetsDefinition, Config, JobDefinition
 from dagster_dbt import dbt_assets, get_asset_key_for_model
 
@@ -14,6 +16,8 @@ from orchestration.transform.borrowed import DBT_DEFAULT_EXCLUDE, DBT_DEFAULT_SE
 from orchestration.transform.project import dbt_project, prepare_manifest_once
 from orchestration.transform.runner import DbtInProcess
 from orchestration.transform.translator import P06Translator
+from orchestration.transform.unchanged import duckdb_relations
+from orchestration.warehouse.engines import DuckDBEngine
 
 AFTER_QUARANTINE = "source:quality+"
 FACTS = "source:quality+,+fct_indicator_value"
@@ -59,9 +63,23 @@ def _stage(name: str, select: str, exclude: str | None) -> AssetsDefinition:
             full_refresh=config.full_refresh,
             data_tests=config.data_tests,
             threads_with_tests=warehouse.engine.dbt_threads_with_tests,
+            warehouse_relations=_relations_of(warehouse),
         )
 
     return _assets
+
+
+def _relations_of(warehouse: WarehouseResource) -> Callable[[], set[tuple[str, str]]] | None:
+    """What a build may ask of the warehouse before leaving out unchanged nodes: the work database's
+    relations; None on the other engines (their builds build everything)."""
+    if warehouse.engine.dbt_target != DuckDBEngine.dbt_target:
+        return None
+
+    def relations() -> set[tuple[str, str]]:
+        with warehouse.connect() as con:
+            return duckdb_relations(con)
+
+    return relations
 
 
 prepare_manifest_once()
