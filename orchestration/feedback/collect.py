@@ -20,6 +20,7 @@ from orchestration.ingest.parsing.periods import parse_period
 from orchestration.ingest.parsing.text import fold
 from orchestration.reference import load_provinces
 from orchestration.vietnamese import date_vn, period_name
+from orchestration.warehouse.work_db import relation_type
 
 UNIT_ROWS_SQL = """
 create or replace temp view feedback_unit_rows as
@@ -178,7 +179,7 @@ def collect_feedback(con: duckdb.DuckDBPyConnection, today: date) -> list[Provin
                     "note": note,
                 }
             )
-    if _has_table(con, "marts", "submission_status"):
+    if relation_type(con, "marts", "submission_status"):
         for code, valid_from, period, deadline, first_submitted_at in con.execute(LATE_SQL).fetchall():
             if feedback := page(code, valid_from):
                 feedback.late.append(
@@ -194,14 +195,6 @@ def collect_feedback(con: duckdb.DuckDBPyConnection, today: date) -> list[Provin
         if any(u.code == code and u.name == name and u.valid_on(quarter.end) for u in units.values()):
             feedback.next_period = quarter.code
     return [pages[key] for key in sorted(pages)]
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchone()[0]
-    )
 
 
 def _time(moment: datetime) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from orchestration.warehouse.work_db import transaction
+from orchestration.warehouse.work_db import relation_type, transaction
 
 
 class Column(NamedTuple):
@@ -132,10 +132,6 @@ VALUE_FILES: tuple[Column, ...] = (
     Column("load_id", "bigint", not_null=True),
     Column("rows", "bigint", not_null=True),
 )
-_TABLE_TYPE = """
-select table_type from information_schema.tables
-where table_catalog = current_database() and table_schema = 'raw' and table_name = ?
-"""
 
 # Rows accepted per ingested file and unit (province code and era), counted as the store writes
 # them (one row per file, unit and raw table): the feedback pages read them without counting
@@ -146,10 +142,6 @@ FILE_UNITS: tuple[Column, ...] = (
     Column("province_valid_from", "date", not_null=True),
     Column("rows_accepted", "bigint", not_null=True),
 )
-_FILE_UNITS_EXIST = """
-select count(*) from information_schema.tables
-where table_catalog = current_database() and table_schema = 'raw' and table_name = 'file_units'
-"""
 
 # The rejections each stored file brought, counted as the store writes them (one row per file,
 # load and write): the quality report sums them instead of going over every stored rejection.
@@ -163,7 +155,6 @@ REJECTION_COUNTS: tuple[Column, ...] = (
     Column("rejections", "bigint", not_null=True),
     Column("rows_rejected", "bigint", not_null=True),
 )
-_REJECTION_COUNTS_EXIST = _FILE_UNITS_EXIST.replace("'file_units'", "'rejection_counts'")
 # Counted once from the stored rows of a warehouse created before the table.
 _FIRST_REJECTION_COUNTS = """
 insert into raw.rejection_counts
@@ -248,8 +239,7 @@ def values_view_ddl(con) -> str:
 def _ensure_value_files(con) -> None:
     """A table raw.indicator_values (warehouses before issue 20, session 12) written as one value
     file; the view built again over the listed files."""
-    kind = con.execute(_TABLE_TYPE, ["indicator_values"]).fetchone()
-    if not kind or kind[0] != "BASE TABLE":
+    if relation_type(con, "raw", "indicator_values") != "BASE TABLE":
         con.execute(values_view_ddl(con))
         return
     con.execute(table_ddl("indicator_values", RAW_TABLES["indicator_values"]))  # columns added later
@@ -276,7 +266,7 @@ def record_file_units(con, rows: str) -> None:
 
 def _ensure_file_units(con) -> None:
     """raw.file_units, counted from the raw rows of a warehouse created before it."""
-    if con.execute(_FILE_UNITS_EXIST).fetchone()[0]:
+    if relation_type(con, "raw", "file_units"):
         return
     with transaction(con):
         con.execute(table_ddl("file_units", FILE_UNITS))
@@ -286,7 +276,7 @@ def _ensure_file_units(con) -> None:
 
 def _ensure_rejection_counts(con) -> None:
     """raw.rejection_counts, counted from the stored rejections of a warehouse created before it."""
-    if con.execute(_REJECTION_COUNTS_EXIST).fetchone()[0]:
+    if relation_type(con, "raw", "rejection_counts"):
         return
     with transaction(con):
         con.execute(table_ddl("rejection_counts", REJECTION_COUNTS))

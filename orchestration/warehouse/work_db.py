@@ -30,3 +30,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     except BaseException:
         con.rollback()
         raise
+
+
+def relation_type(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str | None:
+    """'BASE TABLE' or 'VIEW' for a relation of the connection's current database; None without it."""
+    row = con.execute(
+        "select table_type from information_schema.tables"
+        " where table_catalog = current_database() and table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return row[0] if row else None
