@@ -119,6 +119,7 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
         return
     readable = [f for f in files if f.file_hash is not None and not f.repeat]
     values = _with_lineage_together([(f.parsed.values, f) for f in readable])
+    values = _stored_values(values) if values is not None else None
     name = _write_value_file(_values_dir_of_file(con), values) if values is not None else None
     try:
         with transaction(con):
@@ -161,11 +162,11 @@ def write_files(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None
 
 
 def _with_lineage_together(parts: list[tuple[pa.Table, StoredFile]]) -> pa.Table | None:
-    """The files' values with their lineage as one table (None: no value)."""
+    """The files' rows with their lineage as one table (None: no row)."""
     parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
     if not parts:
         return None
-    return _stored_values(_concatenated([_with_lineage(run) for run in _small_ones_together(parts)]))
+    return _concatenated([_with_lineage(run) for run in _small_ones_together(parts)])
 
 
 def _values_dir_of_file(con: duckdb.DuckDBPyConnection) -> Path:
@@ -208,12 +209,17 @@ def _list_values(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table, coun
     load_id = pc.max(rows["load_id"]).as_py()
     con.execute("insert into raw.value_files values (?, ?, ?)", [name, load_id, rows.num_rows])
     if count_units:
-        con.register("incoming_rows", rows)
-        try:
-            record_file_units(con, "incoming_rows")
-        finally:
-            con.unregister("incoming_rows")
+        _count_units(con, rows)
     con.execute(values_view_ddl(con))
+
+
+def _count_units(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    """Rows with their lineage counted per file and unit in raw.file_units."""
+    con.register("counted_rows", rows)
+    try:
+        record_file_units(con, "counted_rows")
+    finally:
+        con.unregister("counted_rows")
 
 
 def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) -> None:
@@ -245,9 +251,10 @@ def record_sightings(con: duckdb.DuckDBPyConnection, files: list[StoredFile]) ->
 
 def _insert_with_lineage(con: duckdb.DuckDBPyConnection, table: str, parts: list[tuple[pa.Table, StoredFile]]) -> None:
     """The files' rows with their file's lineage, and their count per file and unit."""
-    parts = [(rows, stored) for rows, stored in parts if rows.num_rows]
-    if parts:
-        _insert(con, table, [_with_lineage(run) for run in _small_ones_together(parts)], units=True)
+    rows = _with_lineage_together(parts)
+    if rows is not None:
+        _insert(con, table, [rows])
+        _count_units(con, rows)
 
 
 def _insert_rejections(con: duckdb.DuckDBPyConnection, parts: list[tuple[pa.Table, StoredFile]]) -> None:
@@ -365,9 +372,7 @@ def _concatenated(parts: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _insert(
-    con: duckdb.DuckDBPyConnection, table: str, combined: list[pa.Table], extra: str = "", units: bool = False
-) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, combined: list[pa.Table], extra: str = "") -> None:
     if not combined:
         return
     rows = _concatenated(combined)
@@ -375,8 +380,6 @@ def _insert(
     try:
         columns = f"*, {extra}" if extra else "*"
         con.execute(f"insert into raw.{table} by name select {columns} from incoming_rows")
-        if units:
-            record_file_units(con, "incoming_rows")
     finally:
         con.unregister("incoming_rows")
 
